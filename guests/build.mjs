@@ -1,0 +1,67 @@
+// Builds every guest folder (<name>/main.ts) into dist/<name>.wasm, a WebAssembly component:
+// esbuild bundles the TypeScript into one ES module, componentize-js turns it into a component of
+// the world in wit/world.wit. Componentizing takes seconds and makes ~12 MB, so a guest is rebuilt
+// only when its sources, the library or the WIT change (dist/<name>.hash), and turbo caches dist/.
+import { componentize } from '@bytecodealliance/componentize-js';
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const root = new URL('.', import.meta.url).pathname;
+const only = process.argv.slice(2);
+
+async function hashFiles(paths) {
+  const hash = createHash('sha256');
+  for (const path of paths.sort()) hash.update(path).update(await readFile(path));
+  return hash.digest('hex');
+}
+
+async function filesUnder(dir) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(join(entry.parentPath ?? entry.path, entry.name));
+  }
+  return out;
+}
+
+// The wasi:nn WIT lives in @wacs/core; componentize-js reads WIT through a sandbox that cannot follow links.
+await mkdir(join(root, 'wit/deps/nn'), { recursive: true });
+await copyFile(join(root, '../packages/core/wit/wasi-nn.wit'), join(root, 'wit/deps/nn/wasi-nn.wit'));
+
+const shared = [...(await filesUnder(join(root, 'lib'))), ...(await filesUnder(join(root, 'wit'))), join(root, 'build.mjs')];
+const guests = (await readdir(root, { withFileTypes: true }))
+  .filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'main.ts')))
+  .map((e) => e.name)
+  .filter((name) => only.length === 0 || only.includes(name));
+
+await mkdir(join(root, 'dist'), { recursive: true });
+for (const name of guests) {
+  const hash = await hashFiles([...shared, ...(await filesUnder(join(root, name)))]);
+  const stamp = join(root, 'dist', `${name}.hash`);
+  if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === hash && existsSync(join(root, 'dist', `${name}.wasm`))) {
+    console.log(`${name}: up to date`);
+    continue;
+  }
+  const started = Date.now();
+  const bundle = await build({
+    entryPoints: [join(root, name, 'main.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    write: false,
+    external: ['wasi:*'],
+  });
+  const source = bundle.outputFiles[0].text;
+  await writeFile(join(root, 'dist', `${name}.js`), source);
+  const { component } = await componentize(source, {
+    witPath: join(root, 'wit'),
+    worldName: 'nn-command',
+    disableFeatures: ['http'],
+  });
+  await writeFile(join(root, 'dist', `${name}.wasm`), component);
+  await writeFile(stamp, hash);
+  console.log(`${name}: built ${(component.length / 2 ** 20).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}

@@ -1,0 +1,52 @@
+// nn-compute: loads a model by name, computes on tensors given as arguments, prints every output.
+//
+//   nn-compute <model> [<input>=<TYPE>:<d0>x<d1>…:<v0>,<v1>,…]… [--repeat N] [--fill <input>=<TYPE>:<dims>:<value>]
+//
+// Output lines: `<name> <TYPE> [<dims>] <v0> <v1> …` (first 16 values), then `compute ok`.
+// With --repeat N it runs N computes and prints the mean time per compute as `mean_us <µs>`.
+import { args, describeError, loadByName, tensor, values, Tensor, type TensorType } from '../lib/nn.js';
+
+function parseTensor(spec: string, fill: boolean): [string, Tensor] {
+  const eq = spec.indexOf('=');
+  const [type, dimsText, valueText] = spec.slice(eq + 1).split(':') as [TensorType, string, string];
+  const dims = dimsText.split('x').map(Number);
+  const count = dims.reduce((a, b) => a * b, 1);
+  const given = valueText.split(',').map(Number);
+  const vals = fill ? new Array<number>(count).fill(given[0] ?? 0) : given;
+  return [spec.slice(0, eq), tensor(type, dims, vals)];
+}
+
+function format(name: string, t: Tensor): string {
+  const v = Array.from(values(t) as ArrayLike<number | bigint>).slice(0, 16);
+  return `${name} ${t.ty()} [${Array.from(t.dimensions()).join(',')}] ${v.map((x) => (typeof x === 'number' ? +x.toPrecision(7) : x)).join(' ')}`;
+}
+
+export const run = {
+  run(): void {
+    const argv = args();
+    const model = argv.shift();
+    if (!model) throw new Error('usage: nn-compute <model> [<input>=<TYPE>:<dims>:<values>]… [--repeat N]');
+    let repeat = 1;
+    const inputs: Array<[string, Tensor]> = [];
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (a === '--repeat') repeat = Number(argv[++i]);
+      else if (a === '--fill') inputs.push(parseTensor(argv[++i]!, true));
+      else inputs.push(parseTensor(a, false));
+    }
+    try {
+      const context = loadByName(model).initExecutionContext();
+      let outputs = context.compute(inputs);
+      if (repeat > 1) {
+        const start = performance.now();
+        for (let i = 0; i < repeat; i++) outputs = context.compute(inputs);
+        console.log(`mean_us ${(((performance.now() - start) * 1000) / repeat).toFixed(1)}`);
+      }
+      for (const [name, t] of outputs) console.log(format(name, t));
+      console.log('compute ok');
+    } catch (e) {
+      console.error(describeError(e));
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,93 @@
+/** `wacs run <guest.wasm> [options] [-- guest args…]`: runs a guest with backends bound by name. */
+import { EXIT, ModelRegistry, NnHost, parseModelArg, parseNnPreload, runGuest, type DirGrant } from '@wacs/core';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { list, number, parseArgs, UsageError } from '../args.js';
+import { bindBackends } from '../discover.js';
+
+export const runHelp = `Usage: wacs run <guest.wasm> [options] [guest args…] [-- guest args…]
+
+Runs a WebAssembly guest (a component, or a preview1 core module) in a sandboxed worker, serving its
+wasi:nn calls with the bound backends. The guest sees no environment, no files and no network unless
+granted below.
+
+Options:
+  --bind <package|path>       Bind a backend (repeatable). Default: every installed backend.
+  --model <name>=<path>[,k=v…] Register a model for load-by-name (repeatable). Qualifiers:
+                              encoding=onnx|ggml|tensorflow|…, target=cpu|gpu|auto, backend=<name>;
+                              other keys are graph options (e.g. threads=1).
+  --nn-preload <name>:<ENCODING>:<TARGET>:<path>
+                              WasmEdge's syntax for the same (repeatable).
+  --dir <host>[::<guest>]     Preopen a host directory (repeatable); the guest path defaults to the host path.
+  --env <KEY=VALUE>           Set a guest environment variable (repeatable).
+  --timeout <seconds>         Kill the guest after this long (exit code 124).
+  --max-memory <MiB>          Cap the guest's linear memory (exit code 137 when it runs out).
+  -h, --help                  Show this help.
+
+Exit code: the guest's own; 1 if its run failed, 124 timeout, 125 could not start, 134 trap.`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { options, positionals, rest } = parseArgs(argv, {
+    bind: { value: true, repeat: true },
+    model: { value: true, repeat: true },
+    'nn-preload': { value: true, repeat: true },
+    dir: { value: true, repeat: true },
+    env: { value: true, repeat: true },
+    timeout: { value: true },
+    'max-memory': { value: true },
+    help: {},
+  });
+  if (options.help) {
+    console.log(runHelp);
+    return 0;
+  }
+  const [guestPath, ...guestArgs] = positionals;
+  if (!guestPath) throw new UsageError('wacs run: which guest? (wacs run <guest.wasm> …; see wacs run --help)');
+
+  const models = new ModelRegistry();
+  for (const arg of list(options.model)) {
+    const { name, spec } = parseModelArg(arg);
+    models.add(name, spec);
+  }
+  for (const arg of list(options['nn-preload'])) {
+    const { name, spec } = parseNnPreload(arg);
+    models.add(name, spec);
+  }
+  const env: Record<string, string> = {};
+  for (const kv of list(options.env)) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env expects KEY=VALUE, got "${kv}"`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const dirs: DirGrant[] = list(options.dir).map((d) => {
+    const [hostDir, guestDir] = d.split('::');
+    return { host: hostDir!, guest: guestDir ?? hostDir! };
+  });
+  const timeout = number(options.timeout, 'timeout');
+  const maxMemory = number(options['max-memory'], 'max-memory');
+
+  let wasm: Uint8Array;
+  try {
+    wasm = new Uint8Array(await readFile(guestPath));
+  } catch (e) {
+    console.error(`wacs: cannot read ${guestPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    return EXIT.startFailure;
+  }
+
+  const { registry } = await bindBackends(list(options.bind));
+  const host = new NnHost(registry, models);
+  try {
+    const result = await runGuest(wasm, host, {
+      programName: basename(guestPath),
+      args: [...guestArgs, ...rest],
+      env,
+      dirs,
+      timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+      maxMemoryBytes: maxMemory === undefined ? undefined : maxMemory * 2 ** 20,
+    });
+    if (result.error) console.error(`wacs: ${result.error}`);
+    return result.exitCode;
+  } finally {
+    await host.dispose();
+  }
+}

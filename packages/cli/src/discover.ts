@@ -1,0 +1,108 @@
+/**
+ * Finding and binding backends. A backend is an npm package whose package.json has
+ * `"wacs": { "backend": "<entry>", "priority"?: n }` (and, for search, the keyword `wacs-backend`).
+ * `wacs` looks in the current project's node_modules and next to its own installation.
+ */
+import { BackendRegistry, type Backend } from '@wacs/core';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export interface BackendPackage {
+  package: string;
+  version: string;
+  dir: string;
+  entry: string;
+  priority: number;
+}
+
+interface PackageJson {
+  name?: string;
+  version?: string;
+  wacs?: { backend?: string; priority?: number };
+}
+
+function readPackage(dir: string): PackageJson | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
+  } catch {
+    return undefined;
+  }
+}
+
+function asBackendPackage(dir: string): BackendPackage | undefined {
+  const pkg = readPackage(dir);
+  if (!pkg?.name || !pkg.wacs?.backend) return undefined;
+  return { package: pkg.name, version: pkg.version ?? '0.0.0', dir, entry: join(dir, pkg.wacs.backend), priority: pkg.wacs.priority ?? 0 };
+}
+
+/** node_modules folders to search: the project's (cwd upwards), then wacs's own. */
+function searchRoots(): string[] {
+  const roots: string[] = [];
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    roots.push(join(dir, 'node_modules'));
+    if (dirname(dir) === dir) break;
+  }
+  const require = createRequire(import.meta.url);
+  roots.push(...(require.resolve.paths('@wacs/core') ?? []));
+  return [...new Set(roots)].filter((r) => existsSync(r));
+}
+
+/** Every installed backend package, first found wins per package name. */
+export function discoverBackends(): BackendPackage[] {
+  const found = new Map<string, BackendPackage>();
+  for (const root of searchRoots()) {
+    for (const name of readdirSync(root)) {
+      const dirs = name.startsWith('@') ? safeList(join(root, name)).map((n) => join(root, name, n)) : [join(root, name)];
+      for (const dir of dirs) {
+        const pkg = asBackendPackage(dir);
+        if (pkg && !found.has(pkg.package)) found.set(pkg.package, pkg);
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Resolves `--bind <package-name|path>` to a backend package. */
+export function findBackend(spec: string): BackendPackage {
+  const asPath = isAbsolute(spec) || spec.startsWith('.') ? resolve(spec) : undefined;
+  if (asPath && existsSync(asPath)) {
+    if (statSync(asPath).isDirectory()) {
+      const pkg = asBackendPackage(asPath);
+      if (pkg) return pkg;
+      throw new Error(`${spec} is not a wacs backend package (its package.json has no "wacs.backend" entry)`);
+    }
+    return { package: spec, version: '', dir: dirname(asPath), entry: asPath, priority: 0 };
+  }
+  const installed = discoverBackends();
+  const match = installed.find((b) => b.package === spec || b.package === `@wacs/backend-${spec}` || b.package === `@wacs/${spec}`);
+  if (match) return match;
+  const names = installed.map((b) => b.package).join(', ') || '(none; install one, e.g. npm i @wacs/backend-onnx)';
+  throw new Error(`no backend "${spec}" is installed; installed backends: ${names}`);
+}
+
+export async function importBackend(pkg: BackendPackage): Promise<Backend> {
+  const module = (await import(pathToFileURL(pkg.entry).href)) as { default?: Backend; backend?: Backend };
+  const backend = module.default ?? module.backend;
+  if (!backend || typeof backend.load !== 'function' || !backend.name) {
+    throw new Error(`${pkg.package} does not export a wacs backend (a default export with name, encodings and load)`);
+  }
+  return backend;
+}
+
+/** Binds the named backends, or every installed one when none is named. */
+export async function bindBackends(specs: string[]): Promise<{ registry: BackendRegistry; bound: BackendPackage[] }> {
+  const registry = new BackendRegistry();
+  const packages = specs.length ? specs.map(findBackend) : discoverBackends();
+  for (const pkg of packages) registry.register(await importBackend(pkg), pkg.priority);
+  return { registry, bound: packages };
+}

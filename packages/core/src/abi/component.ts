@@ -1,0 +1,98 @@
+/**
+ * The WIT front end (wasi:nn@0.2.0-rc-2024-10-28) for component guests, running in the guest's
+ * worker. It builds the import objects jco's generated bindings call; tensors stay in the worker
+ * until a compute, which is one bridge round trip carrying every input tensor (moved, not copied).
+ */
+import type { BridgeClient } from '../bridge.js';
+import { NnError, type ErrorCode } from '../errors.js';
+import type { NamedTensor, TensorType } from '../tensor.js';
+import type { ExecutionTarget, GraphEncoding } from '../backend.js';
+
+export const WASI_NN_VERSION = '0.2.0-rc-2024-10-28';
+
+const symbolDispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
+
+export function componentNnImports(bridge: BridgeClient): Record<string, Record<string, unknown>> {
+  class Tensor {
+    constructor(
+      private readonly dims: Uint32Array,
+      private readonly type: TensorType,
+      private readonly bytes: Uint8Array,
+    ) {}
+    dimensions(): Uint32Array {
+      return this.dims;
+    }
+    ty(): TensorType {
+      return this.type;
+    }
+    data(): Uint8Array {
+      return this.bytes;
+    }
+    toWire(name: string): NamedTensor {
+      return { name, tensor: { dimensions: Array.from(this.dims), type: this.type, data: this.bytes } };
+    }
+  }
+
+  /** The wasi:nn `error` resource a failed call returns. */
+  class NnErrorResource {
+    constructor(
+      private readonly errorCode: ErrorCode,
+      private readonly message: string,
+    ) {}
+    code(): ErrorCode {
+      return this.errorCode;
+    }
+    data(): string {
+      return this.message;
+    }
+  }
+
+  /** Runs a bridge call; a failure becomes `result::err(error)` (jco reads the `payload`). */
+  function call<T>(op: string, args: unknown[], transfer?: ArrayBuffer[]): T {
+    try {
+      return bridge.call<T>(op, args, transfer);
+    } catch (e) {
+      const err = e instanceof NnError ? e : new NnError('unknown', String(e));
+      throw Object.assign(new Error(err.message), { payload: new NnErrorResource(err.code, err.message) });
+    }
+  }
+
+  class GraphExecutionContext {
+    constructor(private readonly handle: number) {}
+    compute(inputs: Array<[string, Tensor]>): Array<[string, Tensor]> {
+      const wire = inputs.map(([name, tensor]) => tensor.toWire(name));
+      // compute owns its input tensors (the guest gave them up), so their buffers can move.
+      const transfer = [...new Set(wire.map((t) => t.tensor.data.buffer as ArrayBuffer))];
+      const outputs = call<NamedTensor[]>('compute', [this.handle, wire], transfer);
+      return outputs.map(({ name, tensor }) => [name, new Tensor(Uint32Array.from(tensor.dimensions), tensor.type, tensor.data)]);
+    }
+    [symbolDispose](): void {
+      call('dropContext', [this.handle]);
+    }
+  }
+
+  class Graph {
+    constructor(private readonly handle: number) {}
+    initExecutionContext(): GraphExecutionContext {
+      return new GraphExecutionContext(call<number>('initContext', [this.handle]));
+    }
+    [symbolDispose](): void {
+      call('dropGraph', [this.handle]);
+    }
+  }
+
+  function load(builders: Uint8Array[], encoding: GraphEncoding, target: ExecutionTarget): Graph {
+    return new Graph(call<number>('load', [builders, encoding, target], [...new Set(builders.map((b) => b.buffer as ArrayBuffer))]));
+  }
+
+  function loadByName(name: string): Graph {
+    return new Graph(call<number>('loadByName', [name]));
+  }
+
+  return {
+    'wasi:nn/tensor': { Tensor },
+    'wasi:nn/errors': { Error: NnErrorResource },
+    'wasi:nn/inference': { GraphExecutionContext },
+    'wasi:nn/graph': { Graph, load, loadByName },
+  };
+}

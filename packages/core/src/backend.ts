@@ -1,0 +1,106 @@
+/**
+ * The backend plugin interface: everything a wacs backend implements, in one file.
+ *
+ * Data flow: guest → ABI front end (component or preview1) → NnHost → BackendRegistry → Backend →
+ * engine. A backend never sees ABI details (pointers, handles, errnos) and the front ends never
+ * see engine details. Tensors arrive validated (see `validateTensor`); throw `NnError` with a
+ * wasi:nn code for anything the guest should see as an error.
+ *
+ * A backend package exports a `Backend` as its default export (or a `backend` named export) and
+ * declares itself in package.json with `"wacs": { "backend": "./dist/index.js" }` and the keyword
+ * `wacs-backend`, so `wacs backends` and `wacs run` can discover it. See docs/backend-authoring.md.
+ */
+import type { NamedTensor } from './tensor.js';
+
+/** The wasi:nn graph encodings, in WIT order, plus WasmEdge's `ggml` position being WIT's too. */
+export const GRAPH_ENCODINGS = ['openvino', 'onnx', 'tensorflow', 'pytorch', 'tensorflowlite', 'ggml', 'autodetect'] as const;
+export type GraphEncoding = (typeof GRAPH_ENCODINGS)[number];
+
+/** Where the guest asked the model to run. `auto` lets the backend pick the best it detected. */
+export type ExecutionTarget = 'cpu' | 'gpu' | 'tpu' | 'auto';
+
+/** Options are plain JSON: from a named-model spec, a load-by-name config, or a `metadata` input. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type Options = Record<string, JsonValue>;
+
+/** What a backend gets to decide whether it can load something (see `Backend.detect`). */
+export interface FormatProbe {
+  /** The file or folder, when loading by name. */
+  path?: string;
+  isDirectory: boolean;
+  /** Entry names when `path` is a folder. */
+  entries?: string[];
+  /** The first bytes of the file (or of the first graph builder); empty for folders. */
+  head: Uint8Array;
+  /** What core's sniffers made of it (GGUF magic, ONNX protobuf, GenAI folder, tfjs model.json). */
+  format?: string;
+}
+
+/** Where the model comes from. */
+export type ModelSource =
+  /** Bytes the guest passed to `load` (one entry per graph builder). */
+  | { kind: 'bytes'; builders: Uint8Array[] }
+  /** A host path from the named-model registry: a file, or a folder for folder formats. */
+  | { kind: 'path'; path: string };
+
+export interface LoadRequest {
+  source: ModelSource;
+  encoding: GraphEncoding;
+  target: ExecutionTarget;
+  /** Graph options (named-model spec, load-by-name config). Reject keys you do not know. */
+  options: Options;
+  /** The registered name, when loaded by name. */
+  name?: string;
+}
+
+/** One way a backend can run, e.g. "cuda", "vulkan", "cpu", "wasm-simd". */
+export interface HardwareVariant {
+  name: string;
+  available: boolean;
+  /** Whether this variant serves `auto` now. */
+  active?: boolean;
+  /** Why a variant is or is not available (the package missing, no device found, …). */
+  detail?: string;
+}
+
+export interface Backend {
+  /** Registry name, usually the package name without scope, e.g. "onnx". */
+  readonly name: string;
+  /** The encodings this backend serves; `autodetect` loads reach it through `detect`. */
+  readonly encodings: readonly GraphEncoding[];
+  /**
+   * Whether this backend can load what the probe describes. Used for `autodetect`, and to choose
+   * between backends of one encoding (e.g. ONNX-ML models go to backend-classic).
+   */
+  detect?(probe: FormatProbe): boolean | Promise<boolean>;
+  /** Load a model. Throw NnError: `invalid-encoding` for bytes you cannot parse, `not-found` for a missing path. */
+  load(request: LoadRequest): Promise<Graph>;
+  /** Hardware this backend detected; called lazily by `wacs backends`. */
+  hardware?(): Promise<HardwareVariant[]>;
+  /** Release engine-wide resources (called when the host shuts down). */
+  dispose?(): Promise<void>;
+}
+
+/** A loaded model. One graph may serve many execution contexts, from many guests, at once. */
+export interface Graph {
+  /** Create a context; `options` come from the guest's load-by-name config, if any. */
+  createContext(): Promise<ExecutionContext> | ExecutionContext;
+  /** Called once, when the last guest handle and registry entry for the graph are gone. */
+  dispose(): Promise<void> | void;
+}
+
+/**
+ * The state of one inference session (for LLMs: one sequence). `compute` gets the guest's named
+ * inputs (preview1 guests name them "0", "1", … by index) and returns named outputs. An input named
+ * `metadata` (or "1" for GGML) carries per-compute JSON options.
+ */
+export interface ExecutionContext {
+  compute(inputs: NamedTensor[]): Promise<NamedTensor[]>;
+  /**
+   * Optional token streaming (WasmEdge's compute_single/get_output_single): returns an iterator
+   * whose steps each yield the outputs of one token (output "0" is the token's text). Return
+   * value of the iterator: the outputs a plain `compute` would have given.
+   */
+  stream?(inputs: NamedTensor[]): AsyncIterator<NamedTensor[], NamedTensor[]>;
+  dispose(): Promise<void> | void;
+}

@@ -1,0 +1,56 @@
+/** The wasi:nn error codes, in WIT order (`wasi:nn/errors.error-code`). */
+export const ERROR_CODES = [
+  'invalid-argument',
+  'invalid-encoding',
+  'timeout',
+  'runtime-error',
+  'unsupported-operation',
+  'too-large',
+  'not-found',
+  'security',
+  'unknown',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * Finer reasons a language-model backend can give. The component ABI reports them through the
+ * `code` above; the preview1 ABI has its own errnos for them (WasmEdge's end_of_sequence,
+ * context_full, prompt_too_long, model_not_found).
+ */
+export type ErrorReason = 'end-of-sequence' | 'context-full' | 'prompt-too-long' | 'model-not-found';
+
+/** An error every layer can throw: it carries the wasi:nn code the guest will see. */
+export class NnError extends Error {
+  override readonly name = 'NnError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly reason?: ErrorReason,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Wraps anything thrown by an engine into an NnError, keeping the engine's message. */
+export function toNnError(error: unknown, code: ErrorCode = 'runtime-error', context?: string): NnError {
+  if (error instanceof NnError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new NnError(code, context ? `${context}: ${message}` : message, undefined, { cause: error });
+}
+
+/** Plain data form of an NnError, to cross a thread boundary. */
+export interface NnErrorData {
+  code: ErrorCode;
+  message: string;
+  reason?: ErrorReason;
+}
+
+export function errorToData(error: unknown): NnErrorData {
+  const e = toNnError(error, 'unknown');
+  return e.reason ? { code: e.code, message: e.message, reason: e.reason } : { code: e.code, message: e.message };
+}
+
+export function errorFromData(data: NnErrorData): NnError {
+  return new NnError(data.code, data.message, data.reason);
+}

@@ -1,0 +1,106 @@
+/**
+ * The named-model registry behind `load-by-name`. A name is only ever a key into this map: a guest
+ * asking for `../../etc/passwd` or `/abs/path` gets `not-found`, never a file.
+ */
+import type { ExecutionTarget, GraphEncoding, Options } from './backend.js';
+import { GRAPH_ENCODINGS } from './backend.js';
+import { NnError } from './errors.js';
+
+export interface ModelSpec {
+  /** A file, or a folder for folder formats (GenAI, tfjs). */
+  path: string;
+  encoding?: GraphEncoding;
+  /** Force a backend by name instead of resolving by encoding. */
+  backend?: string;
+  target?: ExecutionTarget;
+  /** Graph options passed to the backend's `load`. */
+  options?: Options;
+}
+
+export class ModelRegistry {
+  private readonly specs = new Map<string, ModelSpec>();
+
+  add(name: string, spec: ModelSpec): void {
+    if (!name) throw new Error('a model name cannot be empty');
+    this.specs.set(name, spec);
+  }
+
+  get(name: string): ModelSpec {
+    const spec = this.specs.get(name);
+    if (!spec) {
+      const known = this.names();
+      throw new NnError(
+        'not-found',
+        `no model is registered under the name "${name}"; registered: ${known.length ? known.join(', ') : '(none; use --model name=path)'}`,
+        'model-not-found',
+      );
+    }
+    return spec;
+  }
+
+  has(name: string): boolean {
+    return this.specs.has(name);
+  }
+
+  names(): string[] {
+    return [...this.specs.keys()];
+  }
+}
+
+const TARGETS: ExecutionTarget[] = ['cpu', 'gpu', 'tpu', 'auto'];
+
+/** Parses a JSON-ish option value: numbers, booleans and JSON stay typed, the rest is a string. */
+function optionValue(text: string): Options[string] {
+  try {
+    return JSON.parse(text) as Options[string];
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Parses `--model name=path[,encoding=E][,target=T][,backend=B][,key=value…]`; other keys become
+ * graph options (`threads=1` → `{threads: 1}`).
+ */
+export function parseModelArg(arg: string): { name: string; spec: ModelSpec } {
+  const eq = arg.indexOf('=');
+  if (eq <= 0) throw new Error(`--model expects name=path[,key=value…], got "${arg}"`);
+  const name = arg.slice(0, eq);
+  const [path, ...qualifiers] = arg.slice(eq + 1).split(',');
+  if (!path) throw new Error(`--model ${name}: the path is empty`);
+  const spec: ModelSpec = { path };
+  const options: Options = {};
+  for (const q of qualifiers) {
+    const k = q.indexOf('=');
+    if (k <= 0) throw new Error(`--model ${name}: expected key=value, got "${q}"`);
+    const key = q.slice(0, k);
+    const value = q.slice(k + 1);
+    if (key === 'encoding') {
+      if (!(GRAPH_ENCODINGS as readonly string[]).includes(value)) {
+        throw new Error(`--model ${name}: unknown encoding "${value}" (one of ${GRAPH_ENCODINGS.join(', ')})`);
+      }
+      spec.encoding = value as GraphEncoding;
+    } else if (key === 'target') {
+      if (!(TARGETS as string[]).includes(value)) throw new Error(`--model ${name}: unknown target "${value}" (one of ${TARGETS.join(', ')})`);
+      spec.target = value as ExecutionTarget;
+    } else if (key === 'backend') spec.backend = value;
+    else options[key] = optionValue(value);
+  }
+  if (Object.keys(options).length) spec.options = options;
+  return { name, spec };
+}
+
+/** Parses WasmEdge's `--nn-preload name:ENCODING:TARGET:path`. */
+export function parseNnPreload(arg: string): { name: string; spec: ModelSpec } {
+  const parts = arg.split(':');
+  if (parts.length < 4) throw new Error(`--nn-preload expects name:ENCODING:TARGET:path, got "${arg}"`);
+  const [name, encodingText, targetText] = parts as [string, string, string];
+  const path = parts.slice(3).join(':');
+  const encoding = encodingText.toLowerCase();
+  if (!(GRAPH_ENCODINGS as readonly string[]).includes(encoding)) {
+    throw new Error(`--nn-preload ${name}: unknown encoding "${encodingText}" (one of ${GRAPH_ENCODINGS.map((e) => e.toUpperCase()).join(', ')})`);
+  }
+  const target = targetText.toLowerCase();
+  if (!(TARGETS as string[]).includes(target)) throw new Error(`--nn-preload ${name}: unknown target "${targetText}" (CPU, GPU, TPU or AUTO)`);
+  return { name, spec: { path, encoding: encoding as GraphEncoding, target: target as ExecutionTarget } };
+}

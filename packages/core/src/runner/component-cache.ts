@@ -1,0 +1,70 @@
+/**
+ * Component guests are transpiled by jco into JavaScript plus core wasm modules, once per component:
+ * the result is cached on disk under the component's SHA-256 and the jco version, so later runs
+ * start from the cache (transpiling takes seconds; starting from the cache takes milliseconds).
+ */
+import { componentWit, transpile } from '@bytecodealliance/jco';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** jco's version, part of the cache key (its package.json is not exported, so find it from the entry). */
+export const JCO_VERSION: string = (() => {
+  let dir = dirname(createRequire(import.meta.url).resolve('@bytecodealliance/jco'));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+})();
+
+export function defaultCacheDir(): string {
+  return process.env.WACS_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'wacs');
+}
+
+export interface ComponentInfo {
+  /** Versioned interface names, e.g. `wasi:nn/graph@0.2.0-rc-2024-10-28`. */
+  imports: string[];
+  exports: string[];
+}
+
+export interface PreparedComponent extends ComponentInfo {
+  /** Folder holding `guest.js` (jco's instantiate function) and the core modules. */
+  dir: string;
+  cached: boolean;
+}
+
+/** The interfaces and functions a component imports and exports, with versions. */
+export async function describeComponent(wasm: Uint8Array): Promise<ComponentInfo> {
+  const wit = await componentWit(wasm);
+  const world = wit.slice(wit.indexOf('world root'));
+  const pick = (kind: string) =>
+    [...world.matchAll(new RegExp(`^\\s*${kind} ([^;:{]+(?::[^;{]+)?)[;{]`, 'gm'))].map((m) => m[1]!.trim());
+  return { imports: pick('import'), exports: pick('export') };
+}
+
+export async function prepareComponent(wasm: Uint8Array, cacheDir = defaultCacheDir()): Promise<PreparedComponent> {
+  const key = createHash('sha256').update(wasm).digest('hex');
+  const dir = join(cacheDir, 'components', `${key}-jco${JCO_VERSION}`);
+  const infoFile = join(dir, 'info.json');
+  if (existsSync(infoFile)) {
+    return { dir, cached: true, ...(JSON.parse(await readFile(infoFile, 'utf8')) as ComponentInfo) };
+  }
+  const info = await describeComponent(wasm);
+  const { files } = await transpile(wasm, { name: 'guest', instantiation: 'async', typescript: false } as Parameters<typeof transpile>[1]);
+  // Write to a private folder, then rename: concurrent runs never see half a cache entry.
+  const tmp = `${dir}.tmp-${randomUUID()}`;
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(tmp, name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content as Uint8Array);
+  }
+  await writeFile(join(tmp, 'info.json'), JSON.stringify(info));
+  await mkdir(dirname(dir), { recursive: true });
+  try {
+    await rename(tmp, dir);
+  } catch {
+    await rm(tmp, { recursive: true, force: true }); // another run won the race
+  }
+  return { dir, cached: false, ...info };
+}

@@ -1,0 +1,170 @@
+/**
+ * Runs a guest in a worker thread: the guest gets WASI with nothing granted but what the caller
+ * passes (args, env, preopened dirs), and wasi:nn served by an `NnSession` on this thread through
+ * the sync bridge. Enforces the time limit (the worker is terminated) and the memory limit.
+ */
+import { resolve as resolvePath } from 'node:path';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { serveBridge, transferables } from '../bridge.js';
+import type { NnHost, NnSession } from '../host.js';
+import type { NamedTensor } from '../tensor.js';
+import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
+import { WASI_NN_VERSION } from '../abi/component.js';
+import { defaultCacheDir, prepareComponent } from './component-cache.js';
+import { wasmKind } from './wasm-binary.js';
+
+export interface DirGrant {
+  host: string;
+  guest: string;
+}
+
+export interface RunOptions {
+  /** Program name the guest sees as argv[0]. */
+  programName?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  dirs?: DirGrant[];
+  /** Kill the guest after this many milliseconds. */
+  timeoutMs?: number;
+  /** Cap on the guest's linear memory, in bytes. */
+  maxMemoryBytes?: number;
+  cacheDir?: string;
+}
+
+export interface RunResult {
+  exitCode: number;
+  /** Set when wacs ended the guest or the guest failed to start: what happened, for a person. */
+  error?: string;
+}
+
+/** Exit codes wacs itself uses (the guest's own exit code passes through otherwise). */
+export const EXIT = { guestError: 1, usage: 2, timeout: 124, startFailure: 125, trap: 134, memory: 137 } as const;
+
+/** What the worker needs (structured-cloned into it). */
+export interface WorkerSetup {
+  dir: string;
+  args: string[];
+  env: Record<string, string>;
+  preopens: Record<string, string>;
+  maxMemoryBytes?: number;
+  signal: SharedArrayBuffer;
+  port: MessagePort;
+}
+
+/** Built workers sit next to this bundle in dist/; from sources (vitest) use the built copy. */
+function workerUrl(file: string): URL {
+  return import.meta.url.endsWith('.ts') ? new URL(`../../dist/${file}`, import.meta.url) : new URL(`./${file}`, import.meta.url);
+}
+
+/** Serves one guest's wasi:nn calls from its session. */
+export function serveSession(port: MessagePort, signal: SharedArrayBuffer, session: NnSession): void {
+  serveBridge(port, signal, async (op, args) => {
+    switch (op) {
+      case 'load':
+        return { value: await session.load(args[0] as Uint8Array[], args[1] as GraphEncoding, args[2] as ExecutionTarget) };
+      case 'loadByName':
+        return { value: await session.loadByName(args[0] as string, args[1] as Options | undefined) };
+      case 'initContext':
+        return { value: await session.initContext(args[0] as number) };
+      case 'compute': {
+        const outputs = await session.compute(args[0] as number, args[1] as NamedTensor[]);
+        return { value: outputs, transfer: transferables(outputs.map((o) => o.tensor.data)) };
+      }
+      case 'streamNext': {
+        const outputs = await session.streamNext(args[0] as number, args[1] as NamedTensor[]);
+        return { value: outputs, transfer: outputs ? transferables(outputs.map((o) => o.tensor.data)) : [] };
+      }
+      case 'streamEnd':
+        return { value: await session.streamEnd(args[0] as number) };
+      case 'dropContext':
+        return { value: await session.dropContext(args[0] as number) };
+      case 'dropGraph':
+        return { value: await session.dropGraph(args[0] as number) };
+      default:
+        throw new Error(`unknown bridge operation ${op}`);
+    }
+  });
+}
+
+/** Checks a component's wasi:nn imports before running it: a clear message beats a link error. */
+function checkNnVersion(imports: string[]): void {
+  for (const name of imports) {
+    const match = /^wasi:nn\/[\w-]+@(.+)$/.exec(name);
+    if (match && match[1] !== WASI_NN_VERSION) {
+      throw new Error(`this guest imports ${name}, but wacs serves wasi:nn@${WASI_NN_VERSION} (rebuild the guest against that version)`);
+    }
+  }
+}
+
+export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptions = {}): Promise<RunResult> {
+  let kind;
+  try {
+    kind = wasmKind(wasm);
+  } catch (e) {
+    return { exitCode: EXIT.startFailure, error: (e as Error).message };
+  }
+  if (kind === 'module') {
+    return { exitCode: EXIT.startFailure, error: 'core-module (preview1) guests are not supported yet: build a component' };
+  }
+  let prepared;
+  try {
+    prepared = await prepareComponent(wasm, options.cacheDir ?? defaultCacheDir());
+    checkNnVersion(prepared.imports);
+  } catch (e) {
+    return { exitCode: EXIT.startFailure, error: `cannot run this component: ${(e as Error).message}` };
+  }
+
+  const preopens: Record<string, string> = {};
+  for (const { host: hostDir, guest } of options.dirs ?? []) preopens[guest] = resolvePath(hostDir);
+  const { port1, port2 } = new MessageChannel();
+  const signal = new SharedArrayBuffer(4);
+  const setup: WorkerSetup = {
+    dir: prepared.dir,
+    args: [options.programName ?? 'guest.wasm', ...(options.args ?? [])],
+    env: options.env ?? {},
+    preopens,
+    maxMemoryBytes: options.maxMemoryBytes,
+    signal,
+    port: port2,
+  };
+  const session = host.session();
+  serveSession(port1, signal, session);
+
+  const worker = new Worker(workerUrl('component-worker.js'), {
+    workerData: setup,
+    transferList: [port2],
+    // The JS heap of the WASI shims is bounded too; linear memory is capped in the wasm itself.
+    resourceLimits: options.maxMemoryBytes ? { maxOldGenerationSizeMb: Math.max(64, Math.ceil(options.maxMemoryBytes / 2 ** 20)) } : undefined,
+    stdout: false,
+    stderr: false,
+  });
+
+  let error: string | undefined;
+  worker.on('message', (m: { fatal?: string; trap?: string }) => {
+    if (m.fatal ?? m.trap) error = m.fatal ?? m.trap;
+  });
+  let timedOut = false;
+  const timer =
+    options.timeoutMs !== undefined
+      ? setTimeout(() => {
+          timedOut = true;
+          void worker.terminate();
+        }, options.timeoutMs)
+      : undefined;
+
+  const exitCode = await new Promise<number>((resolve) => {
+    worker.on('error', (e) => {
+      error = /ERR_WORKER_OUT_OF_MEMORY/.test((e as { code?: string }).code ?? '')
+        ? `guest ran out of memory (--max-memory ${options.maxMemoryBytes! / 2 ** 20} MiB)`
+        : `guest failed: ${e.message}`;
+    });
+    worker.on('exit', resolve);
+  });
+  clearTimeout(timer);
+  // Let a last message from the worker (a trap report) arrive before the port closes.
+  await new Promise((r) => setImmediate(r));
+  port1.close();
+  await session.close();
+  if (timedOut) return { exitCode: EXIT.timeout, error: `guest killed: it ran past the --timeout of ${options.timeoutMs! / 1000} s` };
+  return error ? { exitCode: exitCode || EXIT.trap, error } : { exitCode };
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'tsup';
+
+// Two entries: the library, and the worker script guests run in (loaded by URL next to the bundle).
+export default defineConfig({
+  entry: { index: 'src/index.ts', 'component-worker': 'src/runner/component-worker.ts' },
+  format: 'esm',
+  dts: { entry: { index: 'src/index.ts' } },
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+});
