@@ -1,13 +1,16 @@
-// Builds every guest folder (<name>/main.ts) into dist/<name>.wasm, a WebAssembly component:
+// Builds every guest folder into dist/<name>.wasm, a WebAssembly component. A <name>/main.ts guest:
 // esbuild bundles the TypeScript into one ES module, componentize-js turns it into a component of
-// the world in wit/world.wit. Componentizing takes seconds and makes ~12 MB, so a guest is rebuilt
+// the world in wit/world.wit. A <name>/main.wat guest: jco assembles it and wraps the core module
+// into a component with the WASI preview1 command adapter that ships with jco. Componentizing takes seconds and makes ~12 MB, so a guest is rebuilt
 // only when its sources, the library or the WIT change (dist/<name>.hash), and turbo caches dist/.
 import { componentize } from '@bytecodealliance/componentize-js';
+import { componentNew, parse } from '@bytecodealliance/jco';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = new URL('.', import.meta.url).pathname;
 const only = process.argv.slice(2);
@@ -32,9 +35,16 @@ await copyFile(join(root, '../packages/core/wit/wasi-nn.wit'), join(root, 'wit/d
 
 const shared = [...(await filesUnder(join(root, 'lib'))), ...(await filesUnder(join(root, 'wit'))), join(root, 'build.mjs')];
 const guests = (await readdir(root, { withFileTypes: true }))
-  .filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'main.ts')))
+  .filter((e) => e.isDirectory() && (existsSync(join(root, e.name, 'main.ts')) || existsSync(join(root, e.name, 'main.wat'))))
   .map((e) => e.name)
   .filter((name) => only.length === 0 || only.includes(name));
+
+async function watComponent(path) {
+  const module = await parse(await readFile(path, 'utf8'));
+  const jcoDir = dirname(createRequire(import.meta.url).resolve('@bytecodealliance/jco'));
+  const adapter = await readFile(join(jcoDir, '../lib/wasi_snapshot_preview1.command.wasm'));
+  return componentNew(module, [['wasi_snapshot_preview1', adapter]]);
+}
 
 await mkdir(join(root, 'dist'), { recursive: true });
 for (const name of guests) {
@@ -45,6 +55,13 @@ for (const name of guests) {
     continue;
   }
   const started = Date.now();
+  if (existsSync(join(root, name, 'main.wat'))) {
+    const component = await watComponent(join(root, name, 'main.wat'));
+    await writeFile(join(root, 'dist', `${name}.wasm`), component);
+    await writeFile(stamp, hash);
+    console.log(`${name}: built ${(component.length / 1024).toFixed(0)} KiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    continue;
+  }
   const bundle = await build({
     entryPoints: [join(root, name, 'main.ts')],
     bundle: true,

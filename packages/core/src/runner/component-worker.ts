@@ -19,6 +19,7 @@ import { BridgeClient } from '../bridge.js';
 import { capModuleMemory } from './wasm-binary.js';
 import type { WorkerSetup } from './run.js';
 import { reportGuestFailure } from './guest-failure.js';
+import { confineFilesystem } from './sandbox.js';
 
 const setup = workerData as WorkerSetup;
 
@@ -28,7 +29,11 @@ const cli = cliShim as typeof cliShim & {
   _setEnv(env: Record<string, string>): void;
   _setCwd(cwd: string): void;
 };
-const filesystem = filesystemShim as typeof filesystemShim & { _setPreopens(preopens: Record<string, string>): void };
+const filesystem = filesystemShim as typeof filesystemShim & {
+  _setPreopens(preopens: Record<string, string>): void;
+  _getPreopens(): Array<[object, string]>;
+  types: { Descriptor: { prototype: object } };
+};
 const sockets = socketsShim as typeof socketsShim & { _denyTcp(): void; _denyUdp(): void; _denyDnsLookup(): void };
 
 const shims: Record<string, Record<string, unknown>> = { cli, clocks, filesystem, http, io, random, sockets };
@@ -44,7 +49,9 @@ async function main(): Promise<void> {
   cli._setArgs(setup.args);
   cli._setEnv(setup.env);
   cli._setCwd('/');
+  // Replaces the shim's default preopen of the whole host filesystem with the granted dirs only.
   filesystem._setPreopens(setup.preopens);
+  confineFilesystem(filesystem.types.Descriptor, filesystem._getPreopens(), setup.preopens);
   sockets._denyTcp();
   sockets._denyUdp();
   sockets._denyDnsLookup();

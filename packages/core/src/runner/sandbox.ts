@@ -1,0 +1,78 @@
+/**
+ * Filesystem confinement on top of preview2-shim. The shim maps a guest path to a host path by
+ * joining strings and rejects `..` above the root, but it follows symlinks wherever they point (its
+ * own TODO). Here every descriptor remembers the preopened root it came from, and every call that
+ * takes a path first resolves the real host path (symlinks included) and refuses anything outside
+ * that root with `not-permitted`.
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, basename, join, relative, resolve, isAbsolute } from 'node:path';
+
+interface Location {
+  /** Real path of the preopened directory this descriptor lives under. */
+  root: string;
+  /** Host path of this descriptor. */
+  path: string;
+}
+
+type DescriptorLike = Record<string, (...args: unknown[]) => unknown>;
+
+/** Methods of wasi:filesystem `descriptor` that take a path, and where their paths are. */
+const PATH_ARGUMENTS: Record<string, Array<{ path: number; descriptor?: number }>> = {
+  openAt: [{ path: 1 }],
+  statAt: [{ path: 1 }],
+  setTimesAt: [{ path: 1 }],
+  linkAt: [{ path: 1 }, { path: 3, descriptor: 2 }],
+  readlinkAt: [{ path: 0 }],
+  removeDirectoryAt: [{ path: 0 }],
+  renameAt: [{ path: 0 }, { path: 2, descriptor: 1 }],
+  symlinkAt: [{ path: 1 }],
+  unlinkFileAt: [{ path: 0 }],
+  createDirectoryAt: [{ path: 0 }],
+  metadataHashAt: [{ path: 1 }],
+};
+
+function inside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** The real path of `path`, resolving symlinks in every part that exists. */
+function realPath(path: string): string {
+  let existing = path;
+  const missing: string[] = [];
+  while (!existsSync(existing) && dirname(existing) !== existing) {
+    missing.unshift(basename(existing));
+    existing = dirname(existing);
+  }
+  return join(realpathSync(existing), ...missing);
+}
+
+export function confineFilesystem(descriptorClass: { prototype: object }, preopens: Array<[object, string]>, hostDirs: Record<string, string>): void {
+  const locations = new WeakMap<object, Location>();
+  for (const [descriptor, guestPath] of preopens) {
+    const root = realpathSync(hostDirs[guestPath]!);
+    locations.set(descriptor, { root, path: root });
+  }
+  const check = (at: Location | undefined, subpath: unknown) => {
+    if (!at || typeof subpath !== 'string') throw 'not-permitted';
+    const target = resolve(at.path, subpath);
+    if (!inside(target, at.root) || !inside(realPath(target), at.root)) throw 'not-permitted';
+  };
+  const proto = descriptorClass.prototype as DescriptorLike;
+  for (const [method, paths] of Object.entries(PATH_ARGUMENTS)) {
+    const original = proto[method];
+    if (typeof original !== 'function') continue;
+    proto[method] = function (this: object, ...args: unknown[]) {
+      for (const p of paths) {
+        check(locations.get(p.descriptor === undefined ? this : (args[p.descriptor] as object)), args[p.path]);
+      }
+      const result = original.apply(this, args);
+      if (method === 'openAt' && result && typeof result === 'object') {
+        const at = locations.get(this)!;
+        locations.set(result, { root: at.root, path: resolve(at.path, args[1] as string) });
+      }
+      return result;
+    };
+  }
+}
