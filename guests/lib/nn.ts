@@ -1,13 +1,13 @@
 // A small library for wasi:nn guests: typed tensors, wasi:nn errors as messages, args, env and stdin.
 import { Tensor, type TensorType } from 'wasi:nn/tensor@0.2.0-rc-2024-10-28';
-import { loadByName, type Graph } from 'wasi:nn/graph@0.2.0-rc-2024-10-28';
+import { load, loadByName, type Graph, type GraphEncoding } from 'wasi:nn/graph@0.2.0-rc-2024-10-28';
 import type { GraphExecutionContext } from 'wasi:nn/inference@0.2.0-rc-2024-10-28';
 import { getArguments, getEnvironment } from 'wasi:cli/environment@0.2.3';
 import { getStdin } from 'wasi:cli/stdin@0.2.3';
 import { getStdout } from 'wasi:cli/stdout@0.2.3';
 
-export { Tensor, loadByName };
-export type { TensorType, Graph, GraphExecutionContext };
+export { Tensor, load, loadByName };
+export type { TensorType, Graph, GraphEncoding, GraphExecutionContext };
 
 /** Guest arguments without the program name. */
 export function args(): string[] {
@@ -63,6 +63,30 @@ export function textTensor(text: string): Tensor {
 
 export function text(t: Tensor): string {
   return new TextDecoder().decode(t.data());
+}
+
+/** Reads all of stdin as bytes (e.g. a model piped in). */
+export function readStdin(): Uint8Array {
+  const stream = getStdin();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    let chunk: Uint8Array;
+    try {
+      chunk = stream.blockingRead(1n << 20n);
+    } catch {
+      break; // end of input
+    }
+    chunks.push(chunk);
+    total += chunk.length;
+  }
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.length;
+  }
+  return all;
 }
 
 /** Reads stdin line by line (blocking); returns null at end of input. */

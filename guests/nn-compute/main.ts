@@ -2,9 +2,11 @@
 //
 //   nn-compute <model> [<input>=<TYPE>:<d0>x<d1>…:<v0>,<v1>,…]… [--repeat N] [--fill <input>=<TYPE>:<dims>:<value>]
 //
+// <model> is a name registered with the host (load-by-name), or `-` to read the model bytes from
+// stdin and `load` them (encoding: --encoding <name>, default autodetect).
 // Output lines: `<name> <TYPE> [<dims>] <v0> <v1> …` (first 16 values), then `compute ok`.
 // With --repeat N it runs N computes and prints the mean time per compute as `mean_us <µs>`.
-import { args, describeError, loadByName, tensor, values, Tensor, type TensorType } from '../lib/nn.js';
+import { args, describeError, load, loadByName, readStdin, tensor, values, Tensor, type GraphEncoding, type TensorType } from '../lib/nn.js';
 
 function parseTensor(spec: string, fill: boolean): [string, Tensor] {
   const eq = spec.indexOf('=');
@@ -27,15 +29,18 @@ export const run = {
     const model = argv.shift();
     if (!model) throw new Error('usage: nn-compute <model> [<input>=<TYPE>:<dims>:<values>]… [--repeat N]');
     let repeat = 1;
+    let encoding: GraphEncoding = 'autodetect';
     const inputs: Array<[string, Tensor]> = [];
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === '--repeat') repeat = Number(argv[++i]);
+      else if (a === '--encoding') encoding = argv[++i] as GraphEncoding;
       else if (a === '--fill') inputs.push(parseTensor(argv[++i]!, true));
       else inputs.push(parseTensor(a, false));
     }
     try {
-      const context = loadByName(model).initExecutionContext();
+      const graph = model === '-' ? load([readStdin()], encoding, 'cpu') : loadByName(model);
+      const context = graph.initExecutionContext();
       let outputs = context.compute(inputs);
       if (repeat > 1) {
         const start = performance.now();

@@ -6,6 +6,7 @@
 ;;                              or prints "errno <n>" (the WASI errno) and exits 1 when refused
 ;;   sandbox-probe spin         loops forever (for --timeout)
 ;;   sandbox-probe grow         grows memory 1 MiB at a time until refused, then traps (for --max-memory)
+;;   sandbox-probe trap         traps at once (unreachable)
 (module
   (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
@@ -88,6 +89,8 @@
     ;; 's': spin forever
     (if (i32.eq (local.get $command) (i32.const 115))
       (then (loop $forever (br $forever))))
+    ;; 't': trap
+    (if (i32.eq (local.get $command) (i32.const 116)) (then unreachable))
     ;; 'g': grow memory until refused, then trap
     (if (i32.eq (local.get $command) (i32.const 103))
       (then

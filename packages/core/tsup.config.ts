@@ -1,8 +1,12 @@
 import { defineConfig } from 'tsup';
 
-// Two entries: the library, and the worker script guests run in (loaded by URL next to the bundle).
+// Entries: the library, and the worker scripts guests run in (loaded by URL next to the bundle).
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'component-worker': 'src/runner/component-worker.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'component-worker': 'src/runner/component-worker.ts',
+    'module-worker': 'src/runner/module-worker.ts',
+  },
   format: 'esm',
   dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,

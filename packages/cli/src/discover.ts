@@ -99,10 +99,21 @@ export async function importBackend(pkg: BackendPackage): Promise<Backend> {
   return backend;
 }
 
-/** Binds the named backends, or every installed one when none is named. */
-export async function bindBackends(specs: string[]): Promise<{ registry: BackendRegistry; bound: BackendPackage[] }> {
+/**
+ * Binds the named backends (any failure is fatal), or every installed one when none is named
+ * (one that fails to load is skipped with a warning, so a broken package does not stop the rest).
+ */
+export async function bindBackends(specs: string[], warn: (line: string) => void = console.error): Promise<{ registry: BackendRegistry; bound: BackendPackage[] }> {
   const registry = new BackendRegistry();
-  const packages = specs.length ? specs.map(findBackend) : discoverBackends();
-  for (const pkg of packages) registry.register(await importBackend(pkg), pkg.priority);
-  return { registry, bound: packages };
+  const bound: BackendPackage[] = [];
+  for (const pkg of specs.length ? specs.map(findBackend) : discoverBackends()) {
+    try {
+      registry.register(await importBackend(pkg), pkg.priority);
+      bound.push(pkg);
+    } catch (e) {
+      if (specs.length) throw e;
+      warn(`wacs: skipping backend ${pkg.package}: ${(e as Error).message}`);
+    }
+  }
+  return { registry, bound };
 }

@@ -47,17 +47,17 @@ export class BackendRegistry {
       return { backend, encoding: encoding === 'autodetect' ? (backend.encodings[0] ?? encoding) : encoding };
     }
     const wanted = encoding === 'autodetect' ? encodingOf(probe) : encoding;
+    const candidates = this.list().filter((b) => !wanted || b.encodings.includes(wanted));
     const skipped: string[] = [];
-    for (const backend of this.list()) {
-      if (wanted && !backend.encodings.includes(wanted)) continue;
-      if (backend.detect && !(await backend.detect(probe))) {
-        skipped.push(`${backend.name} (does not recognise this ${probe.format ?? 'model'})`);
-        continue;
-      }
-      return { backend, encoding: wanted ?? backend.encodings[0] ?? encoding };
+    for (const backend of candidates) {
+      if (!backend.detect || (await backend.detect(probe))) return { backend, encoding: wanted ?? backend.encodings[0] ?? encoding };
+      skipped.push(backend.name);
     }
-    const what = wanted ? `encoding "${wanted}"` : `this model (format: ${probe.format ?? 'unknown'})`;
-    const tried = skipped.length ? `; tried: ${skipped.join(', ')}` : '';
+    // The guest named the encoding: let the first backend for it try, so the engine's own message
+    // says what is wrong with the model.
+    if (encoding !== 'autodetect' && candidates[0]) return { backend: candidates[0], encoding };
+    const what = wanted ? `encoding "${wanted}"` : `this model (detected format: ${probe.format ?? 'unknown'})`;
+    const tried = skipped.length ? `; ${skipped.join(', ')} did not recognise it` : '';
     const bound = this.entries.size ? `bound backends: ${this.names()}` : 'no backends are bound (use --bind)';
     throw new NnError('invalid-encoding', `no bound backend can load ${what}${tried}; ${bound}`);
   }

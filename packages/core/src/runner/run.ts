@@ -11,7 +11,8 @@ import type { NamedTensor } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
 import { WASI_NN_VERSION } from '../abi/component.js';
 import { defaultCacheDir, prepareComponent } from './component-cache.js';
-import { wasmKind } from './wasm-binary.js';
+import { checkModuleImports } from '../abi/preview1.js';
+import { capModuleMemory, wasmKind } from './wasm-binary.js';
 
 export interface DirGrant {
   host: string;
@@ -40,15 +41,24 @@ export interface RunResult {
 /** Exit codes wacs itself uses (the guest's own exit code passes through otherwise). */
 export const EXIT = { guestError: 1, usage: 2, timeout: 124, startFailure: 125, trap: 134, memory: 137 } as const;
 
-/** What the worker needs (structured-cloned into it). */
-export interface WorkerSetup {
-  dir: string;
+/** What every guest worker needs (structured-cloned into it). */
+export interface GuestSetup {
   args: string[];
   env: Record<string, string>;
   preopens: Record<string, string>;
   maxMemoryBytes?: number;
   signal: SharedArrayBuffer;
   port: MessagePort;
+}
+
+/** A component's worker: the folder of its jco transpilation. */
+export interface WorkerSetup extends GuestSetup {
+  dir: string;
+}
+
+/** A preview1 core module's worker: the module, compiled with its memory capped. */
+export interface ModuleWorkerSetup extends GuestSetup {
+  module: WebAssembly.Module;
 }
 
 /** Built workers sit next to this bundle in dist/; from sources (vitest) use the built copy. */
@@ -96,6 +106,21 @@ function checkNnVersion(imports: string[]): void {
   }
 }
 
+/**
+ * Compiles a core module for the module worker: its memory capped, and its imports and exports
+ * checked, so a module wacs cannot run fails here with a clear message instead of a link error.
+ */
+async function prepareModule(wasm: Uint8Array, maxMemoryBytes: number | undefined): Promise<WebAssembly.Module> {
+  const module = await WebAssembly.compile((maxMemoryBytes ? capModuleMemory(wasm, maxMemoryBytes) : wasm) as Uint8Array<ArrayBuffer>);
+  checkModuleImports(WebAssembly.Module.imports(module));
+  const exports = WebAssembly.Module.exports(module);
+  if (!exports.some((e) => e.name === '_start' && e.kind === 'function')) {
+    throw new Error('it exports no _start function (it is not a WASI command; reactor modules are not supported)');
+  }
+  if (!exports.some((e) => e.name === 'memory' && e.kind === 'memory')) throw new Error('it exports no memory');
+  return module;
+}
+
 export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptions = {}): Promise<RunResult> {
   let kind;
   try {
@@ -104,7 +129,13 @@ export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptio
     return { exitCode: EXIT.startFailure, error: (e as Error).message };
   }
   if (kind === 'module') {
-    return { exitCode: EXIT.startFailure, error: 'core-module (preview1) guests are not supported yet: build a component' };
+    let module;
+    try {
+      module = await prepareModule(wasm, options.maxMemoryBytes);
+    } catch (e) {
+      return { exitCode: EXIT.startFailure, error: `cannot run this module: ${(e as Error).message}` };
+    }
+    return runWorker('module-worker.js', { module }, host, options);
   }
   let prepared;
   try {
@@ -113,13 +144,22 @@ export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptio
   } catch (e) {
     return { exitCode: EXIT.startFailure, error: `cannot run this component: ${(e as Error).message}` };
   }
+  return runWorker('component-worker.js', { dir: prepared.dir }, host, options);
+}
 
+/** Runs a guest's worker with the sandbox, the wasi:nn session, and the time and memory limits. */
+async function runWorker(
+  file: 'component-worker.js' | 'module-worker.js',
+  guest: Pick<WorkerSetup, 'dir'> | Pick<ModuleWorkerSetup, 'module'>,
+  host: NnHost,
+  options: RunOptions,
+): Promise<RunResult> {
   const preopens: Record<string, string> = {};
   for (const { host: hostDir, guest } of options.dirs ?? []) preopens[guest] = resolvePath(hostDir);
   const { port1, port2 } = new MessageChannel();
   const signal = new SharedArrayBuffer(4);
-  const setup: WorkerSetup = {
-    dir: prepared.dir,
+  const setup: WorkerSetup | ModuleWorkerSetup = {
+    ...guest,
     args: [options.programName ?? 'guest.wasm', ...(options.args ?? [])],
     env: options.env ?? {},
     preopens,
@@ -130,10 +170,10 @@ export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptio
   const session = host.session();
   serveSession(port1, signal, session);
 
-  const worker = new Worker(workerUrl('component-worker.js'), {
+  const worker = new Worker(workerUrl(file), {
     workerData: setup,
     transferList: [port2],
-    // The JS heap of the WASI shims is bounded too; linear memory is capped in the wasm itself.
+    // The JS heap of the WASI layer is bounded too; linear memory is capped in the wasm itself.
     resourceLimits: options.maxMemoryBytes ? { maxOldGenerationSizeMb: Math.max(64, Math.ceil(options.maxMemoryBytes / 2 ** 20)) } : undefined,
     stdout: false,
     stderr: false,

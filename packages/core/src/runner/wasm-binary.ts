@@ -72,6 +72,7 @@ function copyName(r: Reader, out: number[]): void {
 
 /** Returns a copy of a core module whose memories (defined or imported) grow to `maxBytes` at most. */
 export function capModuleMemory(module: Uint8Array, maxBytes: number): Uint8Array {
+  if (wasmKind(module) !== 'module') throw new Error('capModuleMemory takes a core module, not a component');
   const maxPages = Math.floor(maxBytes / WASM_PAGE);
   const r = new Reader(module, 8);
   const parts: Uint8Array[] = [module.subarray(0, 8)];

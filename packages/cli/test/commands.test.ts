@@ -1,0 +1,44 @@
+import { guest, runWacs } from '@wacs/fixtures';
+import { describe, expect, it } from 'vitest';
+
+describe('wacs backends', () => {
+  it('--json lists the installed backends with encodings and hardware', async () => {
+    const r = await runWacs(['backends', '--json']);
+    expect(r.code).toBe(0);
+    const { backends } = JSON.parse(r.stdout) as { backends: Array<{ package: string; encodings: string[]; hardware: Array<{ name: string; active?: boolean }> }> };
+    const onnx = backends.find((b) => b.package === '@wacs/backend-onnx');
+    expect(onnx?.encodings).toEqual(['onnx']);
+    expect(onnx?.hardware.find((h) => h.name === 'cpu')?.active).toBe(true);
+  });
+});
+
+describe('wacs inspect', () => {
+  it('reports a component, its wasi:nn version, imports and exports', async () => {
+    const r = await runWacs(['inspect', guest('nn-compute'), '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { kind: string; wasiNn: { abi: string; version: string; supported: boolean }; imports: string[]; exports: string[] };
+    expect(report.kind).toBe('component');
+    expect(report.wasiNn).toEqual({ abi: 'wit', version: '0.2.0-rc-2024-10-28', supported: true });
+    expect(report.imports).toContain('wasi:nn/graph@0.2.0-rc-2024-10-28');
+    expect(report.exports).toEqual(['wasi:cli/run@0.2.3']);
+  });
+  it('says when a guest does not use wasi:nn', async () => {
+    const r = await runWacs(['inspect', guest('sandbox-probe')]);
+    expect(r.stdout).toContain('wasi:nn: not imported');
+  });
+});
+
+describe('wacs --help', () => {
+  it('lists the commands, and each command has its own help', async () => {
+    const top = await runWacs(['--help']);
+    expect(top.stdout).toMatch(/run <guest.wasm>[\s\S]*backends[\s\S]*inspect/);
+    for (const command of ['run', 'backends', 'inspect']) {
+      const r = await runWacs([command, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: wacs ${command}`);
+    }
+    const unknown = await runWacs(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+  });
+});

@@ -1,0 +1,380 @@
+/**
+ * The witx front end for preview1 core-module guests: the `wasi_ephemeral_nn` import module, with
+ * WasmEdge's extensions (load_by_name[_with_config], compute_single/get_output_single/fini_single,
+ * unload, finalize_execution_context), running in the guest's worker.
+ *
+ * It is a thin translator onto the same bridge ops as the component front end: every function
+ * reads its arguments out of guest memory (each pointer and length checked against the memory's
+ * current size), makes at most one bridge round trip, writes results through the guest's
+ * out-pointers and returns an errno. Nothing a guest passes can throw into the host: bad pointers
+ * and unknown handles are `invalid_argument`. Inputs stay in the worker until compute (named "0",
+ * "1", … by index), and outputs stay in the worker for get_output.
+ */
+import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
+import type { BridgeClient } from '../bridge.js';
+import { NnError, type ErrorCode, type ErrorReason } from '../errors.js';
+import { validateTensor, type NamedTensor, type Tensor, type TensorType } from '../tensor.js';
+
+export const WITX_MODULE = 'wasi_ephemeral_nn';
+
+/** Names of the functions this front end provides, for checking a module's imports before running it. */
+export const WITX_FUNCTIONS = [
+  'load',
+  'load_by_name',
+  'load_by_name_with_config',
+  'init_execution_context',
+  'set_input',
+  'compute',
+  'get_output',
+  'compute_single',
+  'get_output_single',
+  'fini_single',
+  'unload',
+  'finalize_execution_context',
+] as const;
+export type WitxFunctionName = (typeof WITX_FUNCTIONS)[number];
+
+/** The witx errnos, with WasmEdge's LLM additions from 100 on. */
+export const WITX_ERRNO = {
+  success: 0,
+  invalid_argument: 1,
+  invalid_encoding: 2,
+  missing_memory: 3,
+  busy: 4,
+  runtime_error: 5,
+  unsupported_operation: 6,
+  too_large: 7,
+  not_found: 8,
+  end_of_sequence: 100,
+  context_full: 101,
+  prompt_too_long: 102,
+  model_not_found: 103,
+} as const;
+
+/** witx `graph_encoding` values (WasmEdge's order: autodetect 5, ggml 6; not the WIT order). */
+export const WITX_ENCODINGS: readonly GraphEncoding[] = ['openvino', 'onnx', 'tensorflow', 'pytorch', 'tensorflowlite', 'autodetect', 'ggml'];
+/** witx `execution_target` values. */
+export const WITX_TARGETS: readonly ExecutionTarget[] = ['cpu', 'gpu', 'tpu', 'auto'];
+/** witx `tensor_type` values (no BF16 in the witx ABI). */
+export const WITX_TENSOR_TYPES: readonly TensorType[] = ['FP16', 'FP32', 'FP64', 'U8', 'I32', 'I64'];
+
+const CODE_ERRNO: Record<ErrorCode, number> = {
+  'invalid-argument': WITX_ERRNO.invalid_argument,
+  'invalid-encoding': WITX_ERRNO.invalid_encoding,
+  timeout: WITX_ERRNO.runtime_error,
+  'runtime-error': WITX_ERRNO.runtime_error,
+  'unsupported-operation': WITX_ERRNO.unsupported_operation,
+  'too-large': WITX_ERRNO.too_large,
+  'not-found': WITX_ERRNO.not_found,
+  security: WITX_ERRNO.invalid_argument,
+  unknown: WITX_ERRNO.runtime_error,
+};
+
+const REASON_ERRNO: Record<ErrorReason, number> = {
+  'end-of-sequence': WITX_ERRNO.end_of_sequence,
+  'context-full': WITX_ERRNO.context_full,
+  'prompt-too-long': WITX_ERRNO.prompt_too_long,
+  'model-not-found': WITX_ERRNO.model_not_found,
+};
+
+/** The errno a guest sees for an error from any layer. */
+export function witxErrno(error: NnError): number {
+  return (error.reason && REASON_ERRNO[error.reason]) ?? CODE_ERRNO[error.code];
+}
+
+/** Size of the witx `tensor` record: dims ptr, dims len, type (u8 padded to 4), data ptr, data len. */
+const TENSOR_RECORD_BYTES = 20;
+/** Size of one `graph_builder` (ptr, len) in the builder array `load` takes. */
+const BUILDER_BYTES = 8;
+
+/** Bounds-checked access to the guest's linear memory as it is now (it may have grown since the last call). */
+class GuestMemory {
+  private readonly bytes: Uint8Array;
+  private readonly view: DataView;
+
+  constructor(memory: WebAssembly.Memory) {
+    this.bytes = new Uint8Array(memory.buffer);
+    this.view = new DataView(memory.buffer);
+  }
+
+  /** Checks [ptr, ptr + len) lies inside memory; `what` names the argument in the error. */
+  check(ptr: number, len: number, what: string): void {
+    if (ptr + len > this.bytes.byteLength) {
+      throw new NnError('invalid-argument', `${what}: ${len} bytes at 0x${ptr.toString(16)} run past the end of the guest's memory (${this.bytes.byteLength} bytes)`);
+    }
+  }
+
+  u32(ptr: number, what: string): number {
+    this.check(ptr, 4, what);
+    return this.view.getUint32(ptr, true);
+  }
+
+  setU32(ptr: number, value: number, what: string): void {
+    this.check(ptr, 4, what);
+    this.view.setUint32(ptr, value, true);
+  }
+
+  /** A copy of guest bytes (the guest may overwrite its memory right after the call). */
+  copy(ptr: number, len: number, what: string): Uint8Array {
+    this.check(ptr, len, what);
+    return this.bytes.slice(ptr, ptr + len);
+  }
+
+  text(ptr: number, len: number, what: string): string {
+    this.check(ptr, len, what);
+    try {
+      return utf8.decode(this.bytes.subarray(ptr, ptr + len));
+    } catch {
+      throw new NnError('invalid-argument', `${what} is not valid UTF-8`);
+    }
+  }
+
+  write(ptr: number, data: Uint8Array): void {
+    this.bytes.set(data, ptr);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** What the worker keeps for one execution context. */
+interface ContextState {
+  /** Inputs by index, kept across computes (witx inputs persist until set again). */
+  inputs: Map<number, Tensor>;
+  /** What get_output reads: the last compute's outputs, or the running stream's (see `streamOutputs`). */
+  outputs?: NamedTensor[];
+  /** Set between the first compute_single and fini_single (or a new set_input). */
+  stream?: { token?: NamedTensor[]; text: Uint8Array[] };
+}
+
+/**
+ * While a stream runs, get_output sees what a plain compute would have given so far: output 0 is
+ * the text of every token streamed (the GGML convention: output 0 is text), other outputs are the
+ * latest token's (e.g. output 1, the token counts).
+ */
+function streamOutputs(stream: NonNullable<ContextState['stream']>): NamedTensor[] {
+  const [first, ...rest] = stream.token ?? [];
+  const length = stream.text.reduce((n, chunk) => n + chunk.byteLength, 0);
+  const text = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of stream.text) {
+    text.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return [{ name: first?.name ?? '0', tensor: { type: 'U8', dimensions: [length], data: text } }, ...rest];
+}
+
+/** Rank and size limits belong to the host (checked at compute); set_input checks only the shape. */
+const SHAPE_ONLY = { maxBytes: Number.MAX_SAFE_INTEGER, maxRank: Number.MAX_SAFE_INTEGER };
+
+export interface Preview1Options {
+  /** Where error messages go for the person running the guest (the guest itself only gets an errno). */
+  log: (line: string) => void;
+}
+
+type WitxFunction = (...args: number[]) => number;
+
+/**
+ * The `wasi_ephemeral_nn` import object. `memory` returns the guest's exported memory (known only
+ * after instantiation).
+ */
+export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembly.Memory | undefined, options: Preview1Options): Record<WitxFunctionName, WitxFunction> {
+  const graphs = new Set<number>();
+  const contexts = new Map<number, ContextState>();
+
+  function context(handle: number): ContextState {
+    const state = contexts.get(handle);
+    if (!state) throw new NnError('invalid-argument', `unknown execution context handle ${handle}`);
+    return state;
+  }
+
+  function graph(handle: number): number {
+    if (!graphs.has(handle)) throw new NnError('invalid-argument', `unknown graph handle ${handle}`);
+    return handle;
+  }
+
+  /** Wraps one witx function: unsigned arguments, fresh memory access, and every failure an errno. */
+  function witx(name: WitxFunctionName, body: (mem: GuestMemory, ...args: number[]) => void): WitxFunction {
+    return (...raw: number[]) => {
+      const current = memory();
+      if (!current) return WITX_ERRNO.missing_memory;
+      try {
+        body(new GuestMemory(current), ...raw.map((a) => a >>> 0));
+        return WITX_ERRNO.success;
+      } catch (e) {
+        const error = e instanceof NnError ? e : new NnError('runtime-error', e instanceof Error ? e.message : String(e));
+        // End of sequence is how a stream ends, not a failure; a missing model the host reports itself.
+        if (error.reason !== 'end-of-sequence' && error.reason !== 'model-not-found') {
+          options.log(`wacs: ${WITX_MODULE}.${name}: ${error.message}`);
+        }
+        return witxErrno(error);
+      }
+    };
+  }
+
+  /** Writes an output into the guest's buffer; too_large (with the size needed in `writtenPtr`) if it does not fit. */
+  function writeOutput(mem: GuestMemory, outputs: NamedTensor[] | undefined, index: number, bufPtr: number, bufMax: number, writtenPtr: number, hint: string): void {
+    mem.check(bufPtr, bufMax, 'output buffer');
+    mem.check(writtenPtr, 4, 'bytes-written pointer');
+    if (!outputs) throw new NnError('invalid-argument', `no outputs yet: ${hint}`);
+    const output = outputs[index];
+    if (!output) throw new NnError('invalid-argument', `output index ${index} is out of range (the model gave ${outputs.length} outputs)`);
+    const data = output.tensor.data;
+    mem.setU32(writtenPtr, data.byteLength, 'bytes-written pointer');
+    if (data.byteLength > bufMax) {
+      throw new NnError('too-large', `output ${index} is ${data.byteLength} bytes but the guest's buffer holds ${bufMax}`);
+    }
+    mem.write(bufPtr, data);
+  }
+
+  function loadByName(mem: GuestMemory, namePtr: number, nameLen: number, config: Options | undefined, graphOut: number): void {
+    const name = mem.text(namePtr, nameLen, 'model name');
+    mem.check(graphOut, 4, 'graph out-pointer');
+    const handle = bridge.call<number>('loadByName', config ? [name, config] : [name]);
+    graphs.add(handle);
+    mem.setU32(graphOut, handle, 'graph out-pointer');
+  }
+
+  /** Ends a running stream on the host (fini_single, or a new prompt). */
+  function endStream(handle: number, state: ContextState): void {
+    if (!state.stream) return;
+    state.stream = undefined;
+    state.outputs = undefined; // the stream's outputs go with it (the last compute's are stale by now)
+    bridge.call('streamEnd', [handle]);
+  }
+
+  return {
+    load: witx('load', (mem, buildersPtr, buildersLen, encoding, target, graphOut) => {
+      mem.check(buildersPtr, buildersLen * BUILDER_BYTES, 'graph builder array');
+      mem.check(graphOut, 4, 'graph out-pointer');
+      const witxEncoding = WITX_ENCODINGS[encoding];
+      if (!witxEncoding) throw new NnError('invalid-encoding', `unknown graph encoding ${encoding} (0-${WITX_ENCODINGS.length - 1})`);
+      const witxTarget = WITX_TARGETS[target];
+      if (!witxTarget) throw new NnError('invalid-argument', `unknown execution target ${target} (0-${WITX_TARGETS.length - 1})`);
+      const builders: Uint8Array[] = [];
+      for (let i = 0; i < buildersLen; i++) {
+        const at = buildersPtr + i * BUILDER_BYTES;
+        builders.push(mem.copy(mem.u32(at, 'graph builder'), mem.u32(at + 4, 'graph builder'), `graph builder ${i}`));
+      }
+      // The copies are ours alone, so they move to the host thread without another copy.
+      const handle = bridge.call<number>('load', [builders, witxEncoding, witxTarget], builders.map((b) => b.buffer as ArrayBuffer));
+      graphs.add(handle);
+      mem.setU32(graphOut, handle, 'graph out-pointer');
+    }),
+
+    load_by_name: witx('load_by_name', (mem, namePtr, nameLen, graphOut) => loadByName(mem, namePtr, nameLen, undefined, graphOut)),
+
+    load_by_name_with_config: witx('load_by_name_with_config', (mem, namePtr, nameLen, configPtr, configLen, graphOut) => {
+      let config: Options | undefined;
+      const text = mem.text(configPtr, configLen, 'config');
+      if (text.trim()) {
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch (e) {
+          throw new NnError('invalid-argument', `the config is not valid JSON: ${(e as Error).message}`);
+        }
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new NnError('invalid-argument', 'the config must be a JSON object');
+        config = value as Options;
+      }
+      loadByName(mem, namePtr, nameLen, config, graphOut);
+    }),
+
+    init_execution_context: witx('init_execution_context', (mem, graphHandle, contextOut) => {
+      mem.check(contextOut, 4, 'context out-pointer');
+      const handle = bridge.call<number>('initContext', [graph(graphHandle)]);
+      contexts.set(handle, { inputs: new Map() });
+      mem.setU32(contextOut, handle, 'context out-pointer');
+    }),
+
+    set_input: witx('set_input', (mem, contextHandle, index, tensorPtr) => {
+      const state = context(contextHandle);
+      mem.check(tensorPtr, TENSOR_RECORD_BYTES, 'tensor');
+      const dimsPtr = mem.u32(tensorPtr, 'tensor');
+      const dimsLen = mem.u32(tensorPtr + 4, 'tensor');
+      const typeCode = mem.copy(tensorPtr + 8, 1, 'tensor')[0]!;
+      const dataPtr = mem.u32(tensorPtr + 12, 'tensor');
+      const dataLen = mem.u32(tensorPtr + 16, 'tensor');
+      const type = WITX_TENSOR_TYPES[typeCode];
+      if (!type) throw new NnError('invalid-argument', `input ${index}: unknown tensor type ${typeCode} (0-${WITX_TENSOR_TYPES.length - 1})`);
+      mem.check(dimsPtr, dimsLen * 4, `input ${index} dimensions`);
+      let dimensions = Array.from({ length: dimsLen }, (_, i) => mem.u32(dimsPtr + i * 4, `input ${index} dimensions`));
+      const data = mem.copy(dataPtr, dataLen, `input ${index} data`);
+      // WasmEdge guests pass text (a prompt, JSON metadata) as U8 with dimensions [1] whatever its length.
+      if (type === 'U8' && dimsLen === 1 && dimensions[0] === 1) dimensions = [dataLen];
+      const tensor: Tensor = { dimensions, type, data };
+      validateTensor(tensor, String(index), SHAPE_ONLY);
+      // A new input starts a new computation: a stream in progress ends (as in WasmEdge).
+      endStream(contextHandle, state);
+      state.inputs.set(index, tensor);
+    }),
+
+    compute: witx('compute', (_mem, contextHandle) => {
+      const state = context(contextHandle);
+      endStream(contextHandle, state);
+      state.outputs = bridge.call<NamedTensor[]>('compute', [contextHandle, namedInputs(state)]);
+    }),
+
+    get_output: witx('get_output', (mem, contextHandle, index, bufPtr, bufMax, writtenPtr) => {
+      const state = context(contextHandle);
+      const outputs = state.stream ? streamOutputs(state.stream) : state.outputs;
+      writeOutput(mem, outputs, index, bufPtr, bufMax, writtenPtr, 'call compute first');
+    }),
+
+    compute_single: witx('compute_single', (_mem, contextHandle) => {
+      const state = context(contextHandle);
+      // The first step carries the inputs and starts the stream; later steps are one round trip each.
+      const starting = !state.stream;
+      const stream = (state.stream ??= { text: [] });
+      let token: NamedTensor[] | null;
+      try {
+        token = bridge.call<NamedTensor[] | null>('streamNext', [contextHandle, starting ? namedInputs(state) : []]);
+      } catch (e) {
+        state.stream = undefined; // the host has dropped a stream that failed
+        throw e;
+      }
+      if (!token) throw new NnError('runtime-error', 'end of sequence', 'end-of-sequence');
+      stream.token = token;
+      const text = token[0]?.tensor.data;
+      if (text) stream.text.push(text);
+    }),
+
+    get_output_single: witx('get_output_single', (mem, contextHandle, index, bufPtr, bufMax, writtenPtr) => {
+      const state = context(contextHandle);
+      writeOutput(mem, state.stream?.token, index, bufPtr, bufMax, writtenPtr, 'call compute_single first');
+    }),
+
+    fini_single: witx('fini_single', (_mem, contextHandle) => {
+      endStream(contextHandle, context(contextHandle));
+    }),
+
+    unload: witx('unload', (_mem, graphHandle) => {
+      bridge.call('dropGraph', [graph(graphHandle)]);
+      graphs.delete(graphHandle);
+    }),
+
+    finalize_execution_context: witx('finalize_execution_context', (_mem, contextHandle) => {
+      context(contextHandle);
+      contexts.delete(contextHandle);
+      bridge.call('dropContext', [contextHandle]);
+    }),
+  };
+}
+
+/** The context's inputs in index order, named "0", "1", … */
+function namedInputs(state: ContextState): NamedTensor[] {
+  return [...state.inputs.entries()].sort(([a], [b]) => a - b).map(([index, tensor]) => ({ name: String(index), tensor }));
+}
+
+/** The import modules a preview1 guest may use: node:wasi's preview1, and this front end. */
+const PREVIEW1_MODULE = 'wasi_snapshot_preview1';
+
+/** Throws, naming what is missing, when a module imports something wacs does not provide. */
+export function checkModuleImports(imports: WebAssembly.ModuleImportDescriptor[]): void {
+  const provided = new Set<string>(WITX_FUNCTIONS);
+  const missing = imports.filter((i) =>
+    i.module === WITX_MODULE ? !provided.has(i.name) || i.kind !== 'function' : i.module !== PREVIEW1_MODULE,
+  );
+  if (missing.length === 0) return;
+  const names = missing.map((i) => `${i.module}.${i.name} (${i.kind})`).join(', ');
+  throw new Error(`it imports ${names}, which wacs does not provide (wacs provides ${PREVIEW1_MODULE} and ${WITX_MODULE})`);
+}

@@ -1,0 +1,44 @@
+import { parse } from '@bytecodealliance/jco';
+import { describe, expect, it } from 'vitest';
+import { capModuleMemory, wasmKind } from '../src/index.js';
+
+const PAGE = 65536;
+
+async function growTo(wat: string, cap: number, imports: WebAssembly.Imports = {}): Promise<number[]> {
+  const bytes = capModuleMemory(await parse(wat), cap * PAGE);
+  const { instance } = (await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, imports)) as unknown as { instance: WebAssembly.Instance };
+  const grow = instance.exports.grow as (n: number) => number;
+  return [grow(1), grow(1), grow(1), grow(1)];
+}
+
+const GROW = '(func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))';
+
+describe('capModuleMemory', () => {
+  it('caps a defined memory without a maximum (the engine refuses the grow past the cap)', async () => {
+    expect(await growTo(`(module (memory 1) ${GROW})`, 3)).toEqual([1, 2, -1, -1]);
+  });
+  it('lowers a larger maximum and keeps a smaller one', async () => {
+    expect(await growTo(`(module (memory 1 100) ${GROW})`, 2)).toEqual([1, -1, -1, -1]);
+    expect(await growTo(`(module (memory 1 2) ${GROW})`, 50)).toEqual([1, -1, -1, -1]);
+  });
+  it('caps an imported memory too', async () => {
+    const wat = `(module (import "env" "mem" (memory 1)) (import "env" "f" (func)) ${GROW})`;
+    const bytes = capModuleMemory(await parse(wat), 2 * PAGE);
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>));
+    expect(imports.map((i) => i.kind)).toEqual(['memory', 'function']);
+    // A memory larger than the cap no longer satisfies the import.
+    expect(() => new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { env: { mem: new WebAssembly.Memory({ initial: 1, maximum: 10 }), f() {} } })).toThrow();
+  });
+  it('refuses a module that needs more than the cap to start', async () => {
+    expect(() => capModuleMemory(new Uint8Array(), 0)).toThrow();
+    await expect(parse('(module (memory 10))').then((b) => capModuleMemory(b, 2 * PAGE))).rejects.toThrow(/needs at least 0.625 MiB/);
+  });
+});
+
+describe('wasmKind', () => {
+  it('tells modules, components and other files apart', async () => {
+    expect(wasmKind(await parse('(module)'))).toBe('module');
+    expect(wasmKind(Uint8Array.of(0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0))).toBe('component');
+    expect(() => wasmKind(new TextEncoder().encode('#!/bin/sh\necho hi'))).toThrow(/not a WebAssembly file/);
+  });
+});
