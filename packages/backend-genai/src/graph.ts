@@ -1,0 +1,207 @@
+/**
+ * A GenAI model folder as a wasi:nn graph, and its execution contexts. The tensor contract:
+ *
+ *   prompt (U8, UTF-8)            → response (U8, UTF-8), output_ids (I64, the generated ids)
+ *   input_ids (I64/I32)           → logits (FP32 [1, n, vocab]): one forward pass, no cache
+ *   input_ids + metadata generate → output_ids (I64): generation from token ids
+ *   metadata (U8, JSON object)    optional: search options, "chat": true, "generate": true
+ *
+ * Preview1 guests name inputs by position: "0" is the prompt (U8) or the ids (I32/I64), "1" the
+ * metadata. `stream` yields one step per token: response (the token's text) and output_ids ([id]).
+ */
+import {
+  NnError,
+  tensorFrom,
+  tensorJson,
+  tensorText,
+  tensorView,
+  textTensor,
+  type ExecutionContext,
+  type Graph,
+  type LoadRequest,
+  type NamedTensor,
+  type Options,
+  type Tensor,
+} from '@wacs/core';
+import { readGenaiConfig, type GenaiConfig } from './config.js';
+import { allLogits, DecoderModel, type SessionOverrides } from './decoder.js';
+import { checkPrompt, generate } from './generator.js';
+import { isSearchKey, searchSettings, withSearchOptions, type SearchSettings } from './search.js';
+import { Sequence } from './sequence.js';
+import { TextCodec, type ChatMessage } from './text.js';
+
+/** Graph options beyond the search keys. */
+const SESSION_KEYS = ['threads'];
+
+function sessionOverrides(options: Options): { overrides: SessionOverrides; search: Record<string, unknown> } {
+  const overrides: SessionOverrides = {};
+  const search: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (key === 'threads') {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+        throw new NnError('invalid-argument', `genai: option threads must be a whole number (0: onnxruntime's default), got ${JSON.stringify(value)}`);
+      }
+      overrides.threads = value;
+    } else if (isSearchKey(key)) search[key] = value;
+    else throw new NnError('invalid-argument', `genai: unknown model option "${key}"; options are ${SESSION_KEYS.join(', ')} and the search options (max_length, temperature, top_k, …)`);
+  }
+  return { overrides, search };
+}
+
+export class GenaiGraph implements Graph {
+  private codec?: Promise<TextCodec>;
+
+  private constructor(
+    readonly folder: string,
+    readonly config: GenaiConfig,
+    readonly model: DecoderModel,
+    readonly settings: SearchSettings,
+  ) {}
+
+  static async load(request: LoadRequest): Promise<GenaiGraph> {
+    if (request.source.kind !== 'path') {
+      throw new NnError('invalid-encoding', 'a GenAI model is a folder (genai_config.json, decoder ONNX, tokenizer.json); register it with --model name=<folder> and load it by name');
+    }
+    const folder = request.source.path;
+    const config = await readGenaiConfig(folder);
+    const { overrides, search } = sessionOverrides(request.options);
+    const settings = withSearchOptions(searchSettings(config.search), search, 'model option');
+    const model = await DecoderModel.load(folder, config, request.target, overrides);
+    return new GenaiGraph(folder, config, model, settings);
+  }
+
+  /** The tokenizer, loaded on first use (id-only use needs none). */
+  text(): Promise<TextCodec> {
+    if (!this.codec) {
+      this.codec = TextCodec.load(this.folder);
+      this.codec.catch(() => (this.codec = undefined));
+    }
+    return this.codec;
+  }
+
+  createContext(): ExecutionContext {
+    return new GenaiContext(this);
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.release();
+  }
+}
+
+interface Request {
+  prompt?: string;
+  ids?: number[];
+  chat: boolean;
+  generate: boolean;
+  settings: SearchSettings;
+}
+
+function idsOf(tensor: Tensor, name: string): number[] {
+  if (tensor.type !== 'I64' && tensor.type !== 'I32') {
+    throw new NnError('invalid-argument', `input "${name}" holds token ids and must be I64 or I32, got ${tensor.type}`);
+  }
+  const dims = tensor.dimensions;
+  if (dims.length > 2 || (dims.length === 2 && dims[0] !== 1)) {
+    throw new NnError('invalid-argument', `input "${name}" must be [n] or [1, n] (one sequence), got [${dims.join(', ')}]`);
+  }
+  return Array.from(tensorView(tensor) as Int32Array | BigInt64Array, Number);
+}
+
+function messagesOf(prompt: string): ChatMessage[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(prompt);
+  } catch {
+    // Not JSON: the prompt is the user's message.
+    return [{ role: 'user', content: prompt }];
+  }
+  const list = Array.isArray(value) ? value : (value as { messages?: unknown } | null)?.messages;
+  if (
+    !Array.isArray(list) ||
+    !list.every((m) => m && typeof m === 'object' && typeof (m as ChatMessage).role === 'string' && typeof (m as ChatMessage).content === 'string')
+  ) {
+    if (typeof value === 'string') return [{ role: 'user', content: value }];
+    throw new NnError('invalid-argument', 'with "chat": true the prompt is a user message, or a JSON list of {"role", "content"} messages');
+  }
+  return list as ChatMessage[];
+}
+
+export class GenaiContext implements ExecutionContext {
+  constructor(private readonly graph: GenaiGraph) {}
+
+  private parse(inputs: NamedTensor[]): Request {
+    let prompt: string | undefined;
+    let ids: number[] | undefined;
+    let metadata: Record<string, unknown> = {};
+    for (const { name, tensor } of inputs) {
+      if (name === 'metadata' || name === '1') metadata = tensorJson(tensor, 'metadata');
+      else if (name === 'prompt' || (name === '0' && tensor.type === 'U8')) prompt = tensorText(tensor);
+      else if (name === 'input_ids' || name === '0') ids = idsOf(tensor, name);
+      else throw new NnError('invalid-argument', `genai: unknown input "${name}"; inputs are prompt (U8 text) or input_ids (I64/I32), and optional metadata (JSON)`);
+    }
+    if ((prompt === undefined) === (ids === undefined)) {
+      throw new NnError('invalid-argument', 'genai: give exactly one of prompt (U8 text) or input_ids (I64/I32), with optional metadata (JSON)');
+    }
+    const { chat = false, generate: generateIds = false, ...search } = metadata;
+    if (typeof chat !== 'boolean') throw new NnError('invalid-argument', `metadata: chat must be true or false, got ${JSON.stringify(chat)}`);
+    if (typeof generateIds !== 'boolean') throw new NnError('invalid-argument', `metadata: generate must be true or false, got ${JSON.stringify(generateIds)}`);
+    if (chat && prompt === undefined) throw new NnError('invalid-argument', 'metadata: chat applies to a text prompt, not to input_ids');
+    return {
+      prompt,
+      ids,
+      chat,
+      generate: prompt !== undefined || generateIds,
+      settings: withSearchOptions(this.graph.settings, search, 'metadata'),
+    };
+  }
+
+  private async promptIds(request: Request): Promise<number[]> {
+    if (request.ids) return request.ids;
+    const codec = await this.graph.text();
+    return request.chat ? codec.encodeChat(messagesOf(request.prompt!)) : codec.encode(request.prompt!);
+  }
+
+  async compute(inputs: NamedTensor[]): Promise<NamedTensor[]> {
+    const request = this.parse(inputs);
+    if (!request.generate) return this.forward(request.ids!);
+    const promptIds = await this.promptIds(request);
+    const generated: number[] = [];
+    for await (const token of generate(this.graph.model, promptIds, request.settings)) generated.push(token);
+    const outputIds = { name: 'output_ids', tensor: tensorFrom('I64', [generated.length], BigInt64Array.from(generated, BigInt)) };
+    if (request.ids) return [outputIds];
+    const codec = await this.graph.text();
+    return [{ name: 'response', tensor: textTensor(codec.decode(generated)) }, outputIds];
+  }
+
+  /** One decoder run over the ids from position 0, returning every position's logits. */
+  private async forward(ids: number[]): Promise<NamedTensor[]> {
+    checkPrompt(this.graph.model, ids);
+    const sequence = await Sequence.start(this.graph.model);
+    const logits = await sequence.feed(ids);
+    const values = allLogits(logits);
+    return [{ name: 'logits', tensor: tensorFrom('FP32', [1, ids.length, this.graph.config.vocabSize], values) }];
+  }
+
+  async *stream(inputs: NamedTensor[]): AsyncGenerator<NamedTensor[], NamedTensor[]> {
+    const request = this.parse(inputs);
+    if (!request.generate) throw new NnError('invalid-argument', 'genai: streaming generates tokens; give a prompt, or input_ids with metadata {"generate": true}');
+    const promptIds = await this.promptIds(request);
+    const text = request.ids ? undefined : (await this.graph.text()).stream();
+    const generated: number[] = [];
+    const step = (piece: string | undefined, ids: number[]): NamedTensor[] => {
+      const idTensor = { name: 'output_ids', tensor: tensorFrom('I64', [ids.length], BigInt64Array.from(ids, BigInt)) };
+      return piece === undefined ? [idTensor] : [{ name: 'response', tensor: textTensor(piece) }, idTensor];
+    };
+    for await (const token of generate(this.graph.model, promptIds, request.settings)) {
+      generated.push(token);
+      yield step(text?.push(token), [token]);
+    }
+    const rest = text?.flush();
+    if (rest) yield step(rest, []);
+    const all = step(undefined, generated);
+    if (!text) return all;
+    return [{ name: 'response', tensor: textTensor((await this.graph.text()).decode(generated)) }, ...all];
+  }
+
+  dispose(): void {}
+}

@@ -1,0 +1,101 @@
+/**
+ * One sequence on a decoder: the KV cache, the attention mask and the next position. `feed` runs the
+ * decoder on new tokens (the whole prompt first, then one token per step) and keeps the model's
+ * `present` outputs as the next step's `past` inputs, as they are: no copy on our side, so a step
+ * costs what the model's own attention over the cache costs.
+ */
+import { ort } from '@wacs/backend-onnx';
+import { NnError } from '@wacs/core';
+import type { Tensor as OrtTensor } from 'onnxruntime-node';
+import { intArray, setInt, type DecoderModel, type IntArray } from './decoder.js';
+
+/** First mask allocation; it doubles as the sequence grows (amortised O(1) per token). */
+const INITIAL_MASK_CAPACITY = 256;
+
+export class Sequence {
+  /** Tokens fed so far: the cache holds exactly these. */
+  readonly tokens: number[] = [];
+  private mask?: IntArray;
+  private nextPosition = 0;
+
+  private constructor(
+    private readonly model: DecoderModel,
+    private cache: Record<string, OrtTensor>,
+    private readonly Tensor: typeof OrtTensor,
+  ) {}
+
+  static async start(model: DecoderModel): Promise<Sequence> {
+    const { Tensor } = await ort();
+    return new Sequence(model, await model.emptyCache(), Tensor);
+  }
+
+  get length(): number {
+    return this.tokens.length;
+  }
+
+  private maskFor(total: number): IntArray {
+    const type = this.model.maskType!;
+    if (!this.mask || this.mask.length < total) {
+      const capacity = Math.min(Math.max(INITIAL_MASK_CAPACITY, 2 * (this.mask?.length ?? 0), total), this.model.config.contextLength);
+      const grown = intArray(type, capacity);
+      if (this.mask) grown.set(this.mask as never);
+      // Everything past the prompt is attended to: fill once, not per step.
+      if (grown instanceof BigInt64Array) grown.fill(1n, this.mask?.length ?? 0);
+      else grown.fill(1, this.mask?.length ?? 0);
+      this.mask = grown;
+    }
+    return this.mask;
+  }
+
+  /**
+   * Runs the decoder on `ids` after the cached tokens; returns the logits output (all new positions).
+   * Pad tokens that start the prompt (left padding) are masked out and do not advance the position;
+   * onnxruntime-genai masks every pad token of the prompt, but a pad id in the middle of a prompt is
+   * usually a real token (e.g. `</s>` between chat turns), so it is attended to here.
+   */
+  async feed(ids: readonly number[]): Promise<OrtTensor> {
+    const { config } = this.model;
+    const past = this.length;
+    const total = past + ids.length;
+    if (ids.length === 0) throw new NnError('invalid-argument', 'no tokens to feed to the decoder');
+    if (total > config.contextLength) {
+      throw new NnError('invalid-argument', `the sequence would be ${total} tokens, over the model's context length of ${config.contextLength}`, 'context-full');
+    }
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= config.vocabSize) {
+        throw new NnError('invalid-argument', `token id ${id} is outside the vocabulary (0 to ${config.vocabSize - 1})`);
+      }
+    }
+    const { Tensor, model } = this;
+    const io = config.decoder.inputs;
+    let leadingPad = past === 0;
+    const feeds: Record<string, OrtTensor> = { ...this.cache };
+
+    const idData = intArray(model.idType, ids.length);
+    ids.forEach((id, i) => setInt(idData, i, id));
+    feeds[io.inputIds] = new Tensor(model.idType, idData as never, [1, ids.length]);
+
+    const positions = model.positionType ? intArray(model.positionType, ids.length) : undefined;
+    const mask = model.maskType ? this.maskFor(total) : undefined;
+    ids.forEach((id, i) => {
+      const padding = (leadingPad &&= id === config.padTokenId);
+      if (mask) setInt(mask, past + i, padding ? 0 : 1);
+      if (positions) setInt(positions, i, padding ? 0 : this.nextPosition);
+      if (!padding) this.nextPosition++;
+    });
+    if (positions) feeds[io.positionIds] = new Tensor(model.positionType!, positions as never, [1, ids.length]);
+    if (mask) feeds[io.attentionMask] = new Tensor(model.maskType!, mask.subarray(0, total) as never, [1, total]);
+    for (const [name, value] of [
+      [io.pastSequenceLength, past],
+      [io.totalSequenceLength, total],
+    ] as const) {
+      const input = name && model.lengthInput(name, value, Tensor);
+      if (input) feeds[name!] = input;
+    }
+
+    const results = await model.run(feeds);
+    this.cache = model.nextCache(results);
+    this.tokens.push(...ids);
+    return results[config.decoder.outputs.logits] as OrtTensor;
+  }
+}
