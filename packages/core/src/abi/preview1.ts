@@ -142,8 +142,13 @@ interface ContextState {
   inputs: Map<number, Tensor>;
   /** What get_output reads: the last compute's outputs, or the running stream's (see `streamOutputs`). */
   outputs?: NamedTensor[];
-  /** Set between the first compute_single and fini_single (or a new set_input). */
-  stream?: { token?: NamedTensor[]; text: Uint8Array[] };
+  /** Set from the first compute_single until fini_single, set_input or compute. */
+  stream?: {
+    token?: NamedTensor[];
+    text: Uint8Array[];
+    /** False once a step failed: the host has dropped the stream, the next compute_single starts anew. */
+    live: boolean;
+  };
 }
 
 /**
@@ -236,10 +241,11 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
 
   /** Ends a running stream on the host (fini_single, or a new prompt). */
   function endStream(handle: number, state: ContextState): void {
-    if (!state.stream) return;
+    const stream = state.stream;
+    if (!stream) return;
     state.stream = undefined;
     state.outputs = undefined; // the stream's outputs go with it (the last compute's are stale by now)
-    bridge.call('streamEnd', [handle]);
+    if (stream.live) bridge.call('streamEnd', [handle]);
   }
 
   return {
@@ -323,13 +329,14 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
     compute_single: witx('compute_single', (_mem, contextHandle) => {
       const state = context(contextHandle);
       // The first step carries the inputs and starts the stream; later steps are one round trip each.
-      const starting = !state.stream;
-      const stream = (state.stream ??= { text: [] });
+      const starting = !state.stream?.live;
+      if (starting) state.stream = { text: [], live: true };
+      const stream = state.stream!;
       let token: NamedTensor[] | null;
       try {
         token = bridge.call<NamedTensor[] | null>('streamNext', [contextHandle, starting ? namedInputs(state) : []]);
       } catch (e) {
-        state.stream = undefined; // the host has dropped a stream that failed
+        stream.live = false; // the host dropped the failed stream; what it streamed stays readable
         throw e;
       }
       if (!token) throw new NnError('runtime-error', 'end of sequence', 'end-of-sequence');
