@@ -60,22 +60,29 @@ function resolvesFrom(specifier: string): string | undefined {
   }
 }
 
-/** The native bindings: optional peer dependencies that download libtensorflow when installed. */
-function nativeCandidate(name: 'tfjs-node-gpu' | 'tfjs-node'): EngineCandidate {
+class NotInstalled extends Error {}
+
+async function importInstalled(specifier: string): Promise<unknown> {
+  if (!resolvesFrom(specifier)) throw new NotInstalled(specifier);
+  // A variable specifier: the package is optional and absent at build time.
+  return import(specifier);
+}
+
+/**
+ * The native bindings: optional peer dependencies that download libtensorflow when installed.
+ * `importModule` is how the package is imported (replaceable to test the failure paths).
+ */
+export function nativeCandidate(name: 'tfjs-node-gpu' | 'tfjs-node', importModule: (specifier: string) => Promise<unknown> = importInstalled): EngineCandidate {
   const specifier = `@tensorflow/${name}`;
   return {
     name,
     backend: 'tensorflow',
     async prepare(tf) {
       try {
-        // A variable specifier: the package is optional and absent at build time.
-        await import(specifier);
+        await importModule(specifier);
       } catch (e) {
-        const error = e as NodeJS.ErrnoException;
-        if (error.code === 'ERR_MODULE_NOT_FOUND' && error.message.includes(specifier)) {
-          throw new Error(`not installed (optional: npm install ${specifier}@${tf.version_core})`);
-        }
-        throw new Error(`${specifier} failed to load: ${error.message}`);
+        if (e instanceof NotInstalled) throw new Error(`not installed (optional: npm install ${specifier}@${tf.version_core})`);
+        throw new Error(`${specifier} failed to load: ${(e as Error).message}`);
       }
       if (!tf.findBackendFactory('tensorflow')) {
         throw new Error(

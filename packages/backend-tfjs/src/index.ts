@@ -10,7 +10,7 @@ import { engine, ENGINE_NAMES, hardwareVariants, isEngineName, tfjs, type Engine
 import { embeddedModelJson, folderSaveHandler, modelKind, readModelBytes, readModelFiles } from './io.js';
 import { GraphRunner, LayersRunner, TfjsGraph } from './model.js';
 
-export { engine, ENGINE_NAMES, tfjs, activateEngine, hardwareVariants, DEFAULT_CANDIDATES } from './engine.js';
+export { engine, ENGINE_NAMES, tfjs, activateEngine, hardwareVariants, nativeCandidate, DEFAULT_CANDIDATES } from './engine.js';
 export type { EngineName, EngineState, EngineCandidate, TfModule } from './engine.js';
 export { modelKind, parseModelJson, readModelFiles, readModelBytes, type ModelJson, type ModelKind } from './io.js';
 export { TfjsGraph, TfjsContext, LayersRunner, GraphRunner, inputIndex, type ModelRunner, type ModelInput } from './model.js';
