@@ -1,14 +1,18 @@
 /**
  * @wacs/backend-onnx: ONNX models through onnxruntime-node.
  * Encoding `onnx`; loads `.onnx` files by name (external `.onnx.data` beside them works) and bytes
- * from guests.
+ * from guests. Every wasi:nn tensor type in and out (see tensors.ts), execution targets mapped to
+ * execution providers (providers.ts), graph options from the model spec or a compute's metadata
+ * (options.ts).
  */
 import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core';
-import { ort } from './engine.js';
-import { createSession, OnnxGraph } from './session.js';
+import { hardware } from './providers.js';
+import { OnnxGraph } from './session.js';
 
-export { createSession, executionProviders, modelInputName, OnnxContext, OnnxGraph } from './session.js';
-export { toOrtTensor, fromOrtTensor } from './tensors.js';
+export { createSession, executionProviders, modelInputName, OnnxContext, OnnxGraph, type IoInfo } from './session.js';
+export { toOrtTensor, toOrtTensorWith, fromOrtTensor, howToSend, WASI_TYPE_FOR, type OnnxElementType } from './tensors.js';
+export { parseGraphOptions, OPTION_KEYS, type GraphOptions, type SessionSettings } from './options.js';
+export { createWithProviders } from './providers.js';
 export { ort } from './engine.js';
 
 export const onnxBackend: Backend = {
@@ -17,19 +21,11 @@ export const onnxBackend: Backend = {
   detect(probe: FormatProbe): boolean {
     return !probe.isDirectory && probe.format === 'onnx';
   },
-  async load(request: LoadRequest) {
-    return new OnnxGraph(await createSession(request));
+  load(request: LoadRequest) {
+    return OnnxGraph.load(request);
   },
-  async hardware(): Promise<HardwareVariant[]> {
-    const { listSupportedBackends } = await ort();
-    return listSupportedBackends()
-      .filter((b) => b.name !== 'webgpu')
-      .map((b) => ({
-        name: b.name,
-        available: b.bundled,
-        active: b.name === 'cpu',
-        detail: b.bundled ? 'bundled with onnxruntime-node' : 'needs the CUDA binaries from onnxruntime-node\'s install script',
-      }));
+  hardware(): Promise<HardwareVariant[]> {
+    return hardware();
   },
 };
 

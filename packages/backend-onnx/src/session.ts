@@ -1,40 +1,42 @@
 /**
- * One ONNX model as a wasi:nn graph: an InferenceSession shared by all its execution contexts.
- * Inputs are matched by name, or by position for names "0", "1", … (preview1 guests); outputs are
- * every declared model output, in model order.
+ * One ONNX model as a wasi:nn graph: an InferenceSession shared by all its execution contexts,
+ * plus one session per distinct set of session options a compute's `metadata` asks for.
+ *
+ * Inputs are matched by model name, or by position for the names "0", "1", … (preview1 guests).
+ * An input named `metadata` that is not a model input (or at position `inputs.length`) is a JSON
+ * object of per-compute options. Outputs are every declared model output in model order, or the
+ * subset the `outputs` option names.
  */
-import { NnError, toNnError, type ExecutionContext, type ExecutionTarget, type Graph, type LoadRequest, type NamedTensor } from '@wacs/core';
-import type { InferenceSession } from 'onnxruntime-node';
+import {
+  NnError,
+  tensorJson,
+  toNnError,
+  type ExecutionContext,
+  type ExecutionTarget,
+  type Graph,
+  type LoadRequest,
+  type NamedTensor,
+  type Tensor,
+} from '@wacs/core';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { proxyBf16, type Bf16Proxies } from './bf16.js';
 import { ort } from './engine.js';
-import { fromOrtTensor, toOrtTensor } from './tensors.js';
+import { ortSessionOptions, parseGraphOptions, sessionSettings, type GraphOptions, type SessionSettings } from './options.js';
+import { ProtoError } from './proto.js';
+import { createWithProviders } from './providers.js';
+import { fromOrtTensor, howToSend, toOrtTensorWith, type OnnxElementType } from './tensors.js';
 
-/** Execution providers for a wasi:nn target. */
-export function executionProviders(target: ExecutionTarget): string[] {
-  switch (target) {
-    case 'cpu':
-      return ['cpu'];
-    case 'gpu':
-      return ['cuda'];
-    case 'tpu':
-      throw new NnError('unsupported-operation', 'the onnx backend has no TPU execution provider');
-    default:
-      return ['cpu'];
-  }
-}
+export { executionProviders } from './providers.js';
 
-export async function createSession(request: LoadRequest): Promise<InferenceSession> {
-  const { InferenceSession } = await ort();
-  const options: InferenceSession.SessionOptions = { executionProviders: executionProviders(request.target) };
-  try {
-    return request.source.kind === 'path'
-      ? await InferenceSession.create(request.source.path, options)
-      : await InferenceSession.create(concat(request.source.builders), options);
-  } catch (e) {
-    const message = (e as Error).message ?? String(e);
-    const code = /protobuf|parse|invalid model|ModelProto/i.test(message) ? 'invalid-encoding' : 'runtime-error';
-    throw toNnError(e, code, 'onnxruntime could not load the model');
-  }
-}
+type Ort = Awaited<ReturnType<typeof ort>>;
+
+/** Where a session's model comes from. `folder` is where external data lives for in-memory models. */
+type ModelOrigin = { kind: 'path'; path: string } | { kind: 'bytes'; bytes: Uint8Array; folder?: string };
+
+/** Distinct session-option sets one graph keeps sessions for (each is a full copy of the model). */
+const MAX_SESSION_VARIANTS = 8;
 
 function concat(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
@@ -47,6 +49,65 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+function loadError(e: unknown): NnError {
+  if (e instanceof NnError) return e;
+  const message = (e as Error).message ?? String(e);
+  const code = /protobuf|parse|invalid model|ModelProto|Unsupported model IR version/i.test(message) ? 'invalid-encoding' : 'runtime-error';
+  return toNnError(e, code, 'onnxruntime could not load the model');
+}
+
+async function openSession(engine: Ort, origin: ModelOrigin, settings: SessionSettings, target: ExecutionTarget): Promise<{ session: InferenceSession; providers: string[] }> {
+  const base = ortSessionOptions(settings);
+  if (origin.kind === 'bytes' && origin.folder) {
+    // Loaded from memory, onnxruntime would look for external data in the working directory.
+    base.extra = { session: { model_external_initializers_file_folder_path: origin.folder } };
+  }
+  const create = (options: InferenceSession.SessionOptions) =>
+    origin.kind === 'path' ? engine.InferenceSession.create(origin.path, options) : engine.InferenceSession.create(origin.bytes, options);
+  try {
+    return await createWithProviders(create, base, target, settings.providers);
+  } catch (e) {
+    throw loadError(e);
+  }
+}
+
+function originOf(request: LoadRequest): ModelOrigin {
+  return request.source.kind === 'path' ? { kind: 'path', path: request.source.path } : { kind: 'bytes', bytes: concat(request.source.builders) };
+}
+
+/**
+ * An InferenceSession for a load request: its options (threads, optimisation level, providers)
+ * applied and its execution target mapped to providers. For backends sharing this engine.
+ */
+export async function createSession(request: LoadRequest): Promise<InferenceSession> {
+  const options = parseGraphOptions(request.options, 'model option');
+  return (await openSession(await ort(), originOf(request), sessionSettings(options) ?? {}, request.target)).session;
+}
+
+/** A model input or output as the guest sees it. */
+export interface IoInfo {
+  name: string;
+  /** Its name in the session: a float32 proxy's for bfloat16 (see bf16.ts). */
+  sessionName: string;
+  /** ONNX element type; undefined for sequences, maps and optionals, which wasi:nn cannot carry. */
+  type?: OnnxElementType;
+  /** Dimensions: numbers are fixed, strings symbolic. */
+  shape: ReadonlyArray<number | string>;
+}
+
+function ioInfo(metadata: readonly InferenceSession.ValueMetadata[], proxies: Map<string, string> | undefined): IoInfo[] {
+  const real = new Map([...(proxies ?? [])].map(([name, proxy]) => [proxy, name]));
+  return metadata.map((m) => {
+    const name = real.get(m.name) ?? m.name;
+    if (!m.isTensor) return { name, sessionName: m.name, shape: [] };
+    return { name, sessionName: m.name, type: real.has(m.name) ? 'bfloat16' : m.type, shape: m.shape };
+  });
+}
+
+function formatShape(shape: ReadonlyArray<number | string>): string {
+  return `[${shape.join(', ')}]`;
+}
+
 /** Maps guest input names to model input names: exact names, or positions for "0", "1", … */
 export function modelInputName(session: InferenceSession, name: string): string {
   if (session.inputNames.includes(name)) return name;
@@ -57,35 +118,154 @@ export function modelInputName(session: InferenceSession, name: string): string 
   throw new NnError('invalid-argument', `the model has no input "${name}"; its inputs are: ${session.inputNames.join(', ')}`);
 }
 
+export class OnnxGraph implements Graph {
+  readonly inputs: IoInfo[];
+  readonly outputs: IoInfo[];
+  private readonly variants = new Map<string, Promise<InferenceSession>>();
+
+  private constructor(
+    readonly engine: Ort,
+    readonly session: InferenceSession,
+    /** The execution providers the session runs on. */
+    readonly providers: string[],
+    private readonly origin: ModelOrigin,
+    private readonly target: ExecutionTarget,
+    readonly options: GraphOptions,
+    proxies: Bf16Proxies | undefined,
+  ) {
+    this.inputs = ioInfo(session.inputMetadata, proxies?.inputs);
+    this.outputs = ioInfo(session.outputMetadata, proxies?.outputs);
+  }
+
+  static async load(request: LoadRequest): Promise<OnnxGraph> {
+    const options = parseGraphOptions(request.options, 'model option');
+    const settings = sessionSettings(options) ?? {};
+    const engine = await ort();
+    let origin = originOf(request);
+    try {
+      const { session, providers } = await openSession(engine, origin, settings, request.target);
+      return new OnnxGraph(engine, session, providers, origin, request.target, options, undefined);
+    } catch (e) {
+      if (!/Unsupported data type: 16\b/.test((e as Error).message)) throw e;
+    }
+    // bfloat16 inputs or outputs: load the model with float32 proxies for them.
+    const bytes = origin.kind === 'path' ? new Uint8Array(await readFile(origin.path)) : origin.bytes;
+    let proxies;
+    try {
+      proxies = proxyBf16(bytes);
+    } catch (e) {
+      if (e instanceof ProtoError) throw new NnError('invalid-encoding', `the model is not a valid ONNX protobuf: ${e.message}`);
+      throw e;
+    }
+    if (!proxies) throw new NnError('unsupported-operation', 'onnxruntime-node cannot load this model: it has bfloat16 values that are not graph inputs or outputs');
+    origin = { kind: 'bytes', bytes: proxies.model, folder: origin.kind === 'path' ? dirname(origin.path) : undefined };
+    const { session, providers } = await openSession(engine, origin, settings, request.target);
+    return new OnnxGraph(engine, session, providers, origin, request.target, options, proxies);
+  }
+
+  /** The session for a compute's session settings (created on first use). */
+  sessionFor(settings: SessionSettings | undefined): Promise<InferenceSession> {
+    if (!settings) return Promise.resolve(this.session);
+    const merged = { ...sessionSettings(this.options), ...settings };
+    const key = JSON.stringify(merged, Object.keys(merged).sort());
+    let variant = this.variants.get(key);
+    if (!variant) {
+      if (this.variants.size >= MAX_SESSION_VARIANTS) {
+        throw new NnError('too-large', `metadata: this graph already keeps ${MAX_SESSION_VARIANTS} sessions for different session options; reuse one of them`);
+      }
+      variant = openSession(this.engine, this.origin, merged, this.target).then((s) => s.session);
+      this.variants.set(key, variant);
+      variant.catch(() => this.variants.delete(key));
+    }
+    return variant;
+  }
+
+  input(name: string): IoInfo | undefined {
+    return this.inputs.find((i) => i.name === name) ?? (/^\d+$/.test(name) ? this.inputs[Number(name)] : undefined);
+  }
+
+  /** The outputs a compute returns: those named (or indexed) by `outputs`, else all. */
+  selectOutputs(outputs: ReadonlyArray<string | number> | undefined, where: string): IoInfo[] {
+    if (!outputs) return this.outputs;
+    return outputs.map((o) => {
+      const found =
+        typeof o === 'number' ? this.outputs[o] : (this.outputs.find((x) => x.name === o) ?? (/^\d+$/.test(o) ? this.outputs[Number(o)] : undefined));
+      if (!found) {
+        throw new NnError('invalid-argument', `${where}: the model has no output ${JSON.stringify(o)}; its outputs are: ${this.outputs.map((x) => x.name).join(', ')}`);
+      }
+      return found;
+    });
+  }
+
+  createContext(): ExecutionContext {
+    return new OnnxContext(this);
+  }
+
+  async dispose(): Promise<void> {
+    const variants = [...this.variants.values()];
+    this.variants.clear();
+    for (const v of variants) await (await v.catch(() => undefined))?.release();
+    await this.session.release();
+  }
+}
+
+/** The dimensions an input is fed with: a single value ([1]) for a rank-0 input becomes []. */
+function feedDims(info: IoInfo, tensor: Tensor): readonly number[] {
+  return info.shape.length === 0 && tensor.dimensions.length === 1 && tensor.dimensions[0] === 1 ? [] : tensor.dimensions;
+}
+
+function checkShape(info: IoInfo, dims: readonly number[]): void {
+  const ok = dims.length === info.shape.length && info.shape.every((d, i) => typeof d !== 'number' || d < 0 || d === dims[i]);
+  if (!ok) {
+    throw new NnError('invalid-argument', `input "${info.name}": got shape ${formatShape(dims)}, but the model expects ${formatShape(info.shape)} (names are free dimensions)`);
+  }
+}
+
 export class OnnxContext implements ExecutionContext {
-  constructor(private readonly session: InferenceSession) {}
+  constructor(private readonly graph: OnnxGraph) {}
+
+  /** Splits off the `metadata` input, when it is not a model input. */
+  private metadata(inputs: NamedTensor[]): { tensors: NamedTensor[]; options?: GraphOptions } {
+    const { graph } = this;
+    const index = inputs.findIndex(({ name }) => (name === 'metadata' || name === String(graph.inputs.length)) && !graph.input(name));
+    if (index < 0) return { tensors: inputs };
+    const raw = tensorJson(inputs[index]!.tensor, 'metadata');
+    return { tensors: inputs.filter((_, i) => i !== index), options: parseGraphOptions(raw, 'metadata') };
+  }
 
   async compute(inputs: NamedTensor[]): Promise<NamedTensor[]> {
-    const feeds: Record<string, Awaited<ReturnType<typeof toOrtTensor>>> = {};
-    for (const { name, tensor } of inputs) {
-      const modelName = modelInputName(this.session, name);
-      feeds[modelName] = await toOrtTensor(modelName, tensor);
+    const { graph } = this;
+    const { tensors, options } = this.metadata(inputs);
+    const session = await graph.sessionFor(options && sessionSettings(options));
+    const feeds: Record<string, OrtTensor> = {};
+    for (const { name, tensor } of tensors) {
+      const info = graph.input(name);
+      if (!info) {
+        throw new NnError('invalid-argument', `the model has no input "${name}"; its inputs are: ${graph.inputs.map((i) => i.name).join(', ')} (or "0".."${graph.inputs.length - 1}" by position)`);
+      }
+      if (!info.type) throw new NnError('unsupported-operation', `input "${info.name}" is a sequence, map or optional, which wasi:nn cannot carry`);
+      if (info.sessionName in feeds) throw new NnError('invalid-argument', `input "${info.name}" is given twice (as "${name}" and another name)`);
+      const value = toOrtTensorWith(graph.engine, info.name, tensor, info.type, feedDims(info, tensor));
+      checkShape(info, value.dims);
+      feeds[info.sessionName] = value;
     }
-    const missing = this.session.inputNames.filter((n) => !(n in feeds));
-    if (missing.length) throw new NnError('invalid-argument', `missing model input(s): ${missing.join(', ')}`);
-    let results;
+    const missing = graph.inputs.filter((i) => !(i.sessionName in feeds));
+    if (missing.length) {
+      throw new NnError('invalid-argument', `missing model input(s): ${missing.map((i) => `${i.name} (${i.type ? `${i.type} ${formatShape(i.shape)}: send ${howToSend(i.type)}` : 'not a tensor'})`).join(', ')}`);
+    }
+    const outputs = graph.selectOutputs(options?.outputs ?? graph.options.outputs, options?.outputs ? 'metadata' : 'model option');
+    for (const o of outputs) {
+      if (!o.type) throw new NnError('unsupported-operation', `output "${o.name}" is a sequence, map or optional, which wasi:nn cannot carry; ask for the other outputs with the "outputs" option`);
+    }
+    let results: InferenceSession.ReturnType;
     try {
-      results = await this.session.run(feeds);
+      results = await session.run(feeds, outputs.map((o) => o.sessionName));
     } catch (e) {
-      throw toNnError(e, /shape|dimension|rank/i.test(String((e as Error).message)) ? 'invalid-argument' : 'runtime-error', 'onnxruntime');
+      const message = String((e as Error).message);
+      throw toNnError(e, /shape|dimension|rank/i.test(message) ? 'invalid-argument' : 'runtime-error', 'onnxruntime');
     }
-    return this.session.outputNames.map((name) => fromOrtTensor(name, results[name]!));
+    return outputs.map((o) => fromOrtTensor(o.name, results[o.sessionName]!, o.type === 'bfloat16'));
   }
 
   dispose(): void {}
-}
-
-export class OnnxGraph implements Graph {
-  constructor(readonly session: InferenceSession) {}
-  createContext(): ExecutionContext {
-    return new OnnxContext(this.session);
-  }
-  async dispose(): Promise<void> {
-    await this.session.release();
-  }
 }
