@@ -2,12 +2,14 @@
  * A GenAI model folder as a wasi:nn graph, and its execution contexts. The tensor contract:
  *
  *   prompt (U8, UTF-8)            → response (U8, UTF-8), output_ids (I64, the generated ids)
+ *   input_ids + metadata generate → response, output_ids: generation from token ids
  *   input_ids (I64/I32)           → logits (FP32 [1, n, vocab]): one forward pass, no cache
- *   input_ids + metadata generate → output_ids (I64): generation from token ids
  *   metadata (U8, JSON object)    optional: search options, "chat": true, "generate": true
  *
  * Preview1 guests name inputs by position: "0" is the prompt (U8) or the ids (I32/I64), "1" the
  * metadata. `stream` yields one step per token: response (the token's text) and output_ids ([id]).
+ * Output 0 is always text (WasmEdge's GGML convention); it is empty for ids when the folder has no
+ * tokenizer.json.
  */
 import {
   NnError,
@@ -126,6 +128,13 @@ function messagesOf(prompt: string): ChatMessage[] {
   return list as ChatMessage[];
 }
 
+function generationOutputs(text: string, ids: number[]): NamedTensor[] {
+  return [
+    { name: 'response', tensor: textTensor(text) },
+    { name: 'output_ids', tensor: tensorFrom('I64', [ids.length], BigInt64Array.from(ids, BigInt)) },
+  ];
+}
+
 export class GenaiContext implements ExecutionContext {
   constructor(private readonly graph: GenaiGraph) {}
 
@@ -155,6 +164,15 @@ export class GenaiContext implements ExecutionContext {
     };
   }
 
+  /** The tokenizer for turning generated ids into text; none for id-only use of a folder without one. */
+  private async codecFor(request: Request): Promise<TextCodec | undefined> {
+    if (request.prompt !== undefined) return this.graph.text();
+    return this.graph.text().catch((e: unknown) => {
+      if (e instanceof NnError && e.code === 'not-found') return undefined;
+      throw e;
+    });
+  }
+
   private async promptIds(request: Request): Promise<number[]> {
     if (request.ids) return request.ids;
     const codec = await this.graph.text();
@@ -165,12 +183,10 @@ export class GenaiContext implements ExecutionContext {
     const request = this.parse(inputs);
     if (!request.generate) return this.forward(request.ids!);
     const promptIds = await this.promptIds(request);
+    const codec = await this.codecFor(request);
     const generated: number[] = [];
     for await (const token of generate(this.graph.model, promptIds, request.settings)) generated.push(token);
-    const outputIds = { name: 'output_ids', tensor: tensorFrom('I64', [generated.length], BigInt64Array.from(generated, BigInt)) };
-    if (request.ids) return [outputIds];
-    const codec = await this.graph.text();
-    return [{ name: 'response', tensor: textTensor(codec.decode(generated)) }, outputIds];
+    return generationOutputs(codec?.decode(generated) ?? '', generated);
   }
 
   /** One decoder run over the ids from position 0, returning every position's logits. */
@@ -186,21 +202,16 @@ export class GenaiContext implements ExecutionContext {
     const request = this.parse(inputs);
     if (!request.generate) throw new NnError('invalid-argument', 'genai: streaming generates tokens; give a prompt, or input_ids with metadata {"generate": true}');
     const promptIds = await this.promptIds(request);
-    const text = request.ids ? undefined : (await this.graph.text()).stream();
+    const codec = await this.codecFor(request);
+    const text = codec?.stream();
     const generated: number[] = [];
-    const step = (piece: string | undefined, ids: number[]): NamedTensor[] => {
-      const idTensor = { name: 'output_ids', tensor: tensorFrom('I64', [ids.length], BigInt64Array.from(ids, BigInt)) };
-      return piece === undefined ? [idTensor] : [{ name: 'response', tensor: textTensor(piece) }, idTensor];
-    };
     for await (const token of generate(this.graph.model, promptIds, request.settings)) {
       generated.push(token);
-      yield step(text?.push(token), [token]);
+      yield generationOutputs(text?.push(token) ?? '', [token]);
     }
     const rest = text?.flush();
-    if (rest) yield step(rest, []);
-    const all = step(undefined, generated);
-    if (!text) return all;
-    return [{ name: 'response', tensor: textTensor((await this.graph.text()).decode(generated)) }, ...all];
+    if (rest) yield generationOutputs(rest, []);
+    return generationOutputs(codec?.decode(generated) ?? '', generated);
   }
 
   dispose(): void {}

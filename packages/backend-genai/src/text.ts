@@ -99,9 +99,6 @@ export class TextCodec {
         eos_token: tokenText(this.config.eos_token) ?? '',
         pad_token: tokenText(this.config.pad_token) ?? '',
         unk_token: tokenText(this.config.unk_token) ?? '',
-        raise_exception: (message: string) => {
-          throw new Error(message);
-        },
       });
     } catch (e) {
       throw new NnError('invalid-argument', `the chat template failed: ${(e as Error).message}`);
