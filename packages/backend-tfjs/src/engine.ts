@@ -28,6 +28,8 @@ export interface EngineCandidate {
   backend: string;
   /** Imports and registers the engine; throws with the reason it cannot. */
   prepare(tf: TfModule): Promise<void>;
+  /** Runs once the engine is the active tfjs backend. */
+  started?(tf: TfModule): void;
   /** A line about the engine once active (SIMD, threads, device…). */
   describe(tf: TfModule): Promise<string>;
   /** Whether the engine looks usable without initialising it (for engines never tried). */
@@ -141,6 +143,11 @@ const cpuCandidate: EngineCandidate = {
   name: 'cpu',
   backend: 'cpu',
   async prepare() {},
+  started(tf) {
+    // tfjs's cpu backend prints an advert for tfjs-node on its first tensor; `wacs backends`
+    // already says which engines exist and why they are not used.
+    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  },
   async describe() {
     return 'plain JavaScript kernels (the fallback)';
   },
@@ -181,6 +188,7 @@ export async function activateEngine(tf: TfModule, candidates: readonly EngineCa
         throw new Error(warnings.length ? firstLine(warnings.join('\n')) : `tfjs could not initialise the "${candidate.backend}" backend`);
       }
       await tf.ready();
+      candidate.started?.(tf);
       return { tf, active: candidate.name, detail: await candidate.describe(tf), skipped };
     } catch (e) {
       skipped[candidate.name] = firstLine((e as Error).message ?? String(e));

@@ -1,0 +1,56 @@
+// End to end through the real CLI and built guests, on models made in the test (fresh clone).
+import { guest, repoRoot, runWacs } from '@wacs/fixtures';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trainXorModel, XOR_TABLE, type XorTraining } from '../src/index.js';
+import { affineByHand, affineGraph } from './fixtures.js';
+
+const backend = join(repoRoot, 'packages/backend-tfjs');
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wacs-tfjs-guest-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('xor-mlp guest', () => {
+  let training: XorTraining;
+
+  it('trainXorModel learns XOR from its seed', async () => {
+    training = await trainXorModel(join(dir, 'xor'));
+    expect(training.predictions.map(Math.round)).toEqual(XOR_TABLE.map((r) => r.xor));
+  });
+
+  it('prints the XOR truth table the model computes', async () => {
+    const result = await runWacs(['run', guest('xor-mlp'), '--bind', backend, '--model', `xor=${training.folder}`]);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    const rows = [...result.stdout.matchAll(/^([01]) ([01]) \|\s+([01])\s+\| (\d\.\d{4})$/gm)].map((m) => m.slice(1).map(Number));
+    // The truth table itself, and the probabilities tfjs gave when called directly after training.
+    expect(rows.map(([a, b, bit]) => [a, b, bit])).toEqual([[0, 0, 0], [0, 1, 1], [1, 0, 1], [1, 1, 0]].map(([a, b]) => [a, b, a! ^ b!]));
+    expect(rows.map((r) => r[3])).toEqual(training.predictions.map((p) => Number(p.toFixed(4))));
+    expect(result.stdout).toMatch(/the model computes XOR on all 4 rows/);
+  });
+});
+
+describe('nn-compute guest on a hand-written graph model', () => {
+  it('autodetects the folder, takes inputs by name, and runs on the engine the model spec names', async () => {
+    const folder = await affineGraph(join(dir, 'affine'));
+    const expected = affineByHand([[1, 2], [3, -4]]).map((v) => +v.toPrecision(7));
+    for (const spec of [`affine=${folder}`, `affine=${folder},engine=cpu`]) {
+      const result = await runWacs(['run', guest('nn-compute'), '--bind', backend, '--model', spec, '--', 'affine', 'x=FP32:2x2:1,2,3,-4', 'n=I32:2:3,-5']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`y FP32 [2,3] ${expected.join(' ')}`);
+      expect(result.stdout).toContain('n2 I32 [2] 9 25');
+    }
+  });
+
+  it('a lossy input reaches the guest as invalid-argument', async () => {
+    const folder = await affineGraph(join(dir, 'affine-lossy'));
+    const result = await runWacs(['run', guest('nn-compute'), '--bind', backend, '--model', `affine=${folder}`, '--', 'affine', 'x=FP32:1x2:1,2', 'n=FP32:1:0.5']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/invalid-argument.*FP32 value 0.5/);
+  });
+});
