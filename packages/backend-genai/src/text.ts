@@ -78,6 +78,8 @@ export class TextCodec {
   }
 
   decode(ids: readonly number[]): string {
+    // The tokenizer refuses an empty list; nothing generated is an empty text.
+    if (ids.length === 0) return '';
     return this.tokenizer.decode(ids as number[], { skip_special_tokens: true });
   }
 

@@ -1,0 +1,155 @@
+// Every way a model folder or a request can be wrong gives a wasi:nn error that says what to fix,
+// and the host goes on serving other models afterwards.
+import { BackendRegistry, ModelRegistry, NnError, NnHost, probePath, textTensor } from '@wacs/core';
+import { tinyGenaiConfig, writeTinyGenaiFolder } from '@wacs/fixtures';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { genaiBackend, parseGenaiConfig, type GenaiGraph } from '../src/index.js';
+import { generateIds, idsInput, loadFolder, metadata, prompt, tempDir } from './helpers.js';
+
+/** A tiny folder whose genai_config.json has been changed by `edit`. */
+async function folderWith(edit: (config: any) => void): Promise<string> {
+  const folder = await writeTinyGenaiFolder(join(await tempDir(), 'tiny'));
+  const config = JSON.parse(await readFile(join(folder, 'genai_config.json'), 'utf8'));
+  edit(config);
+  await writeFile(join(folder, 'genai_config.json'), JSON.stringify(config));
+  return folder;
+}
+
+async function loadError(folder: string, options: Record<string, number> = {}): Promise<NnError> {
+  const error = await loadFolder(folder, options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(NnError);
+  return error as NnError;
+}
+
+describe('genai_config.json errors', () => {
+  it('names a missing field', async () => {
+    const e = await loadError(await folderWith((c) => delete c.model.decoder.filename));
+    expect(e.code).toBe('invalid-argument');
+    expect(e.message).toContain('model.decoder.filename is missing');
+    expect((await loadError(await folderWith((c) => delete c.model.context_length))).message).toContain('model.context_length is missing');
+  });
+
+  it('names a field of the wrong type', async () => {
+    const e = await loadError(await folderWith((c) => (c.model.vocab_size = 'many')));
+    expect(e.message).toContain('model.vocab_size must be a number');
+    const t = await loadError(await folderWith((c) => (c.model.decoder.inputs.past_key_names = 'past.key')));
+    expect(t.message).toContain('model.decoder.inputs.past_key_names must contain %d');
+  });
+
+  it('rejects malformed JSON and a folder without genai_config.json', async () => {
+    expect(() => parseGenaiConfig('{"model": ')).toThrow(/genai_config.json is not valid JSON/);
+    const folder = await writeTinyGenaiFolder(join(await tempDir(), 'tiny'));
+    await rm(join(folder, 'genai_config.json'));
+    const e = await loadError(folder);
+    expect(e.code).toBe('not-found');
+    expect(await genaiBackend.detect!(await probePath(folder))).toBe(false);
+  });
+
+  it('lists the supported model types for an unsupported one', async () => {
+    const e = await loadError(await folderWith((c) => (c.model.type = 'whisper')));
+    expect(e.code).toBe('unsupported-operation');
+    expect(e.message).toMatch(/"whisper" is not supported.*gpt2.*llama.*phi3.*qwen2/);
+  });
+
+  it('reports a missing decoder file by the name the config gives', async () => {
+    const e = await loadError(await folderWith((c) => (c.model.decoder.filename = 'decoder_model_merged.onnx')));
+    expect(e.code).toBe('not-found');
+    expect(e.message).toContain('decoder_model_merged.onnx');
+  });
+
+  it('checks the config against the decoder: names, head counts and head size', async () => {
+    const names = await loadError(await folderWith((c) => (c.model.decoder.outputs.present_key_names = 'present_key.%d')));
+    expect(names.message).toMatch(/present_key_names .*"present_key\.0".*no such output/);
+    const heads = await loadError(await folderWith((c) => (c.model.decoder.num_key_value_heads = 2)));
+    expect(heads.message).toContain('model.decoder.num_key_value_heads is 2');
+    const size = await loadError(await folderWith((c) => (c.model.decoder.head_size = 4)));
+    expect(size.message).toContain('model.decoder.head_size is 4');
+  });
+
+  it('derives head_size from hidden_size and treats eos_token_id lists as stop sets', () => {
+    const config = tinyGenaiConfig() as any;
+    delete config.model.decoder.head_size;
+    config.model.eos_token_id = [2, 7];
+    const parsed = parseGenaiConfig(JSON.stringify(config));
+    expect(parsed.decoder.headSize).toBe(16 / 2);
+    expect(parsed.eosTokenIds).toEqual([2, 7]);
+    expect(parsed.decoder.kv).toMatchObject({ combined: false, pastKey: 'past_key_values.%d.key' });
+  });
+
+  it('rejects unknown model options', async () => {
+    const e = await loadError(await writeTinyGenaiFolder(join(await tempDir(), 'tiny')), { beams: 2 });
+    expect(e.message).toContain('unknown model option "beams"');
+  });
+
+  it('refuses beam search', async () => {
+    const e = await loadError(await folderWith((c) => (c.search.num_beams = 4)));
+    expect(e.code).toBe('unsupported-operation');
+  });
+});
+
+describe('request errors', () => {
+  let graph: GenaiGraph;
+  beforeAll(async () => {
+    graph = await loadFolder(await writeTinyGenaiFolder(join(await tempDir(), 'tiny'), { contextLength: 16 }));
+  });
+  afterAll(() => graph.dispose());
+
+  async function computeError(inputs: Parameters<ReturnType<GenaiGraph['createContext']>['compute']>[0]): Promise<NnError> {
+    const error = await Promise.resolve(graph.createContext().compute(inputs)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(NnError);
+    return error as NnError;
+  }
+
+  it('refuses a prompt as long as the context, with the prompt-too-long reason', async () => {
+    const e = await computeError([prompt(Array(16).fill('cat').join(' '))]);
+    expect(e.reason).toBe('prompt-too-long');
+    expect(e.message).toContain('17 tokens');
+    expect(e.message).toContain('context length is 16');
+    // One token shorter than the context fits; generation stops when the context is full.
+    const outputs = await graph.createContext().compute([idsInput(Array(15).fill(5))]);
+    expect(outputs[0]!.tensor.dimensions).toEqual([1, 15, graph.config.vocabSize]);
+    expect(await generateIds(graph, Array(10).fill(5), { max_length: 100 })).toHaveLength(6);
+  });
+
+  it('names unknown inputs and metadata keys, and token ids outside the vocabulary', async () => {
+    expect((await computeError([{ name: 'pixels', tensor: textTensor('x') }])).message).toContain('unknown input "pixels"');
+    expect((await computeError([prompt('the cat'), metadata({ n_predict: 5 })])).message).toMatch(/unknown option "n_predict"; search options are .*max_new_tokens/);
+    expect((await computeError([idsInput([1, 999]), metadata({ generate: true })])).message).toContain('token id 999 is outside the vocabulary');
+    expect((await computeError([prompt('a'), idsInput([1])])).message).toContain('exactly one of prompt');
+  });
+
+});
+
+describe('the host after a failed load', () => {
+  it('reports the error to the guest and goes on serving other models', async () => {
+    const backends = new BackendRegistry();
+    backends.register(genaiBackend);
+    const models = new ModelRegistry();
+    models.add('broken', { path: await folderWith((c) => (c.model.type = 't5')) });
+    models.add('tiny', { path: await writeTinyGenaiFolder(join(await tempDir(), 'tiny')), options: { threads: 1 } });
+    const logged: string[] = [];
+    const host = new NnHost(backends, models, { log: (line) => logged.push(line) });
+    const session = host.session();
+    try {
+      const failure = await session.loadByName('broken').catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(NnError);
+      expect((failure as NnError).code).toBe('unsupported-operation');
+      const graph = await session.loadByName('tiny');
+      const context = await session.initContext(graph);
+      const outputs = await session.compute(context, [prompt('the cat sat'), metadata({ max_new_tokens: 3 })]);
+      expect(outputs.map((o) => o.name)).toEqual(['response', 'output_ids']);
+      expect(outputs[1]!.tensor.dimensions).toEqual([3]);
+    } finally {
+      await session.close();
+      await host.dispose();
+    }
+  });
+});
