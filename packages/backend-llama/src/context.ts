@@ -1,0 +1,358 @@
+/**
+ * One wasi:nn execution context = one llama context with its own sequence, over the graph's shared
+ * model. Options from `metadata` inputs stay with the context for later computes (as in WasmEdge).
+ * A raw completion starts afresh each compute (the KV cache of a shared prompt prefix is reused);
+ * with `chat`, the context keeps the conversation, and each prompt is the next user message.
+ */
+import { NnError, toNnError, type ExecutionContext, type NamedTensor } from '@wacs/core';
+import type {
+  ChatHistoryItem,
+  LlamaChatSession,
+  LlamaCompletion,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaEmbeddingContext,
+  LlamaGrammar,
+  LlamaModel,
+  Token,
+} from 'node-llama-cpp';
+import { defaultThreads, llamaBuildInfo, nodeLlamaCpp, raiseLogLevel } from './engine.js';
+import type { LlamaGraph } from './graph.js';
+import { checkModelScope, mergeOptions, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
+import { embeddingOutputs, readInputs, textOutputs, type Usage } from './outputs.js';
+
+/** Contexts default to the model's training context, capped so a 128k-context model stays small. */
+const DEFAULT_MAX_CONTEXT = 4096;
+const DEFAULT_BATCH = 512;
+
+interface ContextSettings {
+  contextSize: number;
+  batchSize: number;
+  threads: number;
+}
+
+/** What one generation reports as it goes: each chunk of text with the usage so far. */
+interface GenerationListener {
+  onText(text: string, usage: Usage): void;
+  signal?: AbortSignal;
+}
+
+interface Generated {
+  text: string;
+  usage: Usage;
+}
+
+/** The token llama.cpp puts before a prompt, if any (node-llama-cpp's rule for completions). */
+function beginningToken(model: LlamaModel): Token | null {
+  switch (model.vocabularyType) {
+    case 'rwkv':
+    case 'ugm':
+      return null;
+    case 'wpm':
+      return model.tokens.bos;
+    default:
+      return model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
+  }
+}
+
+function promptTooLong(tokens: number, contextSize: number): NnError {
+  return new NnError(
+    'invalid-argument',
+    `the prompt is too long: ${tokens} tokens, and the context holds ${contextSize} with room to generate at least one; shorten the prompt or raise ctx-size`,
+    'prompt-too-long',
+  );
+}
+
+function contextFull(contextSize: number, generated: number): NnError {
+  return new NnError(
+    'runtime-error',
+    `the context is full: it holds ${contextSize} tokens and the output reached ${generated} without ending; raise ctx-size or set n-predict`,
+    'context-full',
+  );
+}
+
+export class LlamaExecutionContext implements ExecutionContext {
+  private options: LlamaOptions;
+  private llamaContext?: { context: LlamaContext; sequence: LlamaContextSequence; key: string };
+  private completion?: LlamaCompletion;
+  private chat?: LlamaChatSession;
+  private embeddingContext?: { context: LlamaEmbeddingContext; key: string };
+  /** The generation in progress, so a new compute can stop an unfinished stream first. */
+  private running?: { controller: AbortController; finished: Promise<unknown> };
+
+  constructor(private readonly graph: LlamaGraph) {
+    this.options = graph.options;
+  }
+
+  async compute(inputs: NamedTensor[]): Promise<NamedTensor[]> {
+    const stdout = (text: string) => void process.stdout.write(text);
+    // stream-stdout prints from the host as tokens come (component guests cannot stream otherwise).
+    return this.run(inputs, (options) => ({ onText: options['stream-stdout'] ? stdout : () => {} }));
+  }
+
+  /** Token streaming: each step is one chunk of text (usually one token) with the usage so far. */
+  stream(inputs: NamedTensor[]): AsyncIterator<NamedTensor[], NamedTensor[]> {
+    const build = llamaBuildInfo(this.graph.llama);
+    const pending: NamedTensor[][] = [];
+    let wake: (() => void) | undefined;
+    let finished = false;
+    let failure: unknown;
+    let outputs: NamedTensor[] = [];
+    const controller = new AbortController();
+
+    // The generation runs ahead of the guest's reads; its chunks queue up until read.
+    const generation = this.run(inputs, () => ({
+      signal: controller.signal,
+      onText: (text, usage) => {
+        pending.push(textOutputs(text, usage, build));
+        wake?.();
+      },
+    }))
+      .then(
+        (result) => void (outputs = result),
+        (e: unknown) => void (failure = e),
+      )
+      .finally(() => {
+        finished = true;
+        wake?.();
+      });
+
+    return {
+      next: async () => {
+        while (pending.length === 0 && !finished) await new Promise<void>((resolve) => (wake = resolve));
+        const step = pending.shift();
+        if (step) return { done: false, value: step };
+        if (failure !== undefined) throw failure;
+        return { done: true, value: outputs };
+      },
+      return: async () => {
+        controller.abort();
+        await generation;
+        return { done: true, value: outputs };
+      },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    this.running?.controller.abort();
+    await this.running?.finished;
+    this.chat?.dispose();
+    this.completion?.dispose();
+    await this.llamaContext?.context.dispose();
+    await this.embeddingContext?.context.dispose();
+  }
+
+  /** Runs one request: options, then an embedding, a chat reply or a raw completion. */
+  private async run(inputs: NamedTensor[], listen: (options: LlamaOptions) => GenerationListener): Promise<NamedTensor[]> {
+    const request = readInputs(inputs);
+    if (request.metadata) {
+      const update = parseOptions(request.metadata, 'metadata');
+      checkModelScope(this.graph.options, update.set);
+      this.options = mergeOptions(this.options, update);
+    }
+    const options = this.options;
+    if (options['enable-debug-log']) raiseLogLevel(this.graph.llama, 'debug');
+    else if (options['enable-log']) raiseLogLevel(this.graph.llama, 'info');
+    const settings = this.settings(options);
+    const build = llamaBuildInfo(this.graph.llama);
+
+    if (options.embedding) {
+      const { vector, inputTokens } = await this.embed(request.prompt, settings);
+      return embeddingOutputs(vector, inputTokens, build);
+    }
+
+    // One generation at a time per context: a new one stops an unfinished stream.
+    this.running?.controller.abort();
+    await this.running?.finished;
+    const listener = listen(options);
+    const controller = new AbortController();
+    listener.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    const generation = this.generate(request.prompt, options, settings, { ...listener, signal: controller.signal });
+    const running = { controller, finished: generation.catch(() => {}) };
+    this.running = running;
+    try {
+      const { text, usage } = await generation;
+      return textOutputs(text, usage, build);
+    } finally {
+      if (this.running === running) this.running = undefined;
+    }
+  }
+
+  private settings(options: LlamaOptions): ContextSettings {
+    const trained = this.graph.model.trainContextSize;
+    const contextSize = options['ctx-size'] === 0 ? trained : (options['ctx-size'] ?? Math.min(trained, DEFAULT_MAX_CONTEXT));
+    return {
+      contextSize,
+      batchSize: options['batch-size'] ?? Math.min(DEFAULT_BATCH, contextSize),
+      threads: options.threads ?? defaultThreads(this.graph.llama),
+    };
+  }
+
+  /** The llama context for these settings, made again (keeping a conversation) when they change. */
+  private async sequence(settings: ContextSettings): Promise<LlamaContextSequence> {
+    const key = `${settings.contextSize}/${settings.batchSize}/${settings.threads}`;
+    if (this.llamaContext?.key === key) return this.llamaContext.sequence;
+    const history = this.chat?.getChatHistory();
+    this.chat?.dispose();
+    this.chat = undefined;
+    this.completion?.dispose();
+    this.completion = undefined;
+    await this.llamaContext?.context.dispose();
+    this.llamaContext = undefined;
+    let context: LlamaContext;
+    try {
+      context = await this.graph.model.createContext({ ...settings, sequences: 1 });
+    } catch (e) {
+      throw toNnError(e, 'runtime-error', `cannot create a llama context of ${settings.contextSize} tokens`);
+    }
+    this.llamaContext = { context, sequence: context.getSequence(), key };
+    if (history) (await this.chatSession()).setChatHistory(history);
+    return this.llamaContext.sequence;
+  }
+
+  private async chatSession(): Promise<LlamaChatSession> {
+    if (!this.chat) {
+      const { LlamaChatSession } = await nodeLlamaCpp();
+      this.chat = new LlamaChatSession({ contextSequence: this.llamaContext!.sequence });
+    }
+    return this.chat;
+  }
+
+  private sampling(options: LlamaOptions) {
+    const penalty = options['repeat-penalty'] ?? SAMPLING_DEFAULTS['repeat-penalty'];
+    const presencePenalty = options['presence-penalty'] ?? 0;
+    const frequencyPenalty = options['frequency-penalty'] ?? 0;
+    const reversePrompt = options['reverse-prompt'];
+    return {
+      temperature: options.temp ?? SAMPLING_DEFAULTS.temp,
+      topK: options['top-k'] ?? SAMPLING_DEFAULTS['top-k'],
+      topP: options['top-p'] ?? SAMPLING_DEFAULTS['top-p'],
+      minP: options['min-p'] ?? SAMPLING_DEFAULTS['min-p'],
+      seed: options.seed,
+      repeatPenalty:
+        penalty === 1 && presencePenalty === 0 && frequencyPenalty === 0
+          ? (false as const)
+          : { penalty, presencePenalty, frequencyPenalty, lastTokens: REPEAT_PENALTY_LAST_TOKENS },
+      customStopTriggers: reversePrompt ? [reversePrompt] : undefined,
+    };
+  }
+
+  private async generate(prompt: string, options: LlamaOptions, settings: ContextSettings, listener: GenerationListener): Promise<Generated> {
+    const grammar = await this.graph.grammar(options);
+    const sequence = await this.sequence(settings);
+    return options.chat
+      ? this.chatReply(prompt, options, settings, listener, grammar)
+      : this.complete(prompt, options, settings, sequence, listener, grammar);
+  }
+
+  private async complete(
+    prompt: string,
+    options: LlamaOptions,
+    { contextSize }: ContextSettings,
+    sequence: LlamaContextSequence,
+    listener: GenerationListener,
+    grammar: LlamaGrammar | undefined,
+  ): Promise<Generated> {
+    const model = this.graph.model;
+    const bos = beginningToken(model);
+    const promptTokens = model.tokenize(prompt, false, bos === null ? undefined : 'trimLeadingSpace');
+    const inputTokens = promptTokens.length + (bos === null ? 0 : 1);
+    const room = contextSize - inputTokens;
+    if (room < 1) throw promptTooLong(inputTokens, contextSize);
+    const nPredict = options['n-predict'] ?? -1;
+    const maxTokens = nPredict > 0 ? Math.min(nPredict, room) : room;
+
+    if (!this.completion) {
+      const { LlamaCompletion } = await nodeLlamaCpp();
+      this.completion = new LlamaCompletion({ contextSequence: sequence });
+    }
+    let outputTokens = 0;
+    const result = await this.completion
+      .generateCompletionWithMeta(promptTokens, {
+        ...this.sampling(options),
+        grammar,
+        maxTokens,
+        // Never drop prompt tokens to make room: a full context is an error the guest should see.
+        disableContextShift: true,
+        contextShiftSize: 1,
+        signal: listener.signal,
+        stopOnAbortSignal: true,
+        // node-llama-cpp reports a chunk's tokens before its text.
+        onToken: (tokens) => (outputTokens += tokens.length),
+        onTextChunk: (text) => listener.onText(text, { inputTokens, outputTokens }),
+      })
+      .catch((e: unknown) => {
+        throw toNnError(e, 'runtime-error', 'llama.cpp generation failed');
+      });
+    if (result.metadata.stopReason === 'maxTokens' && maxTokens === room && nPredict !== room) throw contextFull(contextSize, outputTokens);
+    return { text: result.response, usage: { inputTokens, outputTokens } };
+  }
+
+  private async chatReply(
+    prompt: string,
+    options: LlamaOptions,
+    { contextSize }: ContextSettings,
+    listener: GenerationListener,
+    grammar: LlamaGrammar | undefined,
+  ): Promise<Generated> {
+    const model = this.graph.model;
+    const messageTokens = model.tokenize(prompt).length;
+    if (messageTokens >= contextSize) throw promptTooLong(messageTokens, contextSize);
+    const chat = await this.chatSession();
+    const inputTokens = this.chatTokens(chat, [...chat.getChatHistory(), { type: 'user', text: prompt }]);
+    const nPredict = options['n-predict'] ?? -1;
+    // Earlier turns make room by themselves (node-llama-cpp drops the oldest); the reply alone may
+    // not outgrow the context.
+    const maxTokens = nPredict > 0 ? nPredict : contextSize;
+    let outputTokens = 0;
+    const result = await chat
+      .promptWithMeta(prompt, {
+        ...this.sampling(options),
+        grammar,
+        maxTokens,
+        signal: listener.signal,
+        stopOnAbortSignal: true,
+        onToken: (tokens) => (outputTokens += tokens.length),
+        onTextChunk: (text) => listener.onText(text, { inputTokens, outputTokens }),
+      })
+      .catch((e: unknown) => {
+        if (/too long|context size is too small|compress chat history/i.test((e as Error).message ?? '')) {
+          throw new NnError('invalid-argument', `the conversation does not fit the context of ${contextSize} tokens: ${(e as Error).message}`, 'prompt-too-long');
+        }
+        throw toNnError(e, 'runtime-error', 'llama.cpp chat generation failed');
+      });
+    if (result.stopReason === 'maxTokens' && nPredict < 0) throw contextFull(contextSize, outputTokens);
+    // Count again from what was evaluated: node-llama-cpp may have dropped early turns to fit.
+    const window = chat.getLastEvaluationContextWindow();
+    const evaluated = window ? this.chatTokens(chat, window.slice(0, -1)) : inputTokens;
+    return { text: result.responseText, usage: { inputTokens: evaluated, outputTokens } };
+  }
+
+  /** Tokens of a conversation as the chat template renders it, up to the start of the reply. */
+  private chatTokens(chat: LlamaChatSession, history: ChatHistoryItem[]): number {
+    const state = chat.chatWrapper.generateContextState({ chatHistory: [...history, { type: 'model', response: [] }] });
+    return state.contextText.tokenize(this.graph.model.tokenizer).length;
+  }
+
+  private async embed(prompt: string, settings: ContextSettings): Promise<{ vector: readonly number[]; inputTokens: number }> {
+    const key = `${settings.contextSize}/${settings.batchSize}/${settings.threads}`;
+    if (this.embeddingContext?.key !== key) {
+      await this.embeddingContext?.context.dispose();
+      this.embeddingContext = undefined;
+      try {
+        this.embeddingContext = { context: await this.graph.model.createEmbeddingContext(settings), key };
+      } catch (e) {
+        throw toNnError(e, 'runtime-error', 'cannot create a llama embedding context');
+      }
+    }
+    const context = this.embeddingContext.context;
+    const inputTokens = context.calculateInputLength(prompt);
+    if (inputTokens > settings.contextSize) throw promptTooLong(inputTokens, settings.contextSize);
+    try {
+      const { vector } = await context.getEmbeddingFor(prompt);
+      return { vector, inputTokens };
+    } catch (e) {
+      throw toNnError(e, 'runtime-error', 'llama.cpp embedding failed');
+    }
+  }
+}
