@@ -1,6 +1,6 @@
 // End to end through the real CLI and built guests, on models made in the test (fresh clone).
 import { guest, repoRoot, runWacs } from '@wacs/fixtures';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,5 +52,28 @@ describe('nn-compute guest on a hand-written graph model', () => {
     const result = await runWacs(['run', guest('nn-compute'), '--bind', backend, '--model', `affine=${folder}`, '--', 'affine', 'x=FP32:1x2:1,2', 'n=FP32:1:0.5']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/invalid-argument.*FP32 value 0.5/);
+  });
+});
+
+describe('wacs backends', () => {
+  it('lists the installed backend with its engines: which one is active, and why the others are not', async () => {
+    // A project with @wacs/backend-tfjs installed (linked to this package).
+    const project = join(dir, 'project');
+    await mkdir(join(project, 'node_modules/@wacs'), { recursive: true });
+    await symlink(backend, join(project, 'node_modules/@wacs/backend-tfjs'));
+    const result = await runWacs(['backends', '--json'], { cwd: project });
+    expect(result.code, result.stderr).toBe(0);
+    const row = (JSON.parse(result.stdout) as { backends: Array<{ package: string; name?: string; hardware?: unknown[] }> }).backends.find(
+      (b) => b.package === '@wacs/backend-tfjs',
+    );
+    expect(row?.name).toBe('tfjs');
+    expect(row?.hardware).toEqual([
+      { name: 'tfjs-node-gpu', available: false, active: false, detail: expect.stringMatching(/not installed/) },
+      { name: 'tfjs-node', available: false, active: false, detail: expect.stringMatching(/not installed/) },
+      { name: 'wasm', available: true, active: true, detail: expect.stringMatching(/^WebAssembly SIMD, 1 thread/) },
+      { name: 'cpu', available: true, active: false, detail: expect.any(String) },
+    ]);
+    const text = await runWacs(['backends'], { cwd: project });
+    expect(text.stdout).toMatch(/^\s+wasm\s+active\s+WebAssembly SIMD/m);
   });
 });
