@@ -5,17 +5,19 @@
 // <model> is a name registered with the host (load-by-name), or `-` to read the model bytes from
 // stdin and `load` them (encoding: --encoding <name>, default autodetect).
 // Output lines: `<name> <TYPE> [<dims>] <v0> <v1> …` (first 16 values), then `compute ok`.
-// With --repeat N it runs N computes and prints the mean time per compute as `mean_us <µs>`.
+// With --repeat N it runs N more computes (making the input tensors each time, as a real guest
+// would) and prints the mean time per compute as `mean_us <µs>`.
 import { args, describeError, load, loadByName, readStdin, tensor, values, Tensor, type GraphEncoding, type TensorType } from '../lib/nn.js';
 
-function parseTensor(spec: string, fill: boolean): [string, Tensor] {
+/** Parses an input spec into a factory: compute takes ownership of its tensors, so each call needs new ones. */
+function parseTensor(spec: string, fill: boolean): () => [string, Tensor] {
   const eq = spec.indexOf('=');
   const [type, dimsText, valueText] = spec.slice(eq + 1).split(':') as [TensorType, string, string];
   const dims = dimsText.split('x').map(Number);
   const count = dims.reduce((a, b) => a * b, 1);
   const given = valueText.split(',').map(Number);
   const vals = fill ? new Array<number>(count).fill(given[0] ?? 0) : given;
-  return [spec.slice(0, eq), tensor(type, dims, vals)];
+  return () => [spec.slice(0, eq), tensor(type, dims, vals)];
 }
 
 function format(name: string, t: Tensor): string {
@@ -30,7 +32,7 @@ export const run = {
     if (!model) throw new Error('usage: nn-compute <model> [<input>=<TYPE>:<dims>:<values>]… [--repeat N]');
     let repeat = 1;
     let encoding: GraphEncoding = 'autodetect';
-    const inputs: Array<[string, Tensor]> = [];
+    const inputs: Array<() => [string, Tensor]> = [];
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === '--repeat') repeat = Number(argv[++i]);
@@ -41,10 +43,11 @@ export const run = {
     try {
       const graph = model === '-' ? load([readStdin()], encoding, 'cpu') : loadByName(model);
       const context = graph.initExecutionContext();
-      let outputs = context.compute(inputs);
+      const fresh = () => inputs.map((make) => make());
+      let outputs = context.compute(fresh());
       if (repeat > 1) {
         const start = performance.now();
-        for (let i = 0; i < repeat; i++) outputs = context.compute(inputs);
+        for (let i = 0; i < repeat; i++) outputs = context.compute(fresh());
         console.log(`mean_us ${(((performance.now() - start) * 1000) / repeat).toFixed(1)}`);
       }
       for (const [name, t] of outputs) console.log(format(name, t));

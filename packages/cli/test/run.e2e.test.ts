@@ -69,7 +69,7 @@ describe('errors a person can act on', () => {
     expect(r.stderr).toContain('wasi-nn error invalid-argument: tensor "x": [1, 3] FP32 needs 12 bytes of data but got 8');
   });
 
-  it('garbage model bytes are invalid-encoding with the engine's own message', async () => {
+  it('garbage model bytes are invalid-encoding with the engine message', async () => {
     const r = await runWacs(['run', guest('nn-compute'), ...onnx, '--', '-', '--encoding', 'onnx', 'x=FP32:1x3:1,1,1'], { stdin: 'not a model at all' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/wasi-nn error invalid-encoding: onnxruntime could not load the model: .*protobuf parsing failed/);

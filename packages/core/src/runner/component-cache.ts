@@ -3,7 +3,6 @@
  * the result is cached on disk under the component's SHA-256 and the jco version, so later runs
  * start from the cache (transpiling takes seconds; starting from the cache takes milliseconds).
  */
-import { componentWit, transpile } from '@bytecodealliance/jco';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +16,11 @@ export const JCO_VERSION: string = (() => {
   while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
   return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
 })();
+
+/** jco loads its own wasm tools when imported (~250 ms): only pay for that on a cache miss. */
+function jco(): Promise<typeof import('@bytecodealliance/jco')> {
+  return import('@bytecodealliance/jco');
+}
 
 export function defaultCacheDir(): string {
   return process.env.WACS_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'wacs');
@@ -36,6 +40,7 @@ export interface PreparedComponent extends ComponentInfo {
 
 /** The interfaces and functions a component imports and exports, with versions. */
 export async function describeComponent(wasm: Uint8Array): Promise<ComponentInfo> {
+  const { componentWit } = await jco();
   const wit = await componentWit(wasm);
   const world = wit.slice(wit.indexOf('world root'));
   const pick = (kind: string) =>
@@ -51,6 +56,7 @@ export async function prepareComponent(wasm: Uint8Array, cacheDir = defaultCache
     return { dir, cached: true, ...(JSON.parse(await readFile(infoFile, 'utf8')) as ComponentInfo) };
   }
   const info = await describeComponent(wasm);
+  const { transpile } = await jco();
   const { files } = await transpile(wasm, { name: 'guest', instantiation: 'async', typescript: false } as Parameters<typeof transpile>[1]);
   // Write to a private folder, then rename: concurrent runs never see half a cache entry.
   const tmp = `${dir}.tmp-${randomUUID()}`;

@@ -10,18 +10,23 @@ import * as http from '@bytecodealliance/preview2-shim/http';
 import * as io from '@bytecodealliance/preview2-shim/io';
 import * as random from '@bytecodealliance/preview2-shim/random';
 import * as socketsShim from '@bytecodealliance/preview2-shim/sockets';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { componentNnImports } from '../abi/component.js';
 import { BridgeClient } from '../bridge.js';
-import { capModuleMemory } from './wasm-binary.js';
 import type { WorkerSetup } from './run.js';
 import { reportGuestFailure } from './guest-failure.js';
 import { confineFilesystem } from './sandbox.js';
 
 const setup = workerData as WorkerSetup;
+
+/** The host thread compiles the guest's core modules while this worker starts, then sends them. */
+const compiledModules = new Promise<Record<string, WebAssembly.Module>>((resolve, reject) => {
+  parentPort!.once('message', (m: { modules?: Record<string, WebAssembly.Module>; fatal?: string }) =>
+    m.modules ? resolve(m.modules) : reject(new Error(m.fatal)),
+  );
+});
 
 // preview2-shim's configuration hooks (not in its published types).
 const cli = cliShim as typeof cliShim & {
@@ -77,9 +82,11 @@ async function main(): Promise<void> {
       instantiateCore: (module: WebAssembly.Module, imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>,
     ) => Promise<Record<string, { run?: () => void }>>;
   };
+  const modules = await compiledModules;
   const getCoreModule = async (path: string) => {
-    const bytes = new Uint8Array(await readFile(join(setup.dir, path)));
-    return WebAssembly.compile((setup.maxMemoryBytes ? capModuleMemory(bytes, setup.maxMemoryBytes) : bytes) as Uint8Array<ArrayBuffer>);
+    const module = modules[path];
+    if (!module) throw new Error(`the transpiled guest has no core module ${path}`);
+    return module;
   };
   const instantiateCore = async (module: WebAssembly.Module, coreImports: WebAssembly.Imports) => {
     const instance = await WebAssembly.instantiate(module, coreImports);

@@ -3,7 +3,9 @@
  * passes (args, env, preopened dirs), and wasi:nn served by an `NnSession` on this thread through
  * the sync bridge. Enforces the time limit (the worker is terminated) and the memory limit.
  */
-import { resolve as resolvePath } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve as resolvePath } from 'node:path';
+import v8 from 'node:v8';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { serveBridge, transferables } from '../bridge.js';
 import type { NnHost, NnSession } from '../host.js';
@@ -64,6 +66,22 @@ export interface ModuleWorkerSetup extends GuestSetup {
 /** Built workers sit next to this bundle in dist/; from sources (vitest) use the built copy. */
 function workerUrl(file: string): URL {
   return import.meta.url.endsWith('.ts') ? new URL(`../../dist/${file}`, import.meta.url) : new URL(`./${file}`, import.meta.url);
+}
+
+// Guests are large (a JS engine compiled to wasm is ~12 MB) and use a fraction of their functions:
+// compiling each function on first call cuts start-up several times, at no cost once warm.
+v8.setFlagsFromString('--wasm-lazy-compilation');
+
+/** Compiles a component's core modules (capped to the memory limit), keyed by file name. */
+async function compileCoreModules(dir: string, maxMemoryBytes: number | undefined): Promise<Record<string, WebAssembly.Module>> {
+  const names = (await readdir(dir)).filter((f) => f.endsWith('.wasm'));
+  const modules = await Promise.all(
+    names.map(async (name) => {
+      const bytes = new Uint8Array(await readFile(join(dir, name)));
+      return WebAssembly.compile((maxMemoryBytes ? capModuleMemory(bytes, maxMemoryBytes) : bytes) as Uint8Array<ArrayBuffer>);
+    }),
+  );
+  return Object.fromEntries(names.map((name, i) => [name, modules[i]!]));
 }
 
 /** Serves one guest's wasi:nn calls from its session. */
@@ -144,7 +162,9 @@ export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptio
   } catch (e) {
     return { exitCode: EXIT.startFailure, error: `cannot run this component: ${(e as Error).message}` };
   }
-  return runWorker('component-worker.js', { dir: prepared.dir }, host, options);
+  // Compile here while the worker starts; compiled modules are handed over without a copy.
+  const modules = compileCoreModules(prepared.dir, options.maxMemoryBytes).then((compiled) => ({ modules: compiled }));
+  return runWorker('component-worker.js', { dir: prepared.dir }, host, options, modules);
 }
 
 /** Runs a guest's worker with the sandbox, the wasi:nn session, and the time and memory limits. */
@@ -153,6 +173,8 @@ async function runWorker(
   guest: Pick<WorkerSetup, 'dir'> | Pick<ModuleWorkerSetup, 'module'>,
   host: NnHost,
   options: RunOptions,
+  /** Sent to the worker once ready (it may still be starting), or `fatal` if it failed. */
+  late?: Promise<object>,
 ): Promise<RunResult> {
   const preopens: Record<string, string> = {};
   for (const { host: hostDir, guest } of options.dirs ?? []) preopens[guest] = resolvePath(hostDir);
@@ -179,6 +201,10 @@ async function runWorker(
     stderr: false,
   });
 
+  late?.then(
+    (message) => worker.postMessage(message),
+    (e: Error) => worker.postMessage({ fatal: e.message }),
+  );
   let error: string | undefined;
   worker.on('message', (m: { fatal?: string; trap?: string }) => {
     if (m.fatal ?? m.trap) error = m.fatal ?? m.trap;
