@@ -1,0 +1,30 @@
+// `pnpm bench`: runs every package's benchmark (bench/run.mjs, one at a time so they do not share
+// the CPU) and gathers their markdown sections into BENCHMARKS.md.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const only = process.argv.slice(2);
+const sections = [];
+for (const name of readdirSync(join(root, 'packages')).sort()) {
+  const script = join(root, 'packages', name, 'bench/run.mjs');
+  if (!existsSync(script) || (only.length && !only.includes(name))) continue;
+  console.log(`== ${name}`);
+  const r = spawnSync(process.execPath, [script], { cwd: join(root, 'packages', name), stdio: 'inherit' });
+  const results = join(root, 'packages', name, 'bench/results.md');
+  if (r.status !== 0) console.error(`${name}: benchmark failed (exit ${r.status})`);
+  else if (existsSync(results)) sections.push(readFileSync(results, 'utf8').trim());
+}
+if (only.length === 0) {
+  const header = [
+    '# wacs benchmarks',
+    '',
+    `Written by \`pnpm bench\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}.`,
+    'Every figure is a ratio or difference against the engine called directly in the same run.',
+    '',
+  ];
+  writeFileSync(join(root, 'BENCHMARKS.md'), `${header.join('\n')}\n${sections.join('\n\n')}\n`);
+  console.log('wrote BENCHMARKS.md');
+}
