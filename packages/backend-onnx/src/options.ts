@@ -99,7 +99,8 @@ export function sessionSettings(options: GraphOptions): SessionSettings | undefi
 
 /** onnxruntime's SessionOptions for some settings (providers are chosen separately). */
 export function ortSessionOptions(settings: SessionSettings): InferenceSession.SessionOptions {
-  const options: InferenceSession.SessionOptions = {};
+  // Warnings (e.g. about old opsets) would land in the guest's stderr; errors still show.
+  const options: InferenceSession.SessionOptions = { logSeverityLevel: 3 };
   if (settings.intraOpThreads !== undefined) options.intraOpNumThreads = settings.intraOpThreads;
   if (settings.interOpThreads !== undefined) options.interOpNumThreads = settings.interOpThreads;
   if (settings.optimizationLevel !== undefined) options.graphOptimizationLevel = settings.optimizationLevel;

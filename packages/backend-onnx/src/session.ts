@@ -26,7 +26,7 @@ import { ort } from './engine.js';
 import { ortSessionOptions, parseGraphOptions, sessionSettings, type GraphOptions, type SessionSettings } from './options.js';
 import { ProtoError } from './proto.js';
 import { createWithProviders } from './providers.js';
-import { fromOrtTensor, howToSend, toOrtTensorWith, type OnnxElementType } from './tensors.js';
+import { fromOrtTensor, howToSend, toOrtTensorWith, WASI_TYPE_FOR, type OnnxElementType } from './tensors.js';
 
 export { executionProviders } from './providers.js';
 
@@ -51,9 +51,9 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 function loadError(e: unknown): NnError {
   if (e instanceof NnError) return e;
-  const message = (e as Error).message ?? String(e);
+  const message = String((e as Error).message ?? e).trim();
   const code = /protobuf|parse|invalid model|ModelProto|Unsupported model IR version/i.test(message) ? 'invalid-encoding' : 'runtime-error';
-  return toNnError(e, code, 'onnxruntime could not load the model');
+  return new NnError(code, `onnxruntime could not load the model: ${message}`, undefined, { cause: e });
 }
 
 async function openSession(engine: Ort, origin: ModelOrigin, settings: SessionSettings, target: ExecutionTarget): Promise<{ session: InferenceSession; providers: string[] }> {
@@ -255,14 +255,16 @@ export class OnnxContext implements ExecutionContext {
     }
     const outputs = graph.selectOutputs(options?.outputs ?? graph.options.outputs, options?.outputs ? 'metadata' : 'model option');
     for (const o of outputs) {
-      if (!o.type) throw new NnError('unsupported-operation', `output "${o.name}" is a sequence, map or optional, which wasi:nn cannot carry; ask for the other outputs with the "outputs" option`);
+      // Checked before running: onnxruntime-node aborts the process returning int4/uint4 tensors.
+      const what = !o.type ? 'a sequence, map or optional' : !WASI_TYPE_FOR[o.type] ? `ONNX ${o.type}` : undefined;
+      if (what) throw new NnError('unsupported-operation', `output "${o.name}" is ${what}, which wasi:nn cannot carry; ask for the other outputs with the "outputs" option`);
     }
     let results: InferenceSession.ReturnType;
     try {
       results = await session.run(feeds, outputs.map((o) => o.sessionName));
     } catch (e) {
       const message = String((e as Error).message);
-      throw toNnError(e, /shape|dimension|rank/i.test(message) ? 'invalid-argument' : 'runtime-error', 'onnxruntime');
+      throw new NnError(/shape|dimension|rank/i.test(message) ? 'invalid-argument' : 'runtime-error', `onnxruntime: ${message.trim()}`, undefined, { cause: e });
     }
     return outputs.map((o) => fromOrtTensor(o.name, results[o.sessionName]!, o.type === 'bfloat16'));
   }

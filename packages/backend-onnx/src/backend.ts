@@ -1,0 +1,18 @@
+/** The backend object wacs binds: encoding `onnx`, ONNX protobuf models (not folders). */
+import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core';
+import { hardware } from './providers.js';
+import { OnnxGraph } from './session.js';
+
+export const onnxBackend: Backend = {
+  name: 'onnx',
+  encodings: ['onnx'],
+  detect(probe: FormatProbe): boolean {
+    return !probe.isDirectory && probe.format === 'onnx';
+  },
+  load(request: LoadRequest) {
+    return OnnxGraph.load(request);
+  },
+  hardware(): Promise<HardwareVariant[]> {
+    return hardware();
+  },
+};
