@@ -8,6 +8,7 @@ import { halfToFloat, NnError, toNnError, type ExecutionTarget } from '@wacs/cor
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { argmaxF32, argmaxI16 } from './argmax.js';
 import { CONFIG_FILE, layerName, type GenaiConfig } from './config.js';
 
 type IntType = 'int32' | 'int64';
@@ -87,6 +88,24 @@ export function lastLogits(logits: OrtTensor, vocabSize: number, into?: Float32A
   const out = into && into.length === vocabSize ? into : new Float32Array(vocabSize);
   for (let i = 0, j = end - vocabSize; i < vocabSize; i++, j++) out[i] = table[data[j]!]!;
   return out;
+}
+
+/**
+ * The greedy token straight from the logits output. fp16 logits are not widened: read as int16,
+ * positive halves order exactly like the numbers they encode and every negative one is below
+ * them, so when the largest logit is positive an int16 argmax finds it. Otherwise (all logits
+ * ≤ 0, a NaN) the logits are widened and compared as floats.
+ */
+export function argmaxLastLogits(logits: OrtTensor, vocabSize: number): number {
+  const data = logits.data as Float32Array | Uint16Array;
+  const offset = data.length - vocabSize;
+  if (logits.type === 'float32') return argmaxF32(data as Float32Array, offset, vocabSize);
+  const halves = new Int16Array(data.buffer, data.byteOffset, data.length);
+  const best = argmaxI16(halves, offset, vocabSize);
+  const bits = halves[offset + best]!;
+  // 0: a -0 may tie with it; above 0x7c00: NaN.
+  if (bits > 0 && bits <= 0x7c00) return best;
+  return argmaxF32(lastLogits(logits, vocabSize));
 }
 
 /** All logits as fp32 (the `input_ids` → `logits` contract). */

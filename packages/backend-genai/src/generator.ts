@@ -3,7 +3,7 @@
  * feeding the previous run's KV cache back in (see Sequence). Stops at an EOS id or at max_length.
  */
 import { NnError } from '@wacs/core';
-import { lastLogits, type DecoderModel } from './decoder.js';
+import { argmaxLastLogits, lastLogits, type DecoderModel } from './decoder.js';
 import { Sampler } from './sampling.js';
 import { resolveSearch, type SearchSettings } from './search.js';
 import { Sequence } from './sequence.js';
@@ -33,17 +33,23 @@ export async function* generate(model: DecoderModel, promptIds: readonly number[
   sampler.observe(promptIds);
 
   const sequence = await Sequence.start(model);
-  // fp16 logits are widened into this one buffer, reused every step.
-  const scratch = new Float32Array(model.vocabSize);
-  let logits = lastLogits(await sequence.feed(promptIds), model.vocabSize, scratch);
+  const vocab = model.vocabSize;
+  // fp16 logits are widened into this one buffer, reused every step (greedy skips widening).
+  const scratch = new Float32Array(vocab);
+  let output = await sequence.feed(promptIds);
   for (let length = promptIds.length; ; ) {
-    if (length < minLength) for (const id of eos) if (id < logits.length) logits[id] = -Infinity;
-    const token = sampler.pick(logits);
+    let token: number;
+    if (sampler.greedy && length >= minLength) token = argmaxLastLogits(output, vocab);
+    else {
+      const logits = lastLogits(output, vocab, scratch);
+      if (length < minLength) for (const id of eos) if (id < vocab) logits[id] = -Infinity;
+      token = sampler.pick(logits);
+    }
     if (eos.has(token)) return 'eos';
     yield token;
     length++;
     if (length >= maxLength) return 'length';
     sampler.observe([token]);
-    logits = lastLogits(await sequence.feed([token]), model.vocabSize, scratch);
+    output = await sequence.feed([token]);
   }
 }

@@ -11,7 +11,7 @@ import { CONFIG_FILE } from './config.js';
 import { GenaiGraph } from './graph.js';
 
 export { parseGenaiConfig, readGenaiConfig, SUPPORTED_MODEL_TYPES, CONFIG_FILE, type GenaiConfig, type SearchDefaults } from './config.js';
-export { DecoderModel, lastLogits, allLogits, type RunStats } from './decoder.js';
+export { DecoderModel, argmaxLastLogits, lastLogits, allLogits, type RunStats } from './decoder.js';
 export { generate, type StopReason } from './generator.js';
 export { Sampler, Random, argmax, topK, type SamplingOptions } from './sampling.js';
 export { searchSettings, withSearchOptions, SEARCH_KEYS, type SearchSettings } from './search.js';

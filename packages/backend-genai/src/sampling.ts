@@ -3,6 +3,7 @@
  * seeded generator (the same seed and options give the same tokens), after an optional repetition
  * penalty. Ties always go to the lower token id, so top-k 1 is exactly greedy.
  */
+import { argmaxF32 } from './argmax.js';
 
 export interface SamplingOptions {
   doSample: boolean;
@@ -50,17 +51,9 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-/** Index of the largest value; the lowest index among equals. */
+/** Index of the largest value; the lowest index among equals; NaN never wins. */
 export function argmax(values: Float32Array): number {
-  let best = 0;
-  let bestValue = values[0]!;
-  for (let i = 1; i < values.length; i++) {
-    if (values[i]! > bestValue) {
-      bestValue = values[i]!;
-      best = i;
-    }
-  }
-  return best;
+  return argmaxF32(values);
 }
 
 /** Whether token a ranks before token b: higher logit first, then lower id. */
@@ -114,6 +107,11 @@ export class Sampler {
   ) {
     this.random = new Random(options.seed);
     this.seen = new Uint8Array(vocabSize);
+  }
+
+  /** Whether the choice is a plain argmax of the raw logits (no sampling, no penalty). */
+  get greedy(): boolean {
+    return (!this.options.doSample || this.options.temperature <= 0) && this.options.repetitionPenalty === 1;
   }
 
   /** Records tokens of the sequence (the prompt, then each chosen token). */

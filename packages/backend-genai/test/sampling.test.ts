@@ -5,7 +5,10 @@ import { writeTinyGenaiFolder } from '@wacs/fixtures';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Random, Sampler, topK, type GenaiGraph, type SamplingOptions } from '../src/index.js';
+import { floatToHalf } from '@wacs/core';
+import ort from 'onnxruntime-node';
+import { argmaxF32, argmaxI16 } from '../src/argmax.js';
+import { argmaxLastLogits, Random, Sampler, topK, type GenaiGraph, type SamplingOptions } from '../src/index.js';
 import { generateIds, loadFolder, tempDir } from './helpers.js';
 
 const PROMPT = [1, 3, 5, 8];
@@ -60,6 +63,50 @@ describe('Sampler (hand-computed distributions)', () => {
     expect(Array.from({ length: 10000 }, () => b.next())).toEqual(draws);
     expect(c.next()).not.toBe(draws[0]);
     expect(draws.reduce((s, x) => s + x, 0) / draws.length).toBeCloseTo(0.5, 1.7);
+  });
+});
+
+describe('argmax kernels (WebAssembly SIMD) against a scalar scan', () => {
+  /** The reference: first index of the largest value, NaN skipped. */
+  const scan = (xs: ArrayLike<number>) => {
+    let best = 0;
+    for (let i = 0; i < xs.length; i++) if (xs[i]! > xs[best]! || Number.isNaN(xs[best]!)) best = i;
+    return best;
+  };
+  const random = new Random(3);
+
+  it.each([1, 7, 8, 9, 1000, 32000, 150000])('%i values, fp32 and int16, with ties', (n) => {
+    const floats = Float32Array.from({ length: n }, () => Math.round((random.next() - 0.5) * 200) / 4);
+    const ints = Int16Array.from({ length: n }, () => Math.round((random.next() - 0.5) * 60000));
+    expect(argmaxF32(floats)).toBe(scan(floats));
+    expect(argmaxI16(ints, 0, n)).toBe(scan(ints));
+    // A window inside a longer row (a last-position slice).
+    const padded = new Float32Array(n + 5).fill(1e9);
+    padded.set(floats, 5);
+    expect(argmaxF32(padded, 5, n)).toBe(scan(floats));
+  });
+
+  it('follows a scalar scan on NaN, -0/+0 and all -Infinity', () => {
+    expect(argmaxF32(Float32Array.from([NaN, 1, 3, NaN, 3]))).toBe(2);
+    expect(argmaxF32(Float32Array.from([-1, -0, 0, -2]))).toBe(1);
+    expect(argmaxF32(Float32Array.from([-Infinity, -Infinity]))).toBe(0);
+  });
+});
+
+describe('greedy choice straight from fp16 logits', () => {
+  const half = (values: number[]) => new ort.Tensor('float16', Uint16Array.from(values, floatToHalf), [1, 1, values.length]);
+  const cases: Array<[string, number[], number]> = [
+    ['a positive maximum, the first of two equal ones', [-1, 2, 2, 0.5], 1],
+    ['every logit negative', [-3, -1, -2, -65504], 1],
+    ['a maximum of zero, -0 first (equal to +0)', [-1, -0, 0, -2], 1],
+    ['a NaN, which never wins', [NaN, 1, 0.5], 1],
+    ['the only positive logit last', [-0.5, -0.25, 0.001], 2],
+  ];
+  it.each(cases)('%s', (_label, values, expected) => {
+    expect(argmaxLastLogits(half(values), values.length)).toBe(expected);
+    // Only the last position counts.
+    const twoRows = new ort.Tensor('float16', Uint16Array.from([...values.map(() => 0x3c00), ...values.map(floatToHalf)]), [1, 2, values.length]);
+    expect(argmaxLastLogits(twoRows, values.length)).toBe(expected);
   });
 });
 
