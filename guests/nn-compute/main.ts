@@ -17,7 +17,9 @@ function parseTensor(spec: string, fill: boolean): () => [string, Tensor] {
   const count = dims.reduce((a, b) => a * b, 1);
   const given = valueText.split(',').map(Number);
   const vals = fill ? new Array<number>(count).fill(given[0] ?? 0) : given;
-  return () => [spec.slice(0, eq), tensor(type, dims, vals)];
+  // The element bytes are made once; each compute only hands them over (the ABI copies them).
+  const bytes = tensor(type, dims, vals).data();
+  return () => [spec.slice(0, eq), new Tensor(new Uint32Array(dims), type, bytes)];
 }
 
 function format(name: string, t: Tensor): string {
