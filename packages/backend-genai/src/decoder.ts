@@ -3,7 +3,7 @@
  * on it (KV cache, attention mask, positions). The I/O layout comes from genai_config.json; the
  * element types (int32/int64 ids, fp32/fp16 KV and logits) come from the model itself.
  */
-import { executionProviders, ort } from '@wacs/backend-onnx';
+import { createWithProviders, ort } from '@wacs/backend-onnx';
 import { halfToFloat, NnError, toNnError, type ExecutionTarget } from '@wacs/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { access } from 'node:fs/promises';
@@ -25,20 +25,13 @@ export interface SessionOverrides {
   threads?: number;
 }
 
-/** The execution providers for a target: the ones genai_config.json lists when a GPU is asked for. */
-function providersFor(target: ExecutionTarget, config: GenaiConfig): string[] {
-  if (target !== 'gpu') return executionProviders(target);
-  const known = ['cuda', 'dml', 'webgpu', 'coreml'];
-  const listed = config.decoder.sessionOptions.providerOptions.map((p) => p.name).filter((name) => known.includes(name));
-  return listed.length ? listed : executionProviders(target);
-}
-
-function sessionOptions(config: GenaiConfig, target: ExecutionTarget, overrides: SessionOverrides): InferenceSession.SessionOptions {
+/** Session options from genai_config.json; the providers follow the wasi:nn target (see backend-onnx). */
+function sessionOptions(config: GenaiConfig, overrides: SessionOverrides): InferenceSession.SessionOptions {
   const s = config.decoder.sessionOptions;
   if (s.customOpsLibrary) {
     throw new NnError('unsupported-operation', `${CONFIG_FILE}: model.decoder.session_options.custom_ops_library is set, but onnxruntime-node cannot load custom op libraries`);
   }
-  const options: InferenceSession.SessionOptions = { executionProviders: providersFor(target, config) };
+  const options: InferenceSession.SessionOptions = {};
   const threads = overrides.threads ?? s.intraOpNumThreads;
   if (threads !== undefined) options.intraOpNumThreads = threads;
   if (s.interOpNumThreads !== undefined) options.interOpNumThreads = s.interOpNumThreads;
@@ -219,7 +212,7 @@ export class DecoderModel {
     const { InferenceSession } = await ort();
     let session: InferenceSession;
     try {
-      session = await InferenceSession.create(path, sessionOptions(config, target, overrides));
+      ({ session } = await createWithProviders((options) => InferenceSession.create(path, options), sessionOptions(config, overrides), target));
     } catch (e) {
       const message = (e as Error).message ?? String(e);
       throw toNnError(e, /protobuf|parse|invalid model|ModelProto/i.test(message) ? 'invalid-encoding' : 'runtime-error', `onnxruntime could not load ${config.decoder.filename}`);
