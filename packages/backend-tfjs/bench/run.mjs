@@ -8,7 +8,7 @@
 import { guest, repoRoot, runWacs, sharedModel } from '@wacs/fixtures';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -79,6 +79,7 @@ async function abaloneModel() {
 }
 
 async function main() {
+  const loadBefore = loadavg()[0];
   const model = await abaloneModel();
   const figures = {};
   for (const engineName of ENGINES) {
@@ -100,7 +101,8 @@ async function main() {
     '',
     `Model: ${model.note}, Dense 8→50→50→1. Input: ones. Times are per compute, median of ${ROUNDS} rounds ` +
       `(${BATCHES.map((b) => `${b.repeat} computes at batch ${b.rows}`).join(', ')}; in-process paths: the better of two alternating runs, after a warm-up). ` +
-      `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, @tensorflow/tfjs 4.22.0. ` +
+      `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, @tensorflow/tfjs 4.22.0; ` +
+      `1-minute load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0].toFixed(1)} after (other work on the machine makes the figures noisy). ` +
       'tfjs direct = `tf.tensor` → `predictOnBatch` → `await data()` → dispose (what the backend does); ' +
       'backend = `context.compute` in-process (wasi:nn tensors); guest = nn-compute component through `wacs run` (its own timer around the compute loop).',
     '',
