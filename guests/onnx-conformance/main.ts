@@ -10,7 +10,7 @@
 // it writes one JSON line per test to the file instead (the host runner reads it).
 import { args, describeError, load, Tensor, type TensorType } from '../lib/nn.js';
 import { exists, FileWriter, listDir, readFile } from '../lib/files.js';
-import { decodeTensor, modelGraphIo, NotCarried, ONNX_TYPE_NAMES, WASI_TYPE_OF, type DecodedTensor } from '../lib/onnx.js';
+import { decodeTensor, elements, modelGraphIo, NotCarried, ONNX_TYPE_NAMES, WASI_TYPE_OF, type DecodedTensor } from '../lib/onnx.js';
 
 const RTOL = 1e-3;
 const ATOL = 1e-7;
@@ -23,37 +23,6 @@ interface Result {
 }
 
 class Skip extends Error {}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-}
-
-const bf16Bits = new Uint32Array(1);
-const bf16Float = new Float32Array(bf16Bits.buffer);
-function bf16ToFloat(b: number): number {
-  bf16Bits[0] = b << 16;
-  return bf16Float[0]!;
-}
-
-/** Elements of wasi:nn tensor bytes, as numbers (floats decoded) or bigints. */
-function elements(type: TensorType, bytes: Uint8Array): ArrayLike<number | bigint> {
-  const data = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
-  const { buffer, byteOffset, byteLength } = data;
-  switch (type) {
-    case 'FP32': return new Float32Array(buffer, byteOffset, byteLength / 4);
-    case 'FP64': return new Float64Array(buffer, byteOffset, byteLength / 8);
-    case 'FP16': return Array.from(new Uint16Array(buffer, byteOffset, byteLength / 2), halfToFloat);
-    case 'BF16': return Array.from(new Uint16Array(buffer, byteOffset, byteLength / 2), bf16ToFloat);
-    case 'U8': return new Uint8Array(buffer, byteOffset, byteLength);
-    case 'I32': return new Int32Array(buffer, byteOffset, byteLength / 4);
-    case 'I64': return new BigInt64Array(buffer, byteOffset, byteLength / 8);
-  }
-}
 
 const isFloat = (type: TensorType) => type === 'FP32' || type === 'FP64' || type === 'FP16' || type === 'BF16';
 

@@ -10,7 +10,6 @@
 import {
   NnError,
   tensorJson,
-  toNnError,
   type ExecutionContext,
   type ExecutionTarget,
   type Graph,
