@@ -20,6 +20,10 @@ for (const group of ['packages', 'examples']) {
       continue;
     }
     const r = JSON.parse(readFileSync(file, 'utf8'));
+    if (r.numTotalTests === 0 && !pkg.scripts.test.includes('--passWithNoTests')) {
+      missing.push(pkg.name);
+      continue;
+    }
     passed += r.numPassedTests;
     // A test file that failed to load or run has no failed test of its own: count it as one.
     const brokenFiles = (r.testResults ?? []).filter((t) => t.status === 'failed' && !t.assertionResults?.some((a) => a.status === 'failed')).length;
@@ -28,6 +32,6 @@ for (const group of ['packages', 'examples']) {
     console.log(`${pkg.name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
   }
 }
-for (const name of missing) console.log(`${name}: no test results (its tests did not run)`);
+for (const name of missing) console.log(`${name}: no tests ran`);
 console.log(`tests: ${passed} passed, ${failed + missing.length} failed, ${skipped} skipped`);
 process.exit(failed + missing.length > 0 ? 1 : 0);
