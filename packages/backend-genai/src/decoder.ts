@@ -18,6 +18,8 @@ type FloatType = 'float32' | 'float16';
 export interface RunStats {
   runs: number;
   runMs: number;
+  /** Tokens fed through the decoder (prompt tokens taken from a kept cache are not). */
+  tokens: number;
 }
 
 /** Session options a `--model …,key=value` qualifier may set. */
@@ -119,7 +121,7 @@ export class DecoderModel {
   readonly maskType?: IntType;
   readonly positionType?: IntType;
   /** Time spent inside ORT `run`, for the benchmark's overhead figure. */
-  readonly stats: RunStats = { runs: 0, runMs: 0 };
+  readonly stats: RunStats = { runs: 0, runMs: 0, tokens: 0 };
 
   private constructor(
     readonly session: InferenceSession,

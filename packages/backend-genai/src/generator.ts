@@ -23,8 +23,19 @@ export function checkPrompt(model: DecoderModel, promptIds: readonly number[]): 
   }
 }
 
-/** Yields each generated token id (EOS excluded); returns why it stopped. */
-export async function* generate(model: DecoderModel, promptIds: readonly number[], settings: SearchSettings): AsyncGenerator<number, StopReason> {
+/** How many leading tokens two sequences share. */
+function sharedPrefix(a: readonly number[], b: readonly number[]): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}
+
+/**
+ * Yields each generated token id (EOS excluded); returns why it stopped. With a `sequence` from an
+ * earlier generation, the part of its cache the prompt starts with is kept and only the rest of the
+ * prompt is fed (a chat resending its conversation prefills just the new turn).
+ */
+export async function* generate(model: DecoderModel, promptIds: readonly number[], settings: SearchSettings, sequence?: Sequence): AsyncGenerator<number, StopReason> {
   checkPrompt(model, promptIds);
   const { maxLength, minLength, sampling } = resolveSearch(settings, promptIds.length, model.config.contextLength);
   if (promptIds.length >= maxLength) return 'length';
@@ -32,11 +43,17 @@ export async function* generate(model: DecoderModel, promptIds: readonly number[
   const sampler = new Sampler(sampling, model.vocabSize);
   sampler.observe(promptIds);
 
-  const sequence = await Sequence.start(model);
+  let fresh = promptIds;
+  if (sequence?.runsOn(model)) {
+    // Keep at least the last prompt token to feed: its logits choose the first new token.
+    const keep = Math.min(sharedPrefix(sequence.tokens, promptIds), promptIds.length - 1);
+    sequence.truncate(keep);
+    fresh = promptIds.slice(keep);
+  } else sequence = await Sequence.start(model);
   const vocab = model.vocabSize;
   // fp16 logits are widened into this one buffer, reused every step (greedy skips widening).
   const scratch = new Float32Array(vocab);
-  let output = await sequence.feed(promptIds);
+  let output = await sequence.feed(fresh);
   for (let length = promptIds.length; ; ) {
     let token: number;
     if (sampler.greedy && length >= minLength) token = argmaxLastLogits(output, vocab);

@@ -136,7 +136,24 @@ function generationOutputs(text: string, ids: number[]): NamedTensor[] {
 }
 
 export class GenaiContext implements ExecutionContext {
+  /** The last generation's sequence: its cache serves the next prompt that starts the same way. */
+  private sequence?: Sequence;
+
   constructor(private readonly graph: GenaiGraph) {}
+
+  /**
+   * Generates with this context's sequence, kept for the next request afterwards. Taken while in
+   * use, so an overlapping request on the same context starts a sequence of its own.
+   */
+  private async *tokens(promptIds: number[], settings: SearchSettings): AsyncGenerator<number, void> {
+    const sequence = this.sequence ?? (await Sequence.start(this.graph.model));
+    this.sequence = undefined;
+    try {
+      yield* generate(this.graph.model, promptIds, settings, sequence);
+    } finally {
+      this.sequence = sequence;
+    }
+  }
 
   private parse(inputs: NamedTensor[]): Request {
     let prompt: string | undefined;
@@ -185,7 +202,7 @@ export class GenaiContext implements ExecutionContext {
     const promptIds = await this.promptIds(request);
     const codec = await this.codecFor(request);
     const generated: number[] = [];
-    for await (const token of generate(this.graph.model, promptIds, request.settings)) generated.push(token);
+    for await (const token of this.tokens(promptIds, request.settings)) generated.push(token);
     return generationOutputs(codec?.decode(generated) ?? '', generated);
   }
 
@@ -205,7 +222,7 @@ export class GenaiContext implements ExecutionContext {
     const codec = await this.codecFor(request);
     const text = codec?.stream();
     const generated: number[] = [];
-    for await (const token of generate(this.graph.model, promptIds, request.settings)) {
+    for await (const token of this.tokens(promptIds, request.settings)) {
       generated.push(token);
       yield generationOutputs(text?.push(token) ?? '', [token]);
     }

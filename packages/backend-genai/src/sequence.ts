@@ -17,6 +17,8 @@ export class Sequence {
   readonly tokens: number[] = [];
   private mask?: IntArray;
   private nextPosition = 0;
+  /** How many tokens at the start are left padding (masked, no position). */
+  private leadingPads = 0;
 
   private constructor(
     private readonly model: DecoderModel,
@@ -31,6 +33,23 @@ export class Sequence {
 
   get length(): number {
     return this.tokens.length;
+  }
+
+  /** Whether this sequence runs on `model`. */
+  runsOn(model: DecoderModel): boolean {
+    return this.model === model;
+  }
+
+  /**
+   * Forgets every token after the first `length`: the cache keeps their keys and values (a copy of
+   * that part, once), so a new prompt sharing them only feeds what differs.
+   */
+  truncate(length: number): void {
+    if (length >= this.length) return;
+    for (const [name, tensor] of Object.entries(this.cache)) this.cache[name] = keepPositions(tensor, length, this.Tensor);
+    this.tokens.length = length;
+    this.leadingPads = Math.min(this.leadingPads, length);
+    this.nextPosition = length - this.leadingPads;
   }
 
   private maskFor(total: number): IntArray {
@@ -68,7 +87,7 @@ export class Sequence {
     }
     const { Tensor, model } = this;
     const io = config.decoder.inputs;
-    let leadingPad = past === 0;
+    let leadingPad = this.leadingPads === past;
     const feeds: Record<string, OrtTensor> = { ...this.cache };
 
     const idData = intArray(model.idType, ids.length);
@@ -83,6 +102,7 @@ export class Sequence {
       if (positions) setInt(positions, i, padding ? 0 : this.nextPosition);
       if (!padding) this.nextPosition++;
     });
+    const pads = leadingPad ? ids.length : ids.findIndex((id) => id !== config.padTokenId);
     if (positions) feeds[io.positionIds] = new Tensor(model.positionType!, positions as never, [1, ids.length]);
     if (mask) feeds[io.attentionMask] = new Tensor(model.maskType!, mask.subarray(0, total) as never, [1, total]);
     for (const [name, value] of [
@@ -94,8 +114,24 @@ export class Sequence {
     }
 
     const results = await model.run(feeds);
+    model.stats.tokens += ids.length;
     this.cache = model.nextCache(results);
+    if (this.leadingPads === past) this.leadingPads += pads;
     this.tokens.push(...ids);
     return results[config.decoder.outputs.logits] as OrtTensor;
   }
+}
+
+/** A copy of a cache tensor ([…, sequence, head_size]) with only its first `length` positions. */
+function keepPositions(tensor: OrtTensor, length: number, Tensor: typeof OrtTensor): OrtTensor {
+  const dims = [...tensor.dims];
+  const axis = dims.length - 2;
+  const positions = dims[axis]!;
+  const row = dims[axis + 1]!;
+  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  const source = tensor.data as Float32Array | Uint16Array;
+  const kept = new (source.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(outer * length * row);
+  for (let o = 0; o < outer; o++) kept.set(source.subarray(o * positions * row, (o * positions + length) * row), o * length * row);
+  dims[axis] = length;
+  return new Tensor(tensor.type as 'float32', kept as Float32Array, dims);
 }

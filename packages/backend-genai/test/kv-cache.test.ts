@@ -7,7 +7,7 @@ import { TINY_BOS, writeTinyGenaiFolder, type TinyDecoderOptions } from '@wacs/f
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastLogits, Sequence, type GenaiGraph } from '../src/index.js';
-import { generateIds, idsInput, loadFolder, output, tempDir, UncachedDecoder } from './helpers.js';
+import { generateIds, idsInput, loadFolder, metadata, output, tempDir, UncachedDecoder } from './helpers.js';
 
 // <s> the cat sat (ids: specials 0-2, then the fixture's words in order).
 const PROMPT = [TINY_BOS, 3, 5, 8];
@@ -78,6 +78,38 @@ describe('KV cache over longer sequences', () => {
     } finally {
       await graph.dispose();
       await oracle.release();
+    }
+  });
+
+  it('keeps the shared part of a context\'s cache between computes, with the tokens of fresh contexts', async () => {
+    const folder = await writeTinyGenaiFolder(join(await tempDir(), 'tiny'), { combinedKv: true, floatType: 'float16' });
+    const graph = await loadFolder(folder);
+    try {
+      const kept = graph.createContext();
+      const run = async (context: ReturnType<GenaiGraph['createContext']>, prompt: number[]) => {
+        const before = graph.model.stats.tokens;
+        const ids = Array.from(tensorView(output(await context.compute([idsInput(prompt), metadata({ generate: true, max_new_tokens: 10 })]), 'output_ids')) as BigInt64Array, Number);
+        return { ids, fed: graph.model.stats.tokens - before };
+      };
+      const first = await run(kept, PROMPT);
+      // A chat's next turn: the conversation so far, then new tokens.
+      const pad = graph.config.padTokenId;
+      const prompts = [
+        [...PROMPT, ...first.ids.slice(0, 6), 9, 10],
+        [PROMPT[0]!, 20, 21, 22], // shares one token
+        [PROMPT[0]!, 20, 21, 22], // the same prompt again: only its last token is fed
+        [pad, pad, ...PROMPT], // left padding, nothing shared
+        [pad, pad, ...PROMPT, 7], // padding kept from the cache
+      ];
+      const fed: number[] = [];
+      for (const prompt of prompts) {
+        const reused = await run(kept, prompt);
+        expect(reused.ids).toEqual((await run(graph.createContext(), prompt)).ids);
+        fed.push(reused.fed - reused.ids.length + 1); // prompt tokens fed (each generated token but the last is fed too)
+      }
+      expect(fed).toEqual([2, 3, 1, 6, 1]);
+    } finally {
+      await graph.dispose();
     }
   });
 
