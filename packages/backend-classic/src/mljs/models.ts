@@ -191,11 +191,14 @@ export async function loadMljs(json: unknown, classNames: string[] | undefined):
         predict(inputs) {
           const rows = featureRows(inputs);
           const labels = model.predict(rows) as number[];
-          // The library's per-class log-likelihood: log prior + Σ log N(x; mean, std).
+          // The library's per-class log-likelihood: log prior + Σ log N(x; mean, std). ml-naivebayes
+          // 4.0.0 sums over `calculateProbabilities[0][1].length` features (that is, the first
+          // two); the same bound here keeps the probabilities in agreement with its labels.
+          const used = calculateProbabilities[0]?.[1]?.length ?? 0;
           const probabilities = rows.map((row) =>
             softmax(
               calculateProbabilities.map(([logPrior, ...features], c) =>
-                features.reduce((sum, [c1, c2], j) => {
+                features.slice(0, used).reduce((sum, [c1, c2], j) => {
                   const d = row[j]! - means[c]![j]!;
                   return sum + Math.log(c1 * Math.exp((d * d) / c2));
                 }, logPrior),
