@@ -118,11 +118,9 @@ function messagesOf(prompt: string): ChatMessage[] {
     return [{ role: 'user', content: prompt }];
   }
   const list = Array.isArray(value) ? value : (value as { messages?: unknown } | null)?.messages;
-  if (
-    !Array.isArray(list) ||
-    !list.every((m) => m && typeof m === 'object' && typeof (m as ChatMessage).role === 'string' && typeof (m as ChatMessage).content === 'string')
-  ) {
-    if (typeof value === 'string') return [{ role: 'user', content: value }];
+  // JSON that is not a conversation ("42", "\"hi\"") is still just what the user typed.
+  if (list === undefined) return [{ role: 'user', content: typeof value === 'string' ? value : prompt }];
+  if (!Array.isArray(list) || !list.every((m) => m && typeof m === 'object' && typeof (m as ChatMessage).role === 'string' && typeof (m as ChatMessage).content === 'string')) {
     throw new NnError('invalid-argument', 'with "chat": true the prompt is a user message, or a JSON list of {"role", "content"} messages');
   }
   return list as ChatMessage[];

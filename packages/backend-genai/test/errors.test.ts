@@ -124,6 +124,7 @@ describe('request errors', () => {
     expect((await computeError([prompt('the cat'), metadata({ n_predict: 5 })])).message).toMatch(/unknown option "n_predict"; search options are .*max_new_tokens/);
     expect((await computeError([idsInput([1, 999]), metadata({ generate: true })])).message).toContain('token id 999 is outside the vocabulary');
     expect((await computeError([prompt('a'), idsInput([1])])).message).toContain('exactly one of prompt');
+    expect((await computeError([prompt('[{"role": "user"}]'), metadata({ chat: true })])).message).toContain('a JSON list of {"role", "content"} messages');
   });
 
 });
