@@ -107,7 +107,7 @@ describe('MiningModel', () => {
       const sum = [0, 0, 0];
       estimators.estimators.forEach((est, t) => {
         const d = est.root.classify(estimators.indexes[t]!.map((i) => row[i]!)).to1DArray();
-        for (let k = 0; k < 3; k++) sum[k] += (d[k] ?? 0) / 15;
+        for (let k = 0; k < 3; k++) sum[k]! += (d[k] ?? 0) / 15;
       });
       return sum;
     });

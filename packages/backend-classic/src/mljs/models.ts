@@ -115,7 +115,7 @@ export async function loadMljs(json: unknown, classNames: string[] | undefined):
     case 'RFClassifier':
     case 'RFRegression': {
       const forest = (await import('ml-random-forest')) as unknown as {
-        RandomForestClassifier: Loader<Predictor & { predictionValues(rows: number[][]): MatrixLike }>;
+        RandomForestClassifier: Loader<Predictor & { predictionValues(rows: number[][]): MatrixLike; selection(votes: number[]): number }>;
         RandomForestRegression: Loader<Predictor>;
       };
       if (name === 'RFRegression') {
@@ -129,9 +129,10 @@ export async function loadMljs(json: unknown, classNames: string[] | undefined):
         name,
         predict(inputs) {
           const rows = featureRows(inputs);
-          const labels = model.predict(rows) as number[];
-          // Vote shares, from the library's own per-tree predictions.
+          // The library's predict is predictionValues (every tree's vote) then selection (the
+          // mode): called as two steps, the votes also give the vote shares without a second pass.
           const votes = model.predictionValues(rows);
+          const labels = rows.map((_, r) => model.selection(votes.getRow(r)));
           const probabilities = labels.map((_, r) => {
             const counts = new Array<number>(classes.length).fill(0);
             for (const v of votes.getRow(r)) counts[v]! += 1;

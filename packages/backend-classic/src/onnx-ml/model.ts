@@ -106,9 +106,9 @@ class OnnxMlGraph implements Graph {
     const what = `input "${spec.name}"`;
     switch (spec.type) {
       case 'float32':
-        return new Tensor('float32', Float32Array.from(values as ArrayLike<number>, Number), dims);
+        return new Tensor('float32', values instanceof Float64Array ? Float32Array.from(values) : Float32Array.from(values as ArrayLike<number>, Number), dims);
       case 'float64':
-        return new Tensor('float64', Float64Array.from(values as ArrayLike<number>, Number), dims);
+        return new Tensor('float64', values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>, Number), dims);
       case 'int64':
         return new Tensor('int64', BigInt64Array.from(values as ArrayLike<number>, (v) => BigInt(integer(v, what))), dims);
       case 'int32':

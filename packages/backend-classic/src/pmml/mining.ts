@@ -77,7 +77,10 @@ export function inputTreatment(data: DataField, mf: MiningField): (value: Value,
   if (data.temporal) throw unsupported(`field "${data.name}" of a date/time type`);
   const rest = missingAndOutliers(mf, data.kind);
   const invalidReplacement = mf.invalidReplacement === undefined ? undefined : convert(mf.invalidReplacement, data.kind);
+  // A number for a numeric field with nothing declared about its values is valid as it is.
+  const plain = data.kind === 'number' && !data.missing.size && !data.invalid.size && !data.intervals.length && (data.optype === 'continuous' || !data.valid.length);
   return (value, row) => {
+    if (plain && typeof value === 'number' && value === value) return rest(value);
     let state = validity(data, value);
     if (state === 'invalid') {
       switch (mf.invalidTreatment) {

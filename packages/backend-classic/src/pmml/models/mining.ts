@@ -163,7 +163,8 @@ export function compileMining(el: El, ctx: ModelContext): CompiledModel['evaluat
       let total = 0;
       let missing = 0;
       let evaluated = 0;
-      for (const s of segments) {
+      for (let i = 0; i < segments.length; i++) {
+        const s = segments[i]!;
         if (s.test && s.test(row) !== TRUE) continue;
         evaluated++;
         const k = s.model.evaluate(row, s.scratch);

@@ -72,6 +72,19 @@ export function compileTree(el: El, ctx: ModelContext): CompiledModel['evaluate'
   }
   const derivedSlots = Int32Array.from(derived);
 
+  // Binary splits (the shape of nearly every tree a library writes): a first child with a numeric
+  // comparison and a second that is its complement (or True). Such a node is decided by one
+  // comparison; a missing value falls back to the general loop, which applies the strategy.
+  const COMPLEMENT: Record<number, number> = { [OP.LT]: OP.GE, [OP.LE]: OP.GT, [OP.GT]: OP.LE, [OP.GE]: OP.LT, [OP.EQ]: OP.NE, [OP.NE]: OP.EQ };
+  const binary = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = childStart[i]!;
+    if (childEnd[i]! - a !== 2 || predOp[a]! >= OP.TRUE) continue;
+    const b = a + 1;
+    const complement = predOp[b] === COMPLEMENT[predOp[a]!] && predSlot[b] === predSlot[a] && predValue[b] === predValue[a];
+    if (complement || predOp[b] === OP.TRUE) binary[i] = 1;
+  }
+
   const test = (c: number, row: Row, num: Float64Array): Truth => {
     const op = predOp[c]!;
     if (op < OP.TRUE) {
@@ -115,6 +128,16 @@ export function compileTree(el: El, ctx: ModelContext): CompiledModel['evaluate'
     let node = 0;
     for (;;) {
       const first = childStart[node]!;
+      if (binary[node]) {
+        const v = num[predSlot[first]!]!;
+        if (v === v) {
+          const x = predValue[first]!;
+          const op = predOp[first]!;
+          const yes = op === OP.LT ? v < x : op === OP.LE ? v <= x : op === OP.GT ? v > x : op === OP.GE ? v >= x : op === OP.EQ ? v === x : v !== x;
+          node = yes ? first : first + 1;
+          continue;
+        }
+      }
       const last = childEnd[node]!;
       if (first === last) return node;
       let next = -1;
