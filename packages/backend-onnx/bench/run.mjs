@@ -1,0 +1,117 @@
+// backend-onnx benchmark (issue 5): time per compute for
+//   - onnxruntime-node called directly (ort.Tensor in, session.run, output data out),
+//   - the backend called in-process (wasi:nn tensors in and out, no guest),
+//   - a TypeScript guest through wacs (nn-compute --repeat: guest → worker bridge → host → backend),
+// on mnist.onnx at batch 1 (../shared; a generated CNN-free stand-in when absent) and on a generated
+// Identity model with a 16 MiB float32 input. Direct and in-process loops alternate (A B A B, best of
+// each); the guest figure is the median of 3 guest runs. All in one run, on one machine.
+//   node bench/run.mjs            (after `npm run build` and building the nn-compute guest)
+import { buildOnnxModel, guest, identityModel, repoRoot, runWacs, sharedModel } from '@wacs/fixtures';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { onnxBackend } from '../dist/index.js';
+
+const ROUNDS = 3;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const backendDir = join(repoRoot, 'packages/backend-onnx');
+const dir = mkdtempSync(join(tmpdir(), 'wacs-onnx-bench-'));
+
+function mnistModel() {
+  const shared = sharedModel('onnx/mnist.onnx');
+  if (shared) return { path: shared, note: '../shared/models/onnx/mnist.onnx', input: 'Input3' };
+  // Fresh clone: a dense stand-in of the same I/O (f32[1,1,28,28] → f32[1,10]).
+  const path = join(dir, 'mnist-shaped.onnx');
+  writeFileSync(
+    path,
+    buildOnnxModel({
+      inputs: [{ name: 'Input3', type: 'float', shape: [1, 1, 28, 28] }],
+      outputs: [{ name: 'y', type: 'float', shape: [1, 10] }],
+      initializers: [
+        { name: 'shape', type: 'int64', dims: [2], data: BigInt64Array.of(1n, 784n) },
+        { name: 'W', type: 'float', dims: [784, 10], data: Float32Array.from({ length: 7840 }, (_, i) => Math.sin(i)) },
+      ],
+      nodes: [
+        { op: 'Reshape', inputs: ['Input3', 'shape'], outputs: ['flat'] },
+        { op: 'MatMul', inputs: ['flat', 'W'], outputs: ['y'] },
+      ],
+    }),
+  );
+  return { path, note: 'a generated dense model with mnist\'s I/O (../shared absent)', input: 'Input3' };
+}
+
+const CASES = [
+  { name: 'mnist, batch 1', model: mnistModel(), dims: [1, 1, 28, 28], repeat: 3000 },
+  (() => {
+    const path = join(dir, 'identity-16mib.onnx');
+    writeFileSync(path, identityModel('float', [4 * 2 ** 20]));
+    return { name: 'Identity, 16 MiB float32 input', model: { path, note: 'generated', input: 'x' }, dims: [4 * 2 ** 20], repeat: 40 };
+  })(),
+];
+
+async function meanUs(call, repeat) {
+  const start = performance.now();
+  for (let i = 0; i < repeat; i++) await call();
+  return ((performance.now() - start) * 1000) / repeat;
+}
+
+async function inProcess({ model, dims, repeat }) {
+  const count = dims.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(count).fill(0.5);
+  const session = await ort.InferenceSession.create(model.path, { executionProviders: ['cpu'] });
+  const direct = async () => {
+    const out = await session.run({ [model.input]: new ort.Tensor('float32', values, dims) });
+    return Object.values(out)[0].data;
+  };
+  const graph = await onnxBackend.load({ source: { kind: 'path', path: model.path }, encoding: 'onnx', target: 'cpu', options: {} });
+  const context = graph.createContext();
+  const input = [{ name: model.input, tensor: { type: 'FP32', dimensions: dims, data: new Uint8Array(values.buffer) } }];
+  const viaBackend = () => context.compute(input);
+  for (let i = 0; i < Math.ceil(repeat / 5); i++) {
+    await direct();
+    await viaBackend();
+  }
+  const [d1, b1, d2, b2] = [await meanUs(direct, repeat), await meanUs(viaBackend, repeat), await meanUs(direct, repeat), await meanUs(viaBackend, repeat)];
+  await graph.dispose();
+  await session.release();
+  return { direct: Math.min(d1, d2), backend: Math.min(b1, b2) };
+}
+
+async function guestMeanUs({ model, dims, repeat }) {
+  const r = await runWacs(
+    ['run', guest('nn-compute'), '--bind', backendDir, '--model', `m=${model.path},target=cpu`, '--', 'm', '--fill', `${model.input}=FP32:${dims.join('x')}:0.5`, '--repeat', String(repeat)],
+    { timeoutMs: 600_000 },
+  );
+  const match = /mean_us ([\d.]+)/.exec(r.stdout);
+  if (!match) throw new Error(`guest run failed: ${r.stderr}`);
+  return Number(match[1]);
+}
+
+const rows = [];
+for (const c of CASES) {
+  const local = await inProcess(c);
+  const guestRuns = [];
+  for (let i = 0; i < ROUNDS; i++) guestRuns.push(await guestMeanUs(c));
+  const viaGuest = median(guestRuns);
+  rows.push({ ...c, ...local, guest: viaGuest });
+  console.error(`${c.name}: direct ${local.direct.toFixed(1)} µs, backend ${local.backend.toFixed(1)} µs, guest ${viaGuest.toFixed(1)} µs (runs ${guestRuns.join(', ')})`);
+}
+
+const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`);
+const lines = [
+  '## backend-onnx benchmark',
+  '',
+  `Node ${process.version}, onnxruntime-node ${ort.env.versions?.common ?? '1.30'}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, load average ${loadavg()[0].toFixed(2)} at the end; CPU EP, default threads.`,
+  'Time per compute. Direct: onnxruntime-node `session.run` in a loop. Backend: `context.compute` in the same process (wasi:nn tensors in and out). Guest: `nn-compute --repeat` through `wacs run` (guest → worker bridge → host → backend → engine and back), median of 3 runs.',
+  '',
+  '| model | direct | backend in-process | guest | guest / direct | guest − direct |',
+  '|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.name} (${r.model.note}) | ${fmt(r.direct)} | ${fmt(r.backend)} | ${fmt(r.guest)} | ${(r.guest / r.direct).toFixed(2)}× | ${fmt(r.guest - r.direct)} |`),
+  '',
+  'Targets (issue 5): mnist ≤ 1.25× direct (under 50 µs extra); the 16 MiB model ≤ 1.05× direct.',
+  '',
+];
+const markdown = lines.join('\n');
+console.log(markdown);
+writeFileSync(new URL('./results.md', import.meta.url), markdown);
