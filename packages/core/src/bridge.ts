@@ -2,17 +2,36 @@
  * The sync bridge between a guest's worker thread and the host thread.
  *
  * wasi:nn calls are synchronous in the guest while engines are asynchronous, and Node 20 has no
- * JSPI. So the worker posts a request on a MessagePort and blocks in `Atomics.wait`; the host
- * thread runs the backend, posts the reply (transferring tensor buffers, not copying them) and
- * wakes the worker, which takes the reply with `receiveMessageOnPort`. One wasi:nn call is one
- * round trip.
+ * JSPI. So the worker posts a request and blocks in `Atomics.wait`; the host thread runs the
+ * backend, posts the reply and wakes the worker. One wasi:nn call is one round trip.
+ *
+ * Two lanes carry a request or a reply:
+ * - the arena, a SharedArrayBuffer both threads see: the message as JSON with its byte arrays
+ *   copied beside it. The host wakes on `Atomics.waitAsync`; no structured clone, no MessagePort.
+ *   Used whenever a message fits (small tensors: the per-call overhead is what matters there).
+ * - the MessagePort, for messages larger than the arena: byte arrays are transferred, not copied
+ *   (large tensors: the copy is what matters there).
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { errorFromData, errorToData, type NnErrorData } from './errors.js';
 
-/** The signal word: 0 while the worker waits, 1 once a reply is posted. */
-const WAITING = 0;
-const REPLIED = 1;
+/** Slots of the control word array. */
+const REQUEST = 0; // sequence number of the last request put in the arena
+const REPLY = 1; // sequence number of the last request answered (either lane)
+const REPLY_LANE = 2; // where that answer is: ARENA or PORT
+const CLOSED = 3; // set by the host to stop serving
+const ARENA = 1;
+const PORT = 2;
+
+/** Shared memory for one worker: the control words, then the arena. */
+export interface BridgeMemory {
+  control: SharedArrayBuffer;
+  arena: SharedArrayBuffer;
+}
+
+export function createBridgeMemory(arenaBytes = 1 << 20): BridgeMemory {
+  return { control: new SharedArrayBuffer(16), arena: new SharedArrayBuffer(arenaBytes) };
+}
 
 export interface BridgeRequest {
   op: string;
@@ -21,51 +40,50 @@ export interface BridgeRequest {
 
 export type BridgeReply = { ok: true; value: unknown } | { ok: false; error: NnErrorData };
 
-/** Worker side: blocking calls to the host. */
-export class BridgeClient {
-  private readonly signal: Int32Array;
-  constructor(
-    private readonly port: MessagePort,
-    signalBuffer: SharedArrayBuffer,
-  ) {
-    this.signal = new Int32Array(signalBuffer);
-  }
-
-  call<T>(op: string, args: unknown[], transfer: ArrayBuffer[] = []): T {
-    Atomics.store(this.signal, 0, WAITING);
-    this.port.postMessage({ op, args } satisfies BridgeRequest, transfer);
-    Atomics.wait(this.signal, 0, WAITING);
-    const message = receiveMessageOnPort(this.port);
-    if (!message) throw new Error('wasi:nn bridge: woken without a reply');
-    const reply = message.message as BridgeReply;
-    if (!reply.ok) throw errorFromData(reply.error);
-    return reply.value as T;
-  }
+/** Byte arrays inside a message; in the arena they become `{ $bytes: [offset, length] }`. */
+function collectBytes(value: unknown, found: Uint8Array[]): void {
+  if (value instanceof Uint8Array) found.push(value);
+  else if (Array.isArray(value)) for (const v of value) collectBytes(v, found);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) collectBytes(v, found);
 }
 
-export type BridgeHandler = (op: string, args: unknown[]) => Promise<{ value: unknown; transfer?: ArrayBuffer[] }>;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-/** Host side: serves one worker's requests, one at a time (the worker is blocked meanwhile). */
-export function serveBridge(port: MessagePort, signalBuffer: SharedArrayBuffer, handler: BridgeHandler): void {
-  const signal = new Int32Array(signalBuffer);
-  port.on('message', async (request: BridgeRequest) => {
-    let reply: BridgeReply;
-    let transfer: ArrayBuffer[] = [];
-    try {
-      const result = await handler(request.op, request.args);
-      reply = { ok: true, value: result.value };
-      transfer = result.transfer ?? [];
-    } catch (error) {
-      reply = { ok: false, error: errorToData(error) };
-    }
-    try {
-      port.postMessage(reply, transfer);
-    } catch {
-      // A buffer that cannot be transferred (e.g. owned by a native engine) is copied instead.
-      port.postMessage(reply);
-    }
-    Atomics.store(signal, 0, REPLIED);
-    Atomics.notify(signal, 0);
+/** Writes `message` into the arena; false when it does not fit. Layout: [json offset u32][json length u32][bytes…][json]. */
+function writeArena(arena: Uint8Array, message: unknown): boolean {
+  const blobs: Uint8Array[] = [];
+  collectBytes(message, blobs);
+  let offset = 8;
+  const offsets = new Map<Uint8Array, number>();
+  for (const blob of blobs) {
+    if (offsets.has(blob)) continue;
+    if (offset + blob.byteLength > arena.byteLength) return false;
+    arena.set(blob, offset);
+    offsets.set(blob, offset);
+    offset += blob.byteLength;
+  }
+  const json = encoder.encode(
+    JSON.stringify(message, (_key, value: unknown) =>
+      value instanceof Uint8Array ? { $bytes: [offsets.get(value), value.byteLength] } : value,
+    ),
+  );
+  if (offset + json.byteLength > arena.byteLength) return false;
+  arena.set(json, offset);
+  const header = new DataView(arena.buffer, arena.byteOffset, 8);
+  header.setUint32(0, offset, true);
+  header.setUint32(4, json.byteLength, true);
+  return true;
+}
+
+/** Reads a message from the arena; its byte arrays are copies the reader owns. */
+function readArena(arena: Uint8Array): unknown {
+  const header = new DataView(arena.buffer, arena.byteOffset, 8);
+  const start = header.getUint32(0, true);
+  const json = decoder.decode(arena.slice(start, start + header.getUint32(4, true)));
+  return JSON.parse(json, (_key, value: unknown) => {
+    const bytes = (value as { $bytes?: [number, number] } | null)?.$bytes;
+    return bytes ? arena.slice(bytes[0], bytes[0] + bytes[1]) : value;
   });
 }
 
@@ -76,4 +94,100 @@ export function transferables(views: Iterable<Uint8Array>): ArrayBuffer[] {
     if (v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) out.add(v.buffer);
   }
   return [...out];
+}
+
+/** Worker side: blocking calls to the host. */
+export class BridgeClient {
+  private readonly control: Int32Array;
+  private readonly arena: Uint8Array;
+  private seq = 0;
+
+  constructor(
+    private readonly port: MessagePort,
+    memory: BridgeMemory,
+  ) {
+    this.control = new Int32Array(memory.control);
+    this.arena = new Uint8Array(memory.arena);
+  }
+
+  call<T>(op: string, args: unknown[]): T {
+    const seq = ++this.seq;
+    const request: BridgeRequest = { op, args };
+    if (writeArena(this.arena, request)) {
+      Atomics.store(this.control, REQUEST, seq);
+      Atomics.notify(this.control, REQUEST);
+    } else {
+      // Too big for the arena: move the byte arrays to the host instead of copying them.
+      const blobs: Uint8Array[] = [];
+      collectBytes(request, blobs);
+      this.port.postMessage({ seq, request }, transferables(blobs));
+    }
+    for (let answered = Atomics.load(this.control, REPLY); answered !== seq; answered = Atomics.load(this.control, REPLY)) {
+      Atomics.wait(this.control, REPLY, answered);
+    }
+    let reply: BridgeReply;
+    if (Atomics.load(this.control, REPLY_LANE) === ARENA) reply = readArena(this.arena) as BridgeReply;
+    else {
+      const message = receiveMessageOnPort(this.port);
+      if (!message) throw new Error('wasi:nn bridge: woken without a reply');
+      reply = message.message as BridgeReply;
+    }
+    if (!reply.ok) throw errorFromData(reply.error);
+    return reply.value as T;
+  }
+}
+
+export type BridgeHandler = (op: string, args: unknown[]) => Promise<{ value: unknown; transfer?: ArrayBuffer[] }>;
+
+/**
+ * Host side: serves one worker's requests from either lane, one at a time (the worker is blocked
+ * meanwhile). Returns a function that stops serving.
+ */
+export function serveBridge(port: MessagePort, memory: BridgeMemory, handler: BridgeHandler): () => void {
+  const control = new Int32Array(memory.control);
+  const arena = new Uint8Array(memory.arena);
+
+  const answer = async (seq: number, request: BridgeRequest) => {
+    let reply: BridgeReply;
+    let transfer: ArrayBuffer[] = [];
+    try {
+      const result = await handler(request.op, request.args);
+      reply = { ok: true, value: result.value };
+      transfer = result.transfer ?? [];
+    } catch (error) {
+      reply = { ok: false, error: errorToData(error) };
+    }
+    if (writeArena(arena, reply)) Atomics.store(control, REPLY_LANE, ARENA);
+    else {
+      try {
+        port.postMessage(reply, transfer);
+      } catch {
+        port.postMessage(reply); // a buffer that cannot move (e.g. owned by a native engine) is copied
+      }
+      Atomics.store(control, REPLY_LANE, PORT);
+    }
+    Atomics.store(control, REPLY, seq);
+    Atomics.notify(control, REPLY);
+  };
+
+  port.on('message', (message: { seq: number; request: BridgeRequest }) => void answer(message.seq, message.request));
+
+  void (async () => {
+    let seen = 0;
+    while (!Atomics.load(control, CLOSED)) {
+      const seq = Atomics.load(control, REQUEST);
+      if (seq === seen) {
+        const wait = Atomics.waitAsync(control, REQUEST, seen);
+        if (wait.async) await wait.value;
+        continue;
+      }
+      seen = seq;
+      await answer(seq, readArena(arena) as BridgeRequest);
+    }
+  })();
+
+  return () => {
+    Atomics.store(control, CLOSED, 1);
+    Atomics.notify(control, REQUEST);
+  };
 }

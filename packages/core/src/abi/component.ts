@@ -48,9 +48,9 @@ export function componentNnImports(bridge: BridgeClient): Record<string, Record<
   }
 
   /** Runs a bridge call; a failure becomes `result::err(error)` (jco reads the `payload`). */
-  function call<T>(op: string, args: unknown[], transfer?: ArrayBuffer[]): T {
+  function call<T>(op: string, args: unknown[]): T {
     try {
-      return bridge.call<T>(op, args, transfer);
+      return bridge.call<T>(op, args);
     } catch (e) {
       const err = e instanceof NnError ? e : new NnError('unknown', String(e));
       throw Object.assign(new Error(err.message), { payload: new NnErrorResource(err.code, err.message) });
@@ -60,10 +60,9 @@ export function componentNnImports(bridge: BridgeClient): Record<string, Record<
   class GraphExecutionContext {
     constructor(private readonly handle: number) {}
     compute(inputs: Array<[string, Tensor]>): Array<[string, Tensor]> {
+      // compute owns its input tensors (the guest gave them up), so the bridge may move their buffers.
       const wire = inputs.map(([name, tensor]) => tensor.toWire(name));
-      // compute owns its input tensors (the guest gave them up), so their buffers can move.
-      const transfer = [...new Set(wire.map((t) => t.tensor.data.buffer as ArrayBuffer))];
-      const outputs = call<NamedTensor[]>('compute', [this.handle, wire], transfer);
+      const outputs = call<NamedTensor[]>('compute', [this.handle, wire]);
       return outputs.map(({ name, tensor }) => [name, new Tensor(Uint32Array.from(tensor.dimensions), tensor.type, tensor.data)]);
     }
     [symbolDispose](): void {
@@ -82,7 +81,7 @@ export function componentNnImports(bridge: BridgeClient): Record<string, Record<
   }
 
   function load(builders: Uint8Array[], encoding: GraphEncoding, target: ExecutionTarget): Graph {
-    return new Graph(call<number>('load', [builders, encoding, target], [...new Set(builders.map((b) => b.buffer as ArrayBuffer))]));
+    return new Graph(call<number>('load', [builders, encoding, target]));
   }
 
   function loadByName(name: string): Graph {

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   sockets._denyUdp();
   sockets._denyDnsLookup();
 
-  const bridge = new BridgeClient(setup.port, setup.signal);
+  const bridge = new BridgeClient(setup.port, setup.bridge);
   const overrides: Record<string, unknown> = {
     ...componentNnImports(bridge),
     'wasi:http/outgoing-handler': {

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import v8 from 'node:v8';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { serveBridge, transferables } from '../bridge.js';
+import { createBridgeMemory, serveBridge, transferables, type BridgeMemory } from '../bridge.js';
 import type { NnHost, NnSession } from '../host.js';
 import type { NamedTensor } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
@@ -49,7 +49,7 @@ export interface GuestSetup {
   env: Record<string, string>;
   preopens: Record<string, string>;
   maxMemoryBytes?: number;
-  signal: SharedArrayBuffer;
+  bridge: BridgeMemory;
   port: MessagePort;
 }
 
@@ -85,8 +85,8 @@ async function compileCoreModules(dir: string, maxMemoryBytes: number | undefine
 }
 
 /** Serves one guest's wasi:nn calls from its session. */
-export function serveSession(port: MessagePort, signal: SharedArrayBuffer, session: NnSession): void {
-  serveBridge(port, signal, async (op, args) => {
+export function serveSession(port: MessagePort, memory: BridgeMemory, session: NnSession): () => void {
+  return serveBridge(port, memory, async (op, args) => {
     switch (op) {
       case 'load':
         return { value: await session.load(args[0] as Uint8Array[], args[1] as GraphEncoding, args[2] as ExecutionTarget) };
@@ -179,18 +179,18 @@ async function runWorker(
   const preopens: Record<string, string> = {};
   for (const { host: hostDir, guest } of options.dirs ?? []) preopens[guest] = resolvePath(hostDir);
   const { port1, port2 } = new MessageChannel();
-  const signal = new SharedArrayBuffer(4);
+  const bridge = createBridgeMemory();
   const setup: WorkerSetup | ModuleWorkerSetup = {
     ...guest,
     args: [options.programName ?? 'guest.wasm', ...(options.args ?? [])],
     env: options.env ?? {},
     preopens,
     maxMemoryBytes: options.maxMemoryBytes,
-    signal,
+    bridge,
     port: port2,
   };
   const session = host.session();
-  serveSession(port1, signal, session);
+  const stopServing = serveSession(port1, bridge, session);
 
   const worker = new Worker(workerUrl(file), {
     workerData: setup,
@@ -229,6 +229,7 @@ async function runWorker(
   clearTimeout(timer);
   // Let a last message from the worker (a trap report) arrive before the port closes.
   await new Promise((r) => setImmediate(r));
+  stopServing();
   port1.close();
   await session.close();
   if (timedOut) return { exitCode: EXIT.timeout, error: `guest killed: it ran past the --timeout of ${options.timeoutMs! / 1000} s` };
