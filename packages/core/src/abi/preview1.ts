@@ -262,7 +262,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
         builders.push(mem.copy(mem.u32(at, 'graph builder'), mem.u32(at + 4, 'graph builder'), `graph builder ${i}`));
       }
       // The copies are ours alone, so they move to the host thread without another copy.
-      const handle = bridge.call<number>('load', [builders, witxEncoding, witxTarget], builders.map((b) => b.buffer as ArrayBuffer));
+      const handle = bridge.call<number>('load', [builders, witxEncoding, witxTarget]);
       graphs.add(handle);
       mem.setU32(graphOut, handle, 'graph out-pointer');
     }),

@@ -23,6 +23,30 @@ function silenceWasiWarning(): void {
   });
 }
 
+type FdCall = (fd: number, iovs: number, iovsLen: number, done: number) => number;
+
+const WASI_ERRNO_AGAIN = 6;
+const MAX_BACKOFF_MS = 5;
+
+/**
+ * Blocking stdio for the guest. The host process's stdin, stdout and stderr are non-blocking once
+ * Node has opened them (pipes and sockets), where a preview1 read or write fails with EAGAIN as
+ * soon as the pipe is empty or full; so those calls wait and retry instead, in an Atomics.wait
+ * that --timeout can still interrupt.
+ */
+function blockingStdio(call: FdCall, fds: number[]): FdCall {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  return (fd, iovs, iovsLen, done) => {
+    let backoff = 0.05;
+    for (;;) {
+      const errno = call(fd, iovs, iovsLen, done);
+      if (errno !== WASI_ERRNO_AGAIN || !fds.includes(fd)) return errno;
+      Atomics.wait(pause, 0, 0, backoff);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  };
+}
+
 async function main(): Promise<void> {
   silenceWasiWarning();
   const { WASI } = await import('node:wasi');
@@ -34,10 +58,16 @@ async function main(): Promise<void> {
     returnOnExit: true,
   });
 
+  const preview1 = {
+    ...wasi.wasiImport,
+    fd_read: blockingStdio(wasi.wasiImport.fd_read as FdCall, [0]),
+    fd_write: blockingStdio(wasi.wasiImport.fd_write as FdCall, [1, 2]),
+  };
+
   let memory: WebAssembly.Memory | undefined;
   // Host messages go straight to fd 2, like the guest's own stderr, so the two stay in order.
-  const nn = preview1NnImports(new BridgeClient(setup.port, setup.signal), () => memory, { log: (line) => writeSync(2, `${line}\n`) });
-  const instance = await WebAssembly.instantiate(setup.module, { ...wasi.getImportObject(), [WITX_MODULE]: nn });
+  const nn = preview1NnImports(new BridgeClient(setup.port, setup.bridge), () => memory, { log: (line) => writeSync(2, `${line}\n`) });
+  const instance = await WebAssembly.instantiate(setup.module, { wasi_snapshot_preview1: preview1, [WITX_MODULE]: nn });
   if (instance.exports.memory instanceof WebAssembly.Memory) memory = instance.exports.memory;
   try {
     process.exitCode = wasi.start(instance);
