@@ -3,7 +3,7 @@ export * from './errors.js';
 export * from './tensor.js';
 export * from './backend.js';
 export { BackendRegistry } from './registry.js';
-export { ModelRegistry, parseModelArg, parseNnPreload, type ModelSpec } from './models.js';
+export { ModelRegistry, parseModelArg, parseNnPreload, registerModelsDir, type ModelSpec } from './models.js';
 export { sniffBytes, sniffFolder, probeBytes, probePath, type SniffedFormat } from './detect.js';
 export { NnHost, NnSession, type HostOptions } from './host.js';
 export { WASI_NN_VERSION } from './abi/component.js';

@@ -104,3 +104,27 @@ export function parseNnPreload(arg: string): { name: string; spec: ModelSpec } {
   if (!(TARGETS as string[]).includes(target)) throw new Error(`--nn-preload ${name}: unknown target "${targetText}" (CPU, GPU, TPU or AUTO)`);
   return { name, spec: { path, encoding: encoding as GraphEncoding, target: target as ExecutionTarget } };
 }
+
+/**
+ * Registers every entry of a folder that a bound backend recognises (a GGUF or ONNX file, a GenAI
+ * or tfjs model folder, …) under its name without extension. Returns what was registered.
+ */
+export async function registerModelsDir(
+  dir: string,
+  models: ModelRegistry,
+  canLoad: (path: string) => Promise<boolean>,
+): Promise<Array<{ name: string; path: string }>> {
+  const { readdir } = await import('node:fs/promises');
+  const { join, extname, basename } = await import('node:path');
+  const found: Array<{ name: string; path: string }> = [];
+  for (const entry of (await readdir(dir)).sort()) {
+    if (entry.startsWith('.')) continue;
+    const path = join(dir, entry);
+    if (!(await canLoad(path))) continue;
+    const name = basename(entry, extname(entry));
+    if (models.has(name)) continue; // an explicit --model wins
+    models.add(name, { path });
+    found.push({ name, path });
+  }
+  return found;
+}

@@ -62,6 +62,16 @@ export class BackendRegistry {
     throw new NnError('invalid-encoding', `no bound backend can load ${what}${tried}; ${bound}`);
   }
 
+  /** Whether some bound backend recognises the model at `path` (for scanning a models folder). */
+  async canLoad(probe: FormatProbe): Promise<boolean> {
+    try {
+      await this.resolve('autodetect', probe);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private names(): string {
     return this.list()
       .map((b) => `${b.name} [${b.encodings.join(', ')}]`)

@@ -1,7 +1,7 @@
 /** `wacs inspect <guest.wasm> [--json]`: what a guest is and which wasi:nn ABI it uses. */
 import { describeComponent, WASI_NN_VERSION, wasmKind } from '@wacs/core';
-import { readFile } from 'node:fs/promises';
 import { parseArgs, UsageError } from '../args.js';
+import { readWasm } from '../read-wasm.js';
 
 export const inspectHelp = `Usage: wacs inspect <guest.wasm> [--json]
 
@@ -65,9 +65,11 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   }
   const file = positionals[0];
   if (!file) throw new UsageError('wacs inspect: which file? (wacs inspect <guest.wasm>)');
+  const bytes = await readWasm(file);
+  if (!bytes) return 1;
   let report: InspectReport;
   try {
-    report = await inspectWasm(file, new Uint8Array(await readFile(file)));
+    report = await inspectWasm(file, bytes);
   } catch (e) {
     console.error(`wacs: ${file}: ${(e as Error).message}`);
     return 1;

@@ -1,9 +1,9 @@
 /** `wacs run <guest.wasm> [options] [-- guest args…]`: runs a guest with backends bound by name. */
-import { EXIT, ModelRegistry, NnHost, parseModelArg, parseNnPreload, runGuest, type DirGrant } from '@wacs/core';
-import { readFile } from 'node:fs/promises';
+import { EXIT, ModelRegistry, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, runGuest, type DirGrant } from '@wacs/core';
 import { basename } from 'node:path';
 import { list, number, parseArgs, UsageError } from '../args.js';
 import { bindBackends } from '../discover.js';
+import { readWasm } from '../read-wasm.js';
 
 export const runHelp = `Usage: wacs run <guest.wasm> [options] [guest args…] [-- guest args…]
 
@@ -18,6 +18,8 @@ Options:
                               other keys are graph options (e.g. threads=1).
   --nn-preload <name>:<ENCODING>:<TARGET>:<path>
                               WasmEdge's syntax for the same (repeatable).
+  --models-dir <dir>          Register every model in <dir> a bound backend recognises (GGUF, ONNX,
+                              GenAI and tfjs folders, …) under its file name without extension.
   --dir <host>[::<guest>]     Preopen a host directory (repeatable); the guest path defaults to the host path.
   --env <KEY=VALUE>           Set a guest environment variable (repeatable).
   --timeout <seconds>         Kill the guest after this long (exit code 124).
@@ -31,6 +33,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     bind: { value: true, repeat: true },
     model: { value: true, repeat: true },
     'nn-preload': { value: true, repeat: true },
+    'models-dir': { value: true, repeat: true },
     dir: { value: true, repeat: true },
     env: { value: true, repeat: true },
     timeout: { value: true },
@@ -66,15 +69,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   const timeout = number(options.timeout, 'timeout');
   const maxMemory = number(options['max-memory'], 'max-memory');
 
-  let wasm: Uint8Array;
-  try {
-    wasm = new Uint8Array(await readFile(guestPath));
-  } catch (e) {
-    console.error(`wacs: cannot read ${guestPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    return EXIT.startFailure;
-  }
+  const wasm = await readWasm(guestPath);
+  if (!wasm) return EXIT.startFailure;
 
   const { registry } = await bindBackends(list(options.bind));
+  for (const dir of list(options['models-dir'])) {
+    const found = await registerModelsDir(dir, models, async (path) => registry.canLoad(await probePath(path)));
+    if (found.length === 0) console.error(`wacs: --models-dir ${dir}: no model a bound backend recognises`);
+  }
   const host = new NnHost(registry, models);
   try {
     const result = await runGuest(wasm, host, {
