@@ -1,0 +1,130 @@
+// The wacs-backend-conformance command on backend packages written as a third party would ship
+// them: plain JavaScript, no @wacs/core import (NnError recognised by shape), fixtures named in
+// package.json. Needs `npm run build` first (it runs dist/cli.js).
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ConformanceReport } from '../src/index.js';
+
+const bin = join(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+
+/** An "upper" backend: the model is the text "UPPER", a compute upper-cases U8 text input "0". */
+const backendSource = (ignoreUnknownOptions: boolean) => `
+import { readFile } from 'node:fs/promises';
+class NnError extends Error {
+  name = 'NnError';
+  constructor(code, message) { super(message); this.code = code; }
+}
+const text = (s) => { const data = new TextEncoder().encode(s); return { type: 'U8', dimensions: [data.length], data }; };
+const isModel = (bytes) => new TextDecoder().decode(bytes) === 'UPPER';
+export default {
+  name: 'upper',
+  encodings: ['autodetect'],
+  detect: (probe) => !probe.isDirectory && isModel(probe.head),
+  async load({ source, options }) {
+    if (!${ignoreUnknownOptions} && Object.keys(options).length) throw new NnError('invalid-argument', 'upper takes no options');
+    let bytes;
+    if (source.kind === 'bytes') bytes = source.builders[0];
+    else bytes = await readFile(source.path).catch(() => { throw new NnError('not-found', 'no model at ' + source.path); });
+    if (!isModel(bytes)) throw new NnError('invalid-encoding', 'an upper model is the text UPPER');
+    return {
+      createContext: () => ({
+        async compute(inputs) {
+          if (inputs.length !== 1 || inputs[0].name !== '0' || inputs[0].tensor.type !== 'U8') throw new NnError('invalid-argument', 'give one U8 input "0"');
+          return [{ name: '0', tensor: text(new TextDecoder().decode(inputs[0].tensor.data).toUpperCase()) }];
+        },
+        dispose() {},
+      }),
+      dispose() {},
+    };
+  },
+};
+`;
+
+const fixturesSource = `
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+const text = (s) => { const data = new TextEncoder().encode(s); return { type: 'U8', dimensions: [data.length], data }; };
+export default function fixtures() {
+  const path = join(mkdtempSync(join(tmpdir(), 'upper-')), 'model.upper');
+  writeFileSync(path, 'UPPER');
+  return {
+    model: { bytes: new TextEncoder().encode('UPPER'), path },
+    cases: [{ inputs: [{ name: '0', tensor: text('hello wasi') }], expect: [{ name: '0', tensor: text('HELLO WASI') }] }],
+  };
+}
+`;
+
+async function writePackage(root: string, name: string, broken: boolean, withFixtures = true): Promise<string> {
+  const dir = join(root, name);
+  await mkdir(dir, { recursive: true });
+  const wacs = withFixtures ? { backend: './index.mjs', conformance: './fixtures.mjs' } : { backend: './index.mjs' };
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', keywords: ['wacs-backend'], wacs }));
+  await writeFile(join(dir, 'index.mjs'), backendSource(broken));
+  await writeFile(join(dir, 'fixtures.mjs'), fixturesSource);
+  return dir;
+}
+
+function conformance(args: string[], cwd?: string) {
+  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd });
+}
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'testkit-cli-'));
+  await writePackage(root, 'wacs-backend-upper', false);
+  await writePackage(root, 'broken-upper', true);
+  await writePackage(root, 'upper-without-fixtures', false, false);
+  // Installed the way npm would, for lookup by package name.
+  await mkdir(join(root, 'project/node_modules'), { recursive: true });
+  await writePackage(join(root, 'project/node_modules'), 'wacs-backend-upper', false);
+});
+
+describe('wacs-backend-conformance', () => {
+  it('passes a correct package folder, printing each check and the summary', () => {
+    const run = conformance([join(root, 'wacs-backend-upper')]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('PASS load-bytes      loads from bytes and computes the expected outputs');
+    expect(run.stdout).toContain('SKIP stream');
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('upper: 13 passed, 0 failed, 3 skipped');
+  });
+
+  it('finds an installed package by name from the current folder', () => {
+    const run = conformance(['wacs-backend-upper', '--only', 'shape,load-path'], join(root, 'project'));
+    expect(run.status).toBe(0);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('upper: 2 passed, 0 failed, 0 skipped');
+  });
+
+  it('exits 1 with the reason when a check fails, and reports JSON on request', () => {
+    const run = conformance([join(root, 'broken-upper'), '--json']);
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout) as ConformanceReport;
+    expect(report.passed).toBe(false);
+    expect(report.results.filter((r) => r.status === 'fail').map((r) => [r.id, r.detail])).toEqual([
+      ['unknown-option', 'load with option "wacs-conformance-unknown-option": succeeded, but it must fail with code invalid-argument'],
+    ]);
+  });
+
+  it('takes fixtures from --fixtures, and says how to give them when there are none', () => {
+    const dir = join(root, 'upper-without-fixtures');
+    const missing = conformance([dir]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('no fixtures; pass --fixtures <module>, or add "wacs": { "conformance": "<module>" } to its package.json');
+    const given = conformance([join(dir, 'index.mjs'), '--fixtures', join(dir, 'fixtures.mjs'), '--only', 'load-bytes']);
+    expect(given.status).toBe(0);
+  });
+
+  it('refuses unknown checks, missing packages and folders that are not backends', () => {
+    expect(conformance([join(root, 'wacs-backend-upper'), '--only', 'speed']).stderr).toContain('unknown check(s) speed');
+    const notInstalled = conformance(['wacs-backend-nothing'], root);
+    expect(notInstalled.status).toBe(2);
+    expect(notInstalled.stderr).toContain('package wacs-backend-nothing is not installed');
+    const notBackend = conformance([join(root, 'project')]);
+    expect(notBackend.stderr).toContain('has no readable package.json');
+  });
+});
