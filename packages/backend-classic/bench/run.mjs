@@ -53,26 +53,43 @@ writeFileSync(paths.mljs, JSON.stringify(json));
 writeFileSync(paths.pmml, pmmlText);
 writeFileSync(paths.onnx, onnxBytes);
 
-function timed(fn) {
-  const t = performance.now();
-  const value = fn();
-  return { ms: performance.now() - t, value };
+// The machine is shared: every figure is the best of REPEATS runs.
+const REPEATS = 3;
+function timed(fn, repeats = REPEATS) {
+  let best;
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    const value = fn();
+    const ms = performance.now() - t;
+    if (!best || ms < best.ms) best = { ms, value };
+  }
+  return best;
 }
 async function timedAsync(fn) {
-  const t = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t, value };
+  let best;
+  for (let i = 0; i < REPEATS; i++) {
+    const t = performance.now();
+    const value = await fn();
+    const ms = performance.now() - t;
+    if (!best || ms < best.ms) best = { ms, value };
+  }
+  return best;
 }
 const perSecond = (n, ms) => (n / ms) * 1000;
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
+// Each engine gets a warm-up call on 10,000 rows (JIT, lazy loading) before the timed one.
+const warm = rows.slice(0, 10_000);
+
 // ml.js, the library itself.
+forest.predict(warm);
 const mljs = timed(() => forest.predict(rows));
 
 // PMML: compile once, then predict through the tensor contract's reader.
 const flat = Float64Array.from(rows.flat());
 const features = { name: 'features', tensor: { type: 'FP64', dimensions: [ROWS, 4], data: new Uint8Array(flat.buffer) } };
-const compile = timed(() => compilePmml(pmmlText));
+const compile = timed(() => compilePmml(pmmlText), 1);
+compile.value.predict(readInputs([{ name: 'features', tensor: { type: 'FP64', dimensions: [warm.length, 4], data: new Uint8Array(Float64Array.from(warm.flat()).buffer) } }]));
 const pmml = timed(() => compile.value.predict(readInputs([features])));
 const visits = rows.reduce((s, r) => s + forestVisits(json, r), 0);
 
@@ -81,7 +98,7 @@ const engine = await ort();
 async function ortRows(threads) {
   const session = await engine.InferenceSession.create(onnxBytes, threads ? { intraOpNumThreads: threads } : {});
   const X = new engine.Tensor('float32', Float32Array.from(rows.flat()), [ROWS, 4]);
-  await session.run({ X: new engine.Tensor('float32', new Float32Array(4), [1, 4]) });
+  await session.run({ X: new engine.Tensor('float32', Float32Array.from(warm.flat()), [warm.length, 4]) });
   const run = await timedAsync(() => session.run({ X }));
   await session.release();
   return run;
@@ -98,12 +115,16 @@ const ortLabels = Array.from(ortAll.value.label.data, Number);
 const csv = ['a,b,c,d', ...rows.map((r) => r.map((v) => v.toFixed(6)).join(','))].join('\n');
 const binds = ['--bind', join(repoRoot, 'packages/backend-classic'), '--bind', join(repoRoot, 'packages/backend-onnx')];
 async function viaGuest(modelArg) {
-  const t = performance.now();
-  const result = await runWacs(['run', guest('iris-classify'), ...binds, '--model', `m=${modelArg}`, '--', 'm', '--batch', '10000', '--summary'], { stdin: csv, timeoutMs: 300_000 });
-  const wallMs = performance.now() - t;
-  if (result.code !== 0) throw new Error(`guest run failed (${result.code}): ${result.stderr}`);
-  const computeMs = Number(/compute_ms ([\d.]+)/.exec(result.stdout)[1]);
-  return { computeMs, wallMs };
+  let best;
+  for (let i = 0; i < 2; i++) {
+    const t = performance.now();
+    const result = await runWacs(['run', guest('iris-classify'), ...binds, '--model', `m=${modelArg}`, '--', 'm', '--batch', '10000', '--summary'], { stdin: csv, timeoutMs: 300_000 });
+    const wallMs = performance.now() - t;
+    if (result.code !== 0) throw new Error(`guest run failed (${result.code}): ${result.stderr}`);
+    const computeMs = Number(/compute_ms ([\d.]+)/.exec(result.stdout)[1]);
+    if (!best || computeMs < best.computeMs) best = { computeMs, wallMs };
+  }
+  return best;
 }
 const guestMljs = await viaGuest(paths.mljs);
 const guestPmml = await viaGuest(paths.pmml);
@@ -136,7 +157,7 @@ const lines = [
   guestRow('PMML', guestPmml, direct.pmml),
   guestRow('ONNX-ML, 1 thread', guestOnnx, direct.ort1),
   '',
-  `Guest rows/s count the time the guest spends inside wasi:nn compute (10 computes of 10,000 rows: tensor copies across the worker boundary, the contract's reading and writing, the engine). Whole runs, with start-up and the guest parsing 100,000 CSV rows in its interpreter: ml.js ${(guestMljs.wallMs / 1000).toFixed(1)} s, PMML ${(guestPmml.wallMs / 1000).toFixed(1)} s, ONNX-ML ${(guestOnnx.wallMs / 1000).toFixed(1)} s.`,
+  `Best of ${REPEATS} runs for the direct figures, of 2 for the guest ones. Guest rows/s count the time the guest spends inside wasi:nn compute (10 computes of 10,000 rows: tensor copies across the worker boundary, the contract's reading and writing, the engine). Whole runs, with start-up and the guest parsing 100,000 CSV rows in its interpreter: ml.js ${(guestMljs.wallMs / 1000).toFixed(1)} s, PMML ${(guestPmml.wallMs / 1000).toFixed(1)} s, ONNX-ML ${(guestOnnx.wallMs / 1000).toFixed(1)} s.`,
   '',
   `PMML evaluator: ${fmt(visits)} tree-node visits (root to leaf, every tree, every row) in ${(pmml.ms / 1000).toFixed(2)} s on one core: **${(perSecond(visits, pmml.ms) / 1e6).toFixed(1)} M node visits/s** (target ≥ 1 M/s per core). Compiling the ${(pmmlText.length / 2 ** 20).toFixed(1)} MiB document took ${(compile.ms / 1000).toFixed(2)} s.`,
   '',
