@@ -1,43 +1,8 @@
 #!/usr/bin/env node
-/**
- * wacs-onnx-conformance <tests-dir> [--only name,name] [--guest path] [--timeout seconds]
- * Runs ONNX backend node tests through the onnx-conformance guest; prints PASS/FAIL/SKIP per test
- * (with the reason for each failure and skip) and `N passed, N failed, N skipped`. Exit code 1
- * when a test failed.
- */
-import { formatConformanceResult, runOnnxConformance } from './conformance.js';
+/** wacs-onnx-conformance <tests-dir> [--only name,name] [--guest path] [--timeout seconds]: see commands/conformance.ts. */
+import { run } from './commands/conformance.js';
 
-const usage = 'usage: wacs-onnx-conformance <tests-dir> [--only name,name] [--guest path] [--timeout seconds]';
-
-async function main(argv: string[]): Promise<number> {
-  let dir: string | undefined;
-  let only: string[] | undefined;
-  let guest: string | undefined;
-  let timeoutMs: number | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean);
-    else if (arg === '--guest') guest = argv[++i];
-    else if (arg === '--timeout') timeoutMs = Number(argv[++i]) * 1000;
-    else if (arg === '-h' || arg === '--help') {
-      console.log(usage);
-      return 0;
-    } else if (!dir && !arg.startsWith('-')) dir = arg;
-    else {
-      console.error(`unknown argument ${arg}\n${usage}`);
-      return 2;
-    }
-  }
-  if (!dir) {
-    console.error(usage);
-    return 2;
-  }
-  const report = await runOnnxConformance(dir, { only, guest, timeoutMs, onResult: (r) => console.log(formatConformanceResult(r)) });
-  console.log(report.summary);
-  return report.failed ? 1 : 0;
-}
-
-main(process.argv.slice(2)).then(
+run(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (e: Error) => {
     console.error(`wacs-onnx-conformance: ${e.message}`);

@@ -15,12 +15,14 @@ export interface BackendPackage {
   dir: string;
   entry: string;
   priority: number;
+  /** Commands the backend adds to wacs (`wacs pull`, …): name → module path. */
+  commands: Record<string, string>;
 }
 
 interface PackageJson {
   name?: string;
   version?: string;
-  wacs?: { backend?: string; priority?: number };
+  wacs?: { backend?: string; priority?: number; commands?: Record<string, string> };
 }
 
 function readPackage(dir: string): PackageJson | undefined {
@@ -34,7 +36,8 @@ function readPackage(dir: string): PackageJson | undefined {
 function asBackendPackage(dir: string): BackendPackage | undefined {
   const pkg = readPackage(dir);
   if (!pkg?.name || !pkg.wacs?.backend) return undefined;
-  return { package: pkg.name, version: pkg.version ?? '0.0.0', dir, entry: join(dir, pkg.wacs.backend), priority: pkg.wacs.priority ?? 0 };
+  const commands = Object.fromEntries(Object.entries(pkg.wacs.commands ?? {}).map(([name, entry]) => [name, join(dir, entry)]));
+  return { package: pkg.name, version: pkg.version ?? '0.0.0', dir, entry: join(dir, pkg.wacs.backend), priority: pkg.wacs.priority ?? 0, commands };
 }
 
 /** node_modules folders to search: the project's (cwd upwards), then wacs's own. */
@@ -72,6 +75,23 @@ function safeList(dir: string): string[] {
   }
 }
 
+/** A command a backend adds to wacs: its module exports `summary` (one line) and `run(argv)`. */
+export interface BackendCommand {
+  name: string;
+  package: string;
+  module: string;
+}
+
+export function backendCommands(): BackendCommand[] {
+  return discoverBackends().flatMap((b) => Object.entries(b.commands).map(([name, module]) => ({ name, package: b.package, module })));
+}
+
+export async function loadCommand(command: BackendCommand): Promise<{ summary: string; run: (argv: string[]) => Promise<number> }> {
+  const module = (await import(pathToFileURL(command.module).href)) as { summary?: string; run?: (argv: string[]) => Promise<number> };
+  if (typeof module.run !== 'function') throw new Error(`${command.package} declares the command "${command.name}" but ${command.module} exports no run(argv)`);
+  return { summary: module.summary ?? '', run: module.run };
+}
+
 /** Resolves `--bind <package-name|path>` to a backend package. */
 export function findBackend(spec: string): BackendPackage {
   const asPath = isAbsolute(spec) || spec.startsWith('.') ? resolve(spec) : undefined;
@@ -81,7 +101,7 @@ export function findBackend(spec: string): BackendPackage {
       if (pkg) return pkg;
       throw new Error(`${spec} is not a wacs backend package (its package.json has no "wacs.backend" entry)`);
     }
-    return { package: spec, version: '', dir: dirname(asPath), entry: asPath, priority: 0 };
+    return { package: spec, version: '', dir: dirname(asPath), entry: asPath, priority: 0, commands: {} };
   }
   const installed = discoverBackends();
   const match = installed.find((b) => b.package === spec || b.package === `@wacs/backend-${spec}` || b.package === `@wacs/${spec}`);

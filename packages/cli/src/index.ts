@@ -1,4 +1,4 @@
 // @wacs/cli as a library: the same commands the `wacs` binary runs.
-export { main, help } from './main.js';
-export { discoverBackends, findBackend, bindBackends, importBackend, type BackendPackage } from './discover.js';
+export { main } from './main.js';
+export { discoverBackends, findBackend, bindBackends, importBackend, backendCommands, type BackendPackage, type BackendCommand } from './discover.js';
 export { inspectWasm, type InspectReport } from './commands/inspect.js';

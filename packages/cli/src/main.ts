@@ -4,10 +4,11 @@ import { UsageError } from './args.js';
 import { backendsCommand } from './commands/backends.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
+import { backendCommands, loadCommand } from './discover.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-export const help = `wacs ${version}: run sandboxed WebAssembly guests that do ML inference through wasi:nn.
+const help = `wacs ${version}: run sandboxed WebAssembly guests that do ML inference through wasi:nn.
 
 Usage: wacs <command> [options]
 
@@ -16,9 +17,23 @@ Commands:
   backends [--json]                      List installed backends and the hardware they detected
   inspect <guest.wasm> [--json]          Show a guest's kind, wasi:nn ABI, imports and exports
 
-Run "wacs <command> --help" for a command's options.
+%BACKEND_COMMANDS%Run "wacs <command> --help" for a command's options.
 Example:
   wacs run chat.wasm --bind @wacs/backend-llama --model qwen=./qwen2.5-0.5b-q4_k_m.gguf -- "Hello"`;
+
+/** The help text, with the commands installed backends add (e.g. `pull` from @wacs/backend-llama). */
+async function fullHelp(): Promise<string> {
+  const lines: string[] = [];
+  for (const command of backendCommands()) {
+    try {
+      const { summary } = await loadCommand(command);
+      lines.push(`  ${command.name.padEnd(39)}${summary} (${command.package})`);
+    } catch (e) {
+      lines.push(`  ${command.name.padEnd(39)}(${command.package}: ${(e as Error).message})`);
+    }
+  }
+  return help.replace('%BACKEND_COMMANDS%', lines.length ? `Commands from installed backends:\n${lines.join('\n')}\n\n` : '');
+}
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
@@ -29,25 +44,31 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    console.log(help);
+    console.log(await fullHelp());
     return command ? 0 : 2;
   }
   if (command === '--version' || command === '-v') {
     console.log(version);
     return 0;
   }
-  const run = commands[command];
+  const extra = backendCommands();
+  const contributed = extra.find((c) => c.name === command);
+  const run = commands[command] ?? (contributed && (await loadCommand(contributed)).run);
   if (!run) {
-    console.error(`wacs: unknown command "${command}" (commands: ${Object.keys(commands).join(', ')}; see wacs --help)`);
+    const names = [...Object.keys(commands), ...extra.map((c) => c.name)].join(', ');
+    console.error(`wacs: unknown command "${command}" (commands: ${names}; see wacs --help)`);
     return 2;
   }
   try {
     return await run(rest);
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError))) {
+    if (e instanceof UsageError) {
       console.error(`wacs: ${e.message}`);
-      return e instanceof UsageError ? 2 : 1;
+      return 2;
     }
-    throw e;
+    // A TypeError or RangeError is a bug in wacs: keep its stack.
+    if (!(e instanceof Error) || e instanceof TypeError || e instanceof RangeError) throw e;
+    console.error(`wacs: ${e.message}`);
+    return 1;
   }
 }

@@ -42,3 +42,15 @@ describe('wacs --help', () => {
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
   });
 });
+
+describe('commands added by installed backends', () => {
+  it('wacs --help lists them with the package that adds them', async () => {
+    const r = await runWacs(['--help']);
+    expect(r.stdout).toMatch(/Commands from installed backends:[\s\S]*pull .*\(@wacs\/backend-llama\)[\s\S]*conformance .*\(@wacs\/backend-onnx\)/);
+  });
+  it('wacs pull explains what it takes when given a local path (no network needed)', async () => {
+    const r = await runWacs(['pull', './model.gguf']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('looks like a local path: wacs run --model <name>=./model.gguf loads it as it is');
+  });
+});
