@@ -169,6 +169,25 @@ async function computeCase(run: Run, context: ExecutionContext, c: ConformanceCa
   return outputs;
 }
 
+/**
+ * Moves every output buffer the host may move (a whole ArrayBuffer) to nowhere, as the host does
+ * when it sends outputs to the guest's thread: a backend that keeps and reuses an output buffer
+ * finds it detached.
+ */
+function detachOutputs(outputs: NamedTensor[], label: string): void {
+  const buffers = new Set<ArrayBuffer>();
+  for (const { tensor } of outputs) {
+    const { data } = tensor;
+    if (data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.byteLength > 0) buffers.add(data.buffer);
+  }
+  if (buffers.size === 0) return;
+  try {
+    structuredClone([...buffers], { transfer: [...buffers] });
+  } catch (e) {
+    fail(`${label}: the host could not move the output buffers to the guest's thread (${(e as Error).message}); return plain, transferable Uint8Arrays`);
+  }
+}
+
 async function withGraph<T>(run: Run, source: ModelSource, use: (graph: Graph) => Promise<T>): Promise<T> {
   let graph: Graph;
   try {
@@ -320,10 +339,13 @@ const CHECKS: Record<CheckId, (run: Run) => Promise<string>> = {
     const order = [...run.cases.entries(), ...run.cases.entries()];
     await withGraph(run, preferredSource(run), (graph) =>
       withContext(graph, async (context) => {
-        for (const [n, [i, c]] of order.entries()) await computeCase(run, context, c, `compute ${n + 1} on one context (${caseLabel(c, i)})`);
+        for (const [n, [i, c]] of order.entries()) {
+          const label = `compute ${n + 1} on one context (${caseLabel(c, i)})`;
+          detachOutputs(await computeCase(run, context, c, label), label);
+        }
       }),
     );
-    return `${order.length} computes on one context, each correct`;
+    return `${order.length} computes on one context, each correct, each one's output buffers moved away before the next`;
   },
 
   async 'garbage-bytes'(run) {

@@ -29,7 +29,7 @@ export const CHECK_TITLES: Record<CheckId, string> = {
   'detect-foreign': 'detect() refuses other formats and garbage',
   'load-bytes': 'loads from bytes and computes the expected outputs',
   'load-path': 'loads from a path and computes the expected outputs',
-  'context-reuse': 'one context computes many times, each correct',
+  'context-reuse': 'one context computes many times, each correct, though the host moves its outputs away',
   'garbage-bytes': 'garbage bytes fail with invalid-encoding or runtime-error',
   'garbage-path': 'a garbage file fails with invalid-encoding or runtime-error',
   'missing-path': 'a missing path fails with not-found',

@@ -21,6 +21,7 @@ export const FAULTS = [
   'poisoned-after-error',
   'stream-final-differs',
   'bad-hardware',
+  'reuses-output-buffer',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -56,6 +57,8 @@ export function makeDoubler(faults: ReadonlySet<Fault> = new Set()): Backend {
 
   class DoublerContext implements ExecutionContext {
     private poisoned = false;
+    /** Output buffers the `reuses-output-buffer` fault keeps, by length. */
+    private readonly kept = new Map<number, Float32Array>();
     constructor(private readonly graph: DoublerGraph) {}
 
     private input(inputs: NamedTensor[]): NamedTensor['tensor'] {
@@ -87,7 +90,13 @@ export function makeDoubler(faults: ReadonlySet<Fault> = new Set()): Backend {
     }
 
     private result(x: Float32Array, dims: number[], factor: number): NamedTensor[] {
-      const y = x.map((v) => v * factor);
+      let y = x.map((v) => v * factor);
+      if (has('reuses-output-buffer')) {
+        const kept = this.kept.get(y.length) ?? new Float32Array(y.length);
+        kept.set(y);
+        this.kept.set(y.length, kept);
+        y = kept;
+      }
       const tensor = tensorFrom('FP32', [...dims], y);
       if (has('wrong-byte-length')) tensor.data = tensor.data.subarray(4);
       return [{ name: 'y', tensor }];
