@@ -90,7 +90,7 @@ export function makeDoubler(faults: ReadonlySet<Fault> = new Set()): Backend {
     }
 
     private result(x: Float32Array, dims: number[], factor: number): NamedTensor[] {
-      let y = x.map((v) => v * factor);
+      let y: Float32Array = x.map((v) => v * factor);
       if (has('reuses-output-buffer')) {
         const kept = this.kept.get(y.length) ?? new Float32Array(y.length);
         kept.set(y);
