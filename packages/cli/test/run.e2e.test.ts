@@ -69,6 +69,12 @@ describe('errors a person can act on', () => {
     expect(r.stderr).toContain('wasi-nn error invalid-argument: tensor "x": [1, 3] FP32 needs 12 bytes of data but got 8');
   });
 
+  it('a tensor over --max-tensor is too-large', async () => {
+    const r = await runWacs(['run', guest('nn-compute'), ...onnx, '--max-tensor', '0.001', '--model', `lin=${modelPath}`, '--', 'lin', '--fill', 'x=FP32:100x3:1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('wasi-nn error too-large: tensor "x": [100, 3] FP32 needs 1200 bytes, over the limit of 1048');
+  });
+
   it('garbage model bytes are invalid-encoding with the engine message', async () => {
     const r = await runWacs(['run', guest('nn-compute'), ...onnx, '--', '-', '--encoding', 'onnx', 'x=FP32:1x3:1,1,1'], { stdin: 'not a model at all' });
     expect(r.code).toBe(1);

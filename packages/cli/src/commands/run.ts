@@ -1,5 +1,5 @@
 /** `wacs run <guest.wasm> [options] [-- guest args…]`: runs a guest with backends bound by name. */
-import { EXIT, ModelRegistry, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, runGuest, type DirGrant } from '@wacs/core';
+import { DEFAULT_TENSOR_LIMITS, EXIT, ModelRegistry, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, runGuest, type DirGrant } from '@wacs/core';
 import { basename } from 'node:path';
 import { list, number, parseArgs, UsageError } from '../args.js';
 import { bindBackends } from '../discover.js';
@@ -24,6 +24,8 @@ Options:
   --env <KEY=VALUE>           Set a guest environment variable (repeatable).
   --timeout <seconds>         Kill the guest after this long (exit code 124).
   --max-memory <MiB>          Cap the guest's linear memory (exit code 137 when it runs out).
+  --max-tensor <MiB>          Largest tensor a guest may pass (default 2048); larger ones fail with
+                              the wasi:nn error too-large.
   -h, --help                  Show this help.
 
 Exit code: the guest's own; 1 if its run failed, 124 timeout, 125 could not start, 134 trap.`;
@@ -38,6 +40,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     env: { value: true, repeat: true },
     timeout: { value: true },
     'max-memory': { value: true },
+    'max-tensor': { value: true },
     help: {},
   });
   if (options.help) {
@@ -68,6 +71,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   const timeout = number(options.timeout, 'timeout');
   const maxMemory = number(options['max-memory'], 'max-memory');
+  const maxTensor = number(options['max-tensor'], 'max-tensor');
 
   const wasm = await readWasm(guestPath);
   if (!wasm) return EXIT.startFailure;
@@ -77,7 +81,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     const found = await registerModelsDir(dir, models, async (path) => registry.canLoad(await probePath(path)));
     if (found.length === 0) console.error(`wacs: --models-dir ${dir}: no model a bound backend recognises`);
   }
-  const host = new NnHost(registry, models);
+  const limits = maxTensor === undefined ? undefined : { ...DEFAULT_TENSOR_LIMITS, maxBytes: Math.floor(maxTensor * 2 ** 20) };
+  const host = new NnHost(registry, models, { limits });
   try {
     const result = await runGuest(wasm, host, {
       programName: basename(guestPath),
