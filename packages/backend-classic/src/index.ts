@@ -65,7 +65,13 @@ class JsGraph implements Graph {
 
   createContext(): ExecutionContext {
     return {
-      compute: async (inputs: NamedTensor[]) => predictionTensors(this.predict(readInputs(inputs))),
+      compute: async (inputs: NamedTensor[]) => {
+        const given = readInputs(inputs);
+        if (given.other.length) {
+          throw new NnError('invalid-argument', `unknown input(s) ${given.other.map((o) => `"${o.name}"`).join(', ')}; this model takes "features" (or "0") and "metadata" (or a U8 "1")`);
+        }
+        return predictionTensors(this.predict(given));
+      },
       dispose: () => {},
     };
   }

@@ -96,7 +96,12 @@ class OnnxMlGraph implements Graph {
     return { compute: (inputs) => this.compute(inputs), dispose: () => {} };
   }
 
+  private released = false;
+
   async dispose(): Promise<void> {
+    // Idempotent: onnxruntime throws on a second release.
+    if (this.released) return;
+    this.released = true;
     await this.session.release();
   }
 
