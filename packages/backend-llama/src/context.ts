@@ -19,6 +19,7 @@ import type {
 import { defaultThreads, llamaBuildInfo, nodeLlamaCpp, raiseLogLevel } from './engine.js';
 import type { LlamaGraph } from './graph.js';
 import { checkModelScope, mergeOptions, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
+import { OutputTracker, type OutputListener } from './output-tracker.js';
 import { embeddingOutputs, readInputs, textOutputs, type Usage } from './outputs.js';
 
 /** Contexts default to the model's training context, capped so a 128k-context model stays small. */
@@ -31,11 +32,6 @@ interface ContextSettings {
   threads: number;
 }
 
-/** What one generation reports as it goes: each chunk of text with the usage so far. */
-interface GenerationListener {
-  onText(text: string, usage: Usage): void;
-  signal?: AbortSignal;
-}
 
 interface Generated {
   text: string;
@@ -63,10 +59,10 @@ function promptTooLong(tokens: number, contextSize: number): NnError {
   );
 }
 
-function contextFull(contextSize: number, generated: number): NnError {
+function contextFull(contextSize: number, usage: Usage): NnError {
   return new NnError(
     'runtime-error',
-    `the context is full: it holds ${contextSize} tokens and the output reached ${generated} without ending; raise ctx-size or set n-predict`,
+    `the context is full: ${usage.inputTokens} prompt tokens and ${usage.outputTokens} generated filled its ${contextSize} tokens before the output ended; raise ctx-size or set n-predict`,
     'context-full',
   );
 }
@@ -143,14 +139,17 @@ export class LlamaExecutionContext implements ExecutionContext {
   }
 
   /** Runs one request: options, then an embedding, a chat reply or a raw completion. */
-  private async run(inputs: NamedTensor[], listen: (options: LlamaOptions) => GenerationListener): Promise<NamedTensor[]> {
+  private async run(inputs: NamedTensor[], listen: (options: LlamaOptions) => OutputListener): Promise<NamedTensor[]> {
     const request = readInputs(inputs);
+    let options = this.options;
     if (request.metadata) {
       const update = parseOptions(request.metadata, 'metadata');
       checkModelScope(this.graph.options, update.set);
-      this.options = mergeOptions(this.options, update);
+      options = mergeOptions(options, update, this.graph.options);
     }
-    const options = this.options;
+    // Options are kept for later computes only once they work (a grammar that compiles).
+    const grammar = await this.graph.grammar(options);
+    this.options = options;
     if (options['enable-debug-log']) raiseLogLevel(this.graph.llama, 'debug');
     else if (options['enable-log']) raiseLogLevel(this.graph.llama, 'info');
     const settings = this.settings(options);
@@ -167,7 +166,7 @@ export class LlamaExecutionContext implements ExecutionContext {
     const listener = listen(options);
     const controller = new AbortController();
     listener.signal?.addEventListener('abort', () => controller.abort(), { once: true });
-    const generation = this.generate(request.prompt, options, settings, { ...listener, signal: controller.signal });
+    const generation = this.generate(request.prompt, options, settings, grammar, { ...listener, signal: controller.signal });
     const running = { controller, finished: generation.catch(() => {}) };
     this.running = running;
     try {
@@ -222,7 +221,6 @@ export class LlamaExecutionContext implements ExecutionContext {
     const penalty = options['repeat-penalty'] ?? SAMPLING_DEFAULTS['repeat-penalty'];
     const presencePenalty = options['presence-penalty'] ?? 0;
     const frequencyPenalty = options['frequency-penalty'] ?? 0;
-    const reversePrompt = options['reverse-prompt'];
     return {
       temperature: options.temp ?? SAMPLING_DEFAULTS.temp,
       topK: options['top-k'] ?? SAMPLING_DEFAULTS['top-k'],
@@ -233,12 +231,16 @@ export class LlamaExecutionContext implements ExecutionContext {
         penalty === 1 && presencePenalty === 0 && frequencyPenalty === 0
           ? (false as const)
           : { penalty, presencePenalty, frequencyPenalty, lastTokens: REPEAT_PENALTY_LAST_TOKENS },
-      customStopTriggers: reversePrompt ? [reversePrompt] : undefined,
     };
   }
 
-  private async generate(prompt: string, options: LlamaOptions, settings: ContextSettings, listener: GenerationListener): Promise<Generated> {
-    const grammar = await this.graph.grammar(options);
+  private async generate(
+    prompt: string,
+    options: LlamaOptions,
+    settings: ContextSettings,
+    grammar: LlamaGrammar | undefined,
+    listener: OutputListener,
+  ): Promise<Generated> {
     const sequence = await this.sequence(settings);
     return options.chat
       ? this.chatReply(prompt, options, settings, listener, grammar)
@@ -250,7 +252,7 @@ export class LlamaExecutionContext implements ExecutionContext {
     options: LlamaOptions,
     { contextSize }: ContextSettings,
     sequence: LlamaContextSequence,
-    listener: GenerationListener,
+    listener: OutputListener,
     grammar: LlamaGrammar | undefined,
   ): Promise<Generated> {
     const model = this.graph.model;
@@ -266,7 +268,7 @@ export class LlamaExecutionContext implements ExecutionContext {
       const { LlamaCompletion } = await nodeLlamaCpp();
       this.completion = new LlamaCompletion({ contextSequence: sequence });
     }
-    let outputTokens = 0;
+    const output = new OutputTracker(inputTokens, options['reverse-prompt'], listener);
     const result = await this.completion
       .generateCompletionWithMeta(promptTokens, {
         ...this.sampling(options),
@@ -275,24 +277,24 @@ export class LlamaExecutionContext implements ExecutionContext {
         // Never drop prompt tokens to make room: a full context is an error the guest should see.
         disableContextShift: true,
         contextShiftSize: 1,
-        signal: listener.signal,
+        signal: output.signal,
         stopOnAbortSignal: true,
-        // node-llama-cpp reports a chunk's tokens before its text.
-        onToken: (tokens) => (outputTokens += tokens.length),
-        onTextChunk: (text) => listener.onText(text, { inputTokens, outputTokens }),
+        onToken: output.onToken,
+        onTextChunk: output.onTextChunk,
       })
       .catch((e: unknown) => {
         throw toNnError(e, 'runtime-error', 'llama.cpp generation failed');
       });
-    if (result.metadata.stopReason === 'maxTokens' && maxTokens === room && nPredict !== room) throw contextFull(contextSize, outputTokens);
-    return { text: result.response, usage: { inputTokens, outputTokens } };
+    const text = output.finish();
+    if (result.metadata.stopReason === 'maxTokens' && maxTokens === room && nPredict !== room) throw contextFull(contextSize, output.usage);
+    return { text, usage: output.usage };
   }
 
   private async chatReply(
     prompt: string,
     options: LlamaOptions,
     { contextSize }: ContextSettings,
-    listener: GenerationListener,
+    listener: OutputListener,
     grammar: LlamaGrammar | undefined,
   ): Promise<Generated> {
     const model = this.graph.model;
@@ -304,16 +306,16 @@ export class LlamaExecutionContext implements ExecutionContext {
     // Earlier turns make room by themselves (node-llama-cpp drops the oldest); the reply alone may
     // not outgrow the context.
     const maxTokens = nPredict > 0 ? nPredict : contextSize;
-    let outputTokens = 0;
+    const output = new OutputTracker(inputTokens, options['reverse-prompt'], listener);
     const result = await chat
       .promptWithMeta(prompt, {
         ...this.sampling(options),
         grammar,
         maxTokens,
-        signal: listener.signal,
+        signal: output.signal,
         stopOnAbortSignal: true,
-        onToken: (tokens) => (outputTokens += tokens.length),
-        onTextChunk: (text) => listener.onText(text, { inputTokens, outputTokens }),
+        onToken: output.onToken,
+        onTextChunk: output.onTextChunk,
       })
       .catch((e: unknown) => {
         if (/too long|context size is too small|compress chat history/i.test((e as Error).message ?? '')) {
@@ -321,11 +323,18 @@ export class LlamaExecutionContext implements ExecutionContext {
         }
         throw toNnError(e, 'runtime-error', 'llama.cpp chat generation failed');
       });
-    if (result.stopReason === 'maxTokens' && nPredict < 0) throw contextFull(contextSize, outputTokens);
+    const text = output.finish();
+    if (output.stopped) {
+      // The conversation remembers the reply as the guest got it, without the reverse prompt.
+      const history = chat.getChatHistory();
+      history[history.length - 1] = { type: 'model', response: [text] };
+      chat.setChatHistory(history);
+    }
+    if (result.stopReason === 'maxTokens' && nPredict < 0) throw contextFull(contextSize, output.usage);
     // Count again from what was evaluated: node-llama-cpp may have dropped early turns to fit.
     const window = chat.getLastEvaluationContextWindow();
-    const evaluated = window ? this.chatTokens(chat, window.slice(0, -1)) : inputTokens;
-    return { text: result.responseText, usage: { inputTokens: evaluated, outputTokens } };
+    if (window) output.inputTokens = this.chatTokens(chat, window.slice(0, -1));
+    return { text, usage: output.usage };
   }
 
   /** Tokens of a conversation as the chat template renders it, up to the start of the reply. */

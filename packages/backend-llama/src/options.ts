@@ -130,7 +130,7 @@ function checkValue(name: OptionName, value: JsonValue, where: string): LlamaOpt
 
 /**
  * Checks options from any source; `where` names the source in messages ("graph options",
- * "metadata"). A `null` value clears the option back to its default.
+ * "metadata"). A `null` value clears the option back to the graph's value or the default.
  */
 export function parseOptions(raw: Options | Record<string, unknown>, where: string): { set: LlamaOptions; cleared: OptionName[] } {
   const set: LlamaOptions = {};
@@ -155,10 +155,13 @@ export function parseOptions(raw: Options | Record<string, unknown>, where: stri
   return { set, cleared };
 }
 
-/** Layers `update` over `base`: set keys replace, cleared keys go back to the default. */
-export function mergeOptions(base: LlamaOptions, update: { set: LlamaOptions; cleared: OptionName[] }): LlamaOptions {
+/** Layers `update` over `base`: set keys replace, cleared keys go back to `initial` (or the default). */
+export function mergeOptions(base: LlamaOptions, update: { set: LlamaOptions; cleared: OptionName[] }, initial: LlamaOptions = {}): LlamaOptions {
   const merged: LlamaOptions = { ...base, ...update.set };
-  for (const name of update.cleared) delete merged[name];
+  for (const name of update.cleared) {
+    if (initial[name] === undefined) delete merged[name];
+    else (merged as Record<string, unknown>)[name] = initial[name];
+  }
   // A grammar replaces a JSON schema and the other way round: only one constrains the output.
   if (update.set.grammar !== undefined) delete merged['json-schema'];
   if (update.set['json-schema'] !== undefined) delete merged.grammar;

@@ -50,20 +50,45 @@ export interface PullOptions {
   signal?: AbortSignal;
 }
 
-const NETWORK_FAILURE = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|fetch failed|network/i;
+const NETWORK_FAILURE = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|fetch failed|network/i;
 
-/** Downloads the model (unless it is already there) and returns its local path. */
+function describeFailure(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const cause = e.cause as { message?: string; code?: string } | undefined;
+  return [e.message, cause?.message, cause?.code].filter((part, i, all) => part && all.indexOf(part) === i).join(': ');
+}
+
+/**
+ * Fails fast when the host cannot be reached at all: the downloader retries a failed connection for
+ * minutes, which looks like a hang when there is simply no network.
+ */
+async function checkReachable(url: string, host: string, signal?: AbortSignal): Promise<void> {
+  const timeout = AbortSignal.timeout(15_000);
+  try {
+    await fetch(url, { method: 'HEAD', redirect: 'manual', signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new Error(`cannot reach ${host}: ${describeFailure(e)} (wacs pull needs network access to ${host})`, { cause: e });
+  }
+}
+
+/** Returns the model's local path, downloading it first unless it is already in the folder. */
 export async function pullModel(input: string, options: PullOptions = {}): Promise<string> {
   const source = parsePullUri(input);
   const directory = resolve(options.to ?? process.cwd());
   await mkdir(directory, { recursive: true });
   const { resolveModelFile } = await nodeLlamaCpp();
   try {
+    return await resolveModelFile(source.uri, { directory, download: false, cli: false });
+  } catch {
+    // Not there yet (or its name needs the network to resolve): download it.
+  }
+  const host = source.kind === 'url' ? source.host : 'huggingface.co';
+  await checkReachable(source.kind === 'url' ? source.uri : 'https://huggingface.co/', host, options.signal);
+  try {
     return await resolveModelFile(source.uri, { directory, download: 'auto', cli: options.progress ?? true, signal: options.signal });
   } catch (e) {
-    const cause = e instanceof Error ? [e.message, (e.cause as Error | undefined)?.message, (e.cause as { code?: string } | undefined)?.code] : [String(e)];
-    const detail = cause.filter(Boolean).join(': ');
-    const host = source.kind === 'url' ? source.host : 'huggingface.co';
+    const detail = describeFailure(e);
     if (NETWORK_FAILURE.test(detail)) throw new Error(`cannot download ${source.uri}: ${detail} (wacs pull needs network access to ${host})`, { cause: e });
     throw new Error(`cannot pull ${source.uri}: ${detail}`, { cause: e });
   }

@@ -1,0 +1,53 @@
+// Option checking: WasmEdge's keys with their types, unknown keys named in the error, clearing.
+import { NnError } from '@wacs/core';
+import { describe, expect, it } from 'vitest';
+import { mergeOptions, parseOptions } from '../src/options.js';
+
+function error(f: () => unknown): NnError {
+  try {
+    f();
+  } catch (e) {
+    return e as NnError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('llama options', () => {
+  it('accepts WasmEdge keys with their types', () => {
+    const { set } = parseOptions(
+      { 'n-predict': 16, 'ctx-size': 512, temp: 0, 'top-k': 1, 'top-p': 0.9, seed: 7, 'reverse-prompt': 'User:', 'stream-stdout': true, threads: 1, 'json-schema': '{"type":"object"}' },
+      'metadata',
+    );
+    expect(set).toMatchObject({ 'n-predict': 16, 'ctx-size': 512, temp: 0, seed: 7, 'reverse-prompt': 'User:', 'stream-stdout': true });
+    // A JSON schema may be given as text (WasmEdge) or as an object; it is kept as text.
+    expect(set['json-schema']).toBe('{"type":"object"}');
+    expect(parseOptions({ 'json-schema': { type: 'object' } }, 'metadata').set['json-schema']).toBe('{"type":"object"}');
+  });
+
+  it('names an unknown key, and says why a known WasmEdge key is refused', () => {
+    const unknown = error(() => parseOptions({ temp: 0, tmep: 1 }, 'metadata'));
+    expect(unknown.code).toBe('invalid-argument');
+    expect(unknown.message).toContain('unknown option "tmep"');
+    const unsupported = error(() => parseOptions({ mmproj: 'x.gguf' }, 'graph options'));
+    expect(unsupported.code).toBe('invalid-argument');
+    expect(unsupported.message).toMatch(/"mmproj" is not supported.*multimodal/);
+  });
+
+  it('checks types and ranges, naming the option', () => {
+    expect(error(() => parseOptions({ 'n-predict': 1.5 }, 'metadata')).message).toContain('"n-predict" must be an integer');
+    expect(error(() => parseOptions({ 'n-predict': 0 }, 'metadata')).message).toContain('"n-predict" must be -1');
+    expect(error(() => parseOptions({ temp: '0.5' }, 'metadata')).message).toContain('"temp" must be a number');
+    expect(error(() => parseOptions({ 'top-p': 2 }, 'metadata')).message).toContain('"top-p" must be at most 1');
+    expect(error(() => parseOptions({ threads: 0 }, 'metadata')).message).toContain('"threads" must be at least 1');
+    expect(error(() => parseOptions({ chat: 'yes' }, 'metadata')).message).toContain('"chat" must be true or false');
+    expect(error(() => parseOptions({ 'json-schema': '{not json' }, 'metadata')).message).toContain('"json-schema" must be a JSON schema');
+    expect(error(() => parseOptions({ grammar: 'root ::= "a"', 'json-schema': {} }, 'metadata')).message).toContain('not both');
+  });
+
+  it('layers metadata over earlier options: null goes back to the graph\'s value, a grammar replaces a schema', () => {
+    const graph = parseOptions({ threads: 1, 'n-predict': 8 }, 'graph options').set;
+    const earlier = mergeOptions(graph, parseOptions({ temp: 0.5, threads: 2, 'json-schema': { type: 'object' } }, 'metadata'), graph);
+    const merged = mergeOptions(earlier, parseOptions({ temp: null, threads: null, grammar: 'root ::= "a"' }, 'metadata'), graph);
+    expect(merged).toEqual({ threads: 1, 'n-predict': 8, grammar: 'root ::= "a"' });
+  });
+});
