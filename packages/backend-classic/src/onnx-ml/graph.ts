@@ -116,12 +116,6 @@ export function isOnnxMl(bytes: Uint8Array, complete: boolean): boolean {
   return info.nodes.some((n) => n.domain === ML_DOMAIN || (!complete && n.domain === '' && ML_OPS.has(n.opType)));
 }
 
-export interface Rewritten {
-  bytes: Uint8Array;
-  /** Graph output name → the tensor that replaced it (the ZipMap's input). */
-  replaced: Map<string, string>;
-}
-
 /** Empty ValueInfoProto type: a float tensor of unknown shape (ZipMap only takes float). */
 function floatTensorValueInfo(name: string): Uint8Array {
   const tensorType = new MessageWriter().varint(1, 1).finish();
@@ -133,9 +127,10 @@ function floatTensorValueInfo(name: string): Uint8Array {
  * Removes every ZipMap whose output is a graph output, and makes its input the graph output in its
  * place. Returns undefined when the model has no ZipMap.
  */
-export function removeZipMaps(bytes: Uint8Array, info: OnnxModelInfo): Rewritten | undefined {
+export function removeZipMaps(bytes: Uint8Array, info: OnnxModelInfo): Uint8Array | undefined {
   const zipMaps = info.nodes.filter((n) => n.opType === 'ZipMap');
   if (!zipMaps.length) return undefined;
+  /** Graph output name → the tensor that replaces it (the ZipMap's input). */
   const replaced = new Map<string, string>();
   for (const z of zipMaps) {
     const out = z.outputs[0]!;
@@ -166,5 +161,5 @@ export function removeZipMaps(bytes: Uint8Array, info: OnnxModelInfo): Rewritten
     }
     model.bytes(7, graph.finish());
   }
-  return { bytes: model.finish(), replaced };
+  return model.finish();
 }

@@ -7,7 +7,7 @@
 import { createSession, fromOrtTensor, ort, toOrtTensorWith, type OnnxElementType } from '@wacs/backend-onnx';
 import { NnError, jsonTensor, tensorFrom, toNnError, type ExecutionContext, type Graph, type LoadRequest, type NamedTensor } from '@wacs/core';
 import { classesTensor, readInputs, type ContractInputs } from '../contract.js';
-import { REGRESSOR_OPS, readModel, removeZipMaps } from './graph.js';
+import { REGRESSOR_OPS, readModel, removeZipMaps, type OnnxModelInfo } from './graph.js';
 
 type Session = Awaited<ReturnType<typeof createSession>>;
 type OrtModule = Awaited<ReturnType<typeof ort>>;
@@ -29,8 +29,8 @@ interface InputSpec {
   rank: number;
 }
 
-function planOutputs(session: Session, bytes: Uint8Array): OutputPlan {
-  const info = readModel(bytes);
+/** `info` is the model as written (with its ZipMap, whose input the session now outputs). */
+function planOutputs(session: Session, info: OnnxModelInfo): OutputPlan {
   const metadata = session.outputMetadata;
   for (const m of metadata) {
     if (!m.isTensor) {
@@ -61,17 +61,19 @@ function planOutputs(session: Session, bytes: Uint8Array): OutputPlan {
 export async function loadOnnxMl(request: LoadRequest, bytes: Uint8Array): Promise<Graph> {
   // Session options (threads, optimisation level…) are backend-onnx's; outputs are mapped here.
   if ('outputs' in request.options) throw new NnError('invalid-argument', 'option "outputs": the classic backend maps ONNX-ML outputs onto its tensor contract itself');
-  let rewritten;
+  let info: OnnxModelInfo;
+  let rewritten: Uint8Array | undefined;
   try {
-    rewritten = removeZipMaps(bytes, readModel(bytes));
+    info = readModel(bytes);
+    rewritten = removeZipMaps(bytes, info);
   } catch (e) {
     throw toNnError(e, 'invalid-encoding', 'ONNX-ML model');
   }
   const session = await createSession(
-    rewritten ? { ...request, source: { kind: 'bytes', builders: [rewritten.bytes] } } : request,
+    rewritten ? { ...request, source: { kind: 'bytes', builders: [rewritten] } } : request,
   );
   try {
-    const plan = planOutputs(session, rewritten?.bytes ?? bytes);
+    const plan = planOutputs(session, info);
     const inputs: InputSpec[] = session.inputMetadata.map((m) => ({
       name: m.name,
       type: m.isTensor ? m.type : 'non-tensor',
