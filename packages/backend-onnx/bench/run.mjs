@@ -14,6 +14,9 @@ import ort from 'onnxruntime-node';
 import { onnxBackend } from '../dist/index.js';
 
 const ROUNDS = 3;
+// One intra-op thread on every path: with ORT's default pool on a small machine its spinning threads
+// compete with the guest's worker thread, which measures the machine rather than the path.
+const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const backendDir = join(repoRoot, 'packages/backend-onnx');
 const dir = mkdtempSync(join(tmpdir(), 'wacs-onnx-bench-'));
@@ -59,12 +62,12 @@ async function meanUs(call, repeat) {
 async function inProcess({ model, dims, repeat }) {
   const count = dims.reduce((a, b) => a * b, 1);
   const values = new Float32Array(count).fill(0.5);
-  const session = await ort.InferenceSession.create(model.path, { executionProviders: ['cpu'] });
+  const session = await ort.InferenceSession.create(model.path, { executionProviders: ['cpu'], intraOpNumThreads: THREADS });
   const direct = async () => {
     const out = await session.run({ [model.input]: new ort.Tensor('float32', values, dims) });
     return Object.values(out)[0].data;
   };
-  const graph = await onnxBackend.load({ source: { kind: 'path', path: model.path }, encoding: 'onnx', target: 'cpu', options: {} });
+  const graph = await onnxBackend.load({ source: { kind: 'path', path: model.path }, encoding: 'onnx', target: 'cpu', options: { intra_op_threads: THREADS } });
   const context = graph.createContext();
   const input = [{ name: model.input, tensor: { type: 'FP32', dimensions: dims, data: new Uint8Array(values.buffer) } }];
   const viaBackend = () => context.compute(input);
@@ -80,7 +83,7 @@ async function inProcess({ model, dims, repeat }) {
 
 async function guestMeanUs({ model, dims, repeat }) {
   const r = await runWacs(
-    ['run', guest('nn-compute'), '--bind', backendDir, '--model', `m=${model.path},target=cpu`, '--', 'm', '--fill', `${model.input}=FP32:${dims.join('x')}:0.5`, '--repeat', String(repeat)],
+    ['run', guest('nn-compute'), '--bind', backendDir, '--model', `m=${model.path},target=cpu,intra_op_threads=${THREADS}`, '--', 'm', '--fill', `${model.input}=FP32:${dims.join('x')}:0.5`, '--repeat', String(repeat)],
     { timeoutMs: 600_000 },
   );
   const match = /mean_us ([\d.]+)/.exec(r.stdout);
@@ -102,7 +105,7 @@ const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed
 const lines = [
   '## backend-onnx benchmark',
   '',
-  `Node ${process.version}, onnxruntime-node ${ort.env.versions?.common ?? '1.30'}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, load average ${loadavg()[0].toFixed(2)} at the end; CPU EP, default threads.`,
+  `Node ${process.version}, onnxruntime-node ${ort.env.versions?.common ?? '1.30'}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, load average ${loadavg()[0].toFixed(2)} at the end; CPU EP, ${THREADS} intra-op thread(s) on every path (BENCH_THREADS).`,
   'Time per compute. Direct: onnxruntime-node `session.run` in a loop. Backend: `context.compute` in the same process (wasi:nn tensors in and out). Guest: `nn-compute --repeat` through `wacs run` (guest → worker bridge → host → backend → engine and back), median of 3 runs.',
   '',
   '| model | direct | backend in-process | guest | guest / direct | guest − direct |',
