@@ -12,7 +12,8 @@ fn usage() -> ! {
   generate <model> <prompt> [metadata-json]                   compute on text, print outputs 0 and 1
   stream <model> <config-json> <limit> <prompt>…              compute_single loop per prompt
   errors <model>                                              the error paths, one line per probe
-  env | read <path> | exit <code> | grow <MiB> | spin | trap  the WASI sandbox"
+  env | read <path> | exit <code> | grow <MiB> | spin | trap  the WASI sandbox
+  cat                                                         echo stdin lines as they come"
     );
     exit(2)
 }
@@ -277,6 +278,17 @@ fn sandbox_command(command: &str, args: &[String]) {
                 exit(3)
             }
         },
+        "cat" => {
+            for line in std::io::stdin().lines() {
+                match line {
+                    Ok(line) => println!("line: {}", line),
+                    Err(e) => {
+                        println!("stdin error: {}", e);
+                        exit(3)
+                    }
+                }
+            }
+        }
         "exit" => exit(args.get(0).and_then(|c| c.parse().ok()).unwrap_or_else(|| usage())),
         "grow" => {
             let mib: usize = args.get(0).and_then(|m| m.parse().ok()).unwrap_or_else(|| usage());
@@ -308,7 +320,7 @@ fn main() {
         "generate" => generate_command(rest),
         "stream" => stream_command(rest),
         "errors" => errors_command(rest),
-        "env" | "read" | "exit" | "grow" | "spin" | "trap" => sandbox_command(command, rest),
+        "env" | "read" | "cat" | "exit" | "grow" | "spin" | "trap" => sandbox_command(command, rest),
         _ => usage(),
     }
 }

@@ -2,11 +2,12 @@
 // extensions, against backend-onnx (compute, every tensor type, the error paths) and a scripted
 // streaming backend (compute_single and friends), plus the node:wasi sandbox and `wacs inspect`.
 // The guests are Rust sources in guests/preview1, built by its build.sh and committed.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addModel, identityModel, linearModel, repoRoot, runWacs, type OnnxType } from '../../fixtures/dist/index.js';
+import { addModel, identityModel, linearModel, repoRoot, runWacs, wacsBin, type OnnxType } from '../../fixtures/dist/index.js';
 
 const probe = join(repoRoot, 'guests/preview1/bin/witx-probe.wasm');
 const llamaStream = join(repoRoot, 'guests/preview1/bin/llama-stream.wasm');
@@ -232,6 +233,42 @@ describe('preview1 sandbox (node:wasi)', () => {
     const trap = await runWacs(['run', probe, '--', 'trap']);
     expect(trap.code).toBe(134);
     expect(trap.stderr).toContain('unreachable');
+  });
+
+  it('reads stdin line by line as it arrives (a pipe the host holds non-blocking), and --timeout still ends a wait on it', async () => {
+    const child = spawn(process.execPath, [wacsBin, 'run', probe, '--timeout', '20', '--', 'cat'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    const seen = (text: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => stdout.includes(text) && resolve();
+        child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), check()));
+        check();
+      });
+    // The second line is written only after the guest echoed the first: it really waits on stdin.
+    await new Promise((r) => setTimeout(r, 300));
+    child.stdin.write('first\n');
+    await seen('line: first\n');
+    child.stdin.end('second\n');
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect({ code, stdout }).toEqual({ code: 0, stdout: 'line: first\nline: second\n' });
+
+    const waiting = spawn(process.execPath, [wacsBin, 'run', probe, '--timeout', '1', '--', 'cat'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const timedOut = await new Promise((resolve) => waiting.on('close', resolve));
+    waiting.stdin.destroy();
+    expect(timedOut).toBe(124);
+  });
+
+  it('writes stdout in full to a reader that falls behind (a full pipe waits, it does not fail)', async () => {
+    const text = '0123456789abcdef\n'.repeat(64 * 1024); // 1 MiB: many times a pipe's buffer
+    writeFileSync(join(dir, 'big.txt'), text);
+    const child = spawn(process.execPath, [wacsBin, 'run', probe, '--dir', `${dir}::/data`, '--', 'read', '/data/big.txt'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pause();
+    let received = '';
+    setTimeout(() => child.stdout.on('data', (d: Buffer) => (received += d.toString())).resume(), 500);
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(received.length).toBe(text.length);
+    expect(received === text).toBe(true);
   });
 
   it('refuses a module that imports what wacs does not provide, before running it', async () => {

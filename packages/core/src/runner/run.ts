@@ -139,6 +139,18 @@ async function prepareModule(wasm: Uint8Array, maxMemoryBytes: number | undefine
   return module;
 }
 
+/**
+ * A preview1 guest does its stdio on the process's own fds 0-2 (node:wasi). Node opening them
+ * makes pipes, sockets and ttys non-blocking, so the worker's reads and writes wait in an
+ * interruptible retry loop (see module-worker.ts) and --timeout can end a guest stuck on stdin or
+ * on a stalled reader; left blocking, such a guest would sit in the kernel, out of reach.
+ */
+function ownStdio(): void {
+  void process.stdin;
+  void process.stdout;
+  void process.stderr;
+}
+
 export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptions = {}): Promise<RunResult> {
   let kind;
   try {
@@ -153,6 +165,7 @@ export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptio
     } catch (e) {
       return { exitCode: EXIT.startFailure, error: `cannot run this module: ${(e as Error).message}` };
     }
+    ownStdio();
     return runWorker('module-worker.js', { module }, host, options);
   }
   let prepared;
