@@ -2,7 +2,7 @@
 //! the host (`--nn-preload default:GGML:AUTO:model.gguf`). It streams the completion token by token
 //! through compute_single/get_output_single, as LlamaEdge does. Options come from environment
 //! variables, as in WasmEdge's examples (n_predict=64 → {"n-predict":64}); with report=1 it prints
-//! the token count and generation time to stderr.
+//! the token count, generation time and output-1 metadata to stderr; repeat=N generates N times.
 mod nn;
 
 use std::io::Write;
@@ -55,31 +55,33 @@ fn main() {
     }
     let graph = nn::load_by_name_with_config(&args[1], &config()).unwrap_or_else(|e| fail("load_by_name_with_config", e));
     let context = nn::init_execution_context(graph).unwrap_or_else(|e| fail("init_execution_context", e));
-    nn::set_input(context, 0, nn::U8, &[1], args[2].as_bytes()).unwrap_or_else(|e| fail("set_input", e));
-
-    let started = Instant::now();
-    let mut tokens = 0u32;
+    let report = std::env::var("report").map(|v| v == "1").unwrap_or(false);
+    let repeat: u32 = std::env::var("repeat").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
     let mut token = vec![0u8; 4096];
     let mut stdout = std::io::stdout();
-    loop {
-        match nn::compute_single(context) {
-            Ok(()) => {}
-            Err(nn::END_OF_SEQUENCE) => break,
-            Err(e) => fail("compute_single", e),
+    for _ in 0..repeat {
+        nn::set_input(context, 0, nn::U8, &[1], args[2].as_bytes()).unwrap_or_else(|e| fail("set_input", e));
+        let started = Instant::now();
+        let mut tokens = 0u32;
+        loop {
+            match nn::compute_single(context) {
+                Ok(()) => {}
+                Err(nn::END_OF_SEQUENCE) => break,
+                Err(e) => fail("compute_single", e),
+            }
+            let n = nn::get_output_single(context, 0, &mut token).unwrap_or_else(|e| fail("get_output_single", e));
+            stdout.write_all(&token[..n]).and_then(|_| stdout.flush()).unwrap_or_else(|_| exit(1));
+            tokens += 1;
         }
-        let n = nn::get_output_single(context, 0, &mut token).unwrap_or_else(|e| fail("get_output_single", e));
-        stdout.write_all(&token[..n]).and_then(|_| stdout.flush()).unwrap_or_else(|_| exit(1));
-        tokens += 1;
+        let elapsed = started.elapsed();
+        println!();
+        if report {
+            let mut metadata = vec![0u8; 4096];
+            let n = nn::get_output(context, 1, &mut metadata).unwrap_or_else(|e| fail("get_output metadata", e));
+            eprintln!("tokens: {} in {} us; metadata: {}", tokens, elapsed.as_micros(), String::from_utf8_lossy(&metadata[..n]));
+        }
+        nn::fini_single(context).unwrap_or_else(|e| fail("fini_single", e));
     }
-    let elapsed = started.elapsed();
-    println!();
-
-    if std::env::var("report").map(|v| v == "1").unwrap_or(false) {
-        let mut metadata = vec![0u8; 4096];
-        let n = nn::get_output(context, 1, &mut metadata).unwrap_or_else(|e| fail("get_output metadata", e));
-        eprintln!("tokens: {} in {} us; metadata: {}", tokens, elapsed.as_micros(), String::from_utf8_lossy(&metadata[..n]));
-    }
-    nn::fini_single(context).unwrap_or_else(|e| fail("fini_single", e));
     nn::finalize_execution_context(context).unwrap_or_else(|e| fail("finalize_execution_context", e));
     nn::unload(graph).unwrap_or_else(|e| fail("unload", e));
 }

@@ -1,0 +1,108 @@
+// Benchmark (not a test): token streaming through the preview1 witx ABI (compute_single +
+// get_output_single, one bridge round trip per token) in a real `wacs run` of the llama-stream
+// guest, against node-llama-cpp called directly in this process: stories260K, 256 greedy tokens,
+// context 512, one thread each, same run. Writes bench/preview1-results.md.
+//
+//   node packages/core/bench/preview1.mjs   (build core and packages/backend-llama first)
+import { spawn } from 'node:child_process';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot, sharedModel, wacsBin } from '../../fixtures/dist/index.js';
+
+const TOKENS = 256;
+const PROMPT = 'Once upon a time';
+const ROUNDS = 3; // each round: a batch of direct generations, then one wacs process
+const PER_ROUND = 8; // generations per direct batch and per wacs process (the guest's repeat=)
+const CONTEXT = 512;
+const resultsPath = new URL('./preview1-results.md', import.meta.url);
+const llamaBackend = join(repoRoot, 'packages/backend-llama');
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function finish(markdown) {
+  console.log(markdown);
+  writeFileSync(resultsPath, `${markdown}\n`);
+}
+
+const model = sharedModel('gguf/stories260K.gguf');
+if (!model || !existsSync(join(llamaBackend, 'dist/index.js'))) {
+  finish('## preview1 token streaming benchmark\n\nSkipped: it needs ../shared/models/gguf/stories260K.gguf and a built packages/backend-llama.');
+  process.exit(0);
+}
+// node-llama-cpp is backend-llama's dependency, not core's.
+const { getLlama, LlamaCompletion } = await import(createRequire(join(llamaBackend, 'package.json')).resolve('node-llama-cpp'));
+
+/** node-llama-cpp directly: greedy completions on one context, timed around each call. */
+async function directBatch(llamaModel) {
+  const context = await llamaModel.createContext({ contextSize: CONTEXT, threads: 1, sequences: 1 });
+  const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
+  const rates = [];
+  for (let i = 0; i < PER_ROUND; i++) {
+    let tokens = 0;
+    let text = '';
+    const started = performance.now();
+    await completion.generateCompletion(PROMPT, {
+      temperature: 0,
+      repeatPenalty: false,
+      maxTokens: TOKENS,
+      onToken: (t) => (tokens += t.length),
+      onTextChunk: (chunk) => (text += chunk), // streamed, as the guest gets it
+    });
+    const ms = performance.now() - started;
+    if (tokens !== TOKENS) throw new Error(`direct run made ${tokens} tokens, not ${TOKENS}`);
+    rates.push((tokens / ms) * 1000);
+  }
+  await context.dispose();
+  return rates;
+}
+
+/**
+ * One `wacs run` of llama-stream generating PER_ROUND times on one context; the guest times each
+ * generation itself (first compute_single to end_of_sequence) and reports output_tokens.
+ */
+function guestBatch() {
+  return new Promise((resolve, reject) => {
+    const env = { n_predict: TOKENS, temp: 0, repeat_penalty: 1, threads: 1, ctx_size: CONTEXT, report: 1, repeat: PER_ROUND };
+    const args = [wacsBin, 'run', '--bind', llamaBackend, '--nn-preload', `default:GGML:CPU:${model}`];
+    for (const [key, value] of Object.entries(env)) args.push('--env', `${key}=${value}`);
+    args.push(join(repoRoot, 'guests/preview1/bin/llama-stream.wasm'), 'default', PROMPT);
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const runs = [...stderr.matchAll(/^tokens: \d+ in (\d+) us; metadata: (.*)$/gm)].map((m) => ({ us: Number(m[1]), tokens: JSON.parse(m[2]).output_tokens }));
+      if (code !== 0 || runs.length !== PER_ROUND) reject(new Error(`wacs run exited with ${code}: ${stderr}`));
+      else if (runs.some((r) => r.tokens !== TOKENS)) reject(new Error(`the guest made ${runs.map((r) => r.tokens)} tokens, not ${TOKENS}`));
+      else resolve(runs.map((r) => (r.tokens / r.us) * 1e6));
+    });
+  });
+}
+
+const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+const llamaModel = await llama.loadModel({ modelPath: model, gpuLayers: 0 });
+const direct = [];
+const guest = [];
+for (let round = 0; round < ROUNDS; round++) {
+  direct.push(...(await directBatch(llamaModel)));
+  guest.push(...(await guestBatch()));
+}
+await llamaModel.dispose();
+
+const directRate = median(direct);
+const guestRate = median(guest);
+finish(`## preview1 token streaming benchmark
+
+stories260K (${(statSync(model).size / 2 ** 20).toFixed(1)} MiB, F32), "${PROMPT}", ${TOKENS} greedy tokens, context ${CONTEXT}, threads 1,
+${ROUNDS} rounds of ${PER_ROUND} generations each; medians. ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}.
+The guest (guests/preview1/llama-stream.wasm, a wasm32-wasi core module) times each generation itself, from its first
+\`compute_single\` to \`end_of_sequence\`, with one \`compute_single\` + \`get_output_single\` per token and each token
+written to stdout; node-llama-cpp direct is timed around \`generateCompletion\` (text streamed by \`onTextChunk\`).
+
+| path | tokens/s | vs direct |
+|---|---:|---:|
+| node-llama-cpp direct (LlamaCompletion) | ${directRate.toFixed(0)} | 1.000 |
+| wacs run llama-stream.wasm: compute_single / get_output_single per token | ${guestRate.toFixed(0)} | **${(guestRate / directRate).toFixed(3)}** (target >= 0.95) |
+`);
