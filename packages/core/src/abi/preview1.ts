@@ -104,6 +104,11 @@ class GuestMemory {
     }
   }
 
+  u8(ptr: number, what: string): number {
+    this.check(ptr, 1, what);
+    return this.bytes[ptr]!;
+  }
+
   u32(ptr: number, what: string): number {
     this.check(ptr, 4, what);
     return this.view.getUint32(ptr, true);
@@ -297,7 +302,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       mem.check(tensorPtr, TENSOR_RECORD_BYTES, 'tensor');
       const dimsPtr = mem.u32(tensorPtr, 'tensor');
       const dimsLen = mem.u32(tensorPtr + 4, 'tensor');
-      const typeCode = mem.copy(tensorPtr + 8, 1, 'tensor')[0]!;
+      const typeCode = mem.u8(tensorPtr + 8, 'tensor');
       const dataPtr = mem.u32(tensorPtr + 12, 'tensor');
       const dataLen = mem.u32(tensorPtr + 16, 'tensor');
       const type = WITX_TENSOR_TYPES[typeCode];
