@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")"
 RUSTC=${RUSTC:-/usr/bin/rustc}
 mkdir -p bin
-for guest in witx-probe llama-stream; do
+for guest in witx-probe llama-stream nn-bench; do
   "$RUSTC" --edition 2021 --target wasm32-wasi -C opt-level=s -C lto -C strip=symbols \
     --remap-path-prefix "$PWD=." "$guest.rs" -o "bin/$guest.wasm"
   echo "bin/$guest.wasm: $(wc -c < "bin/$guest.wasm") bytes"

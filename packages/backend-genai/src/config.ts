@@ -334,9 +334,10 @@ export function parseGenaiConfig(text: string): GenaiConfig {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new NnError('invalid-argument', `${CONFIG_FILE} is not valid JSON: ${(e as Error).message}`);
+    // A model whose description cannot be read at all is a model this backend cannot decode.
+    throw new NnError('invalid-encoding', `${CONFIG_FILE} is not valid JSON: ${(e as Error).message}`);
   }
-  if (!isObject(json)) throw new NnError('invalid-argument', `${CONFIG_FILE} must be a JSON object with a "model" section`);
+  if (!isObject(json)) throw new NnError('invalid-encoding', `${CONFIG_FILE} must be a JSON object with a "model" section`);
   const root = new Fields(json, '');
   const model = root.section('model', true);
 

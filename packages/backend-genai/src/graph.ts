@@ -85,7 +85,11 @@ export class GenaiGraph implements Graph {
     return new GenaiContext(this);
   }
 
+  private disposed = false;
+
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
     await this.model.release();
   }
 }

@@ -17,6 +17,7 @@ import {
   type NamedTensor,
   type Tensor,
 } from '@wacs/core';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
@@ -71,6 +72,9 @@ async function openSession(engine: Ort, origin: ModelOrigin, settings: SessionSe
 }
 
 function originOf(request: LoadRequest): ModelOrigin {
+  if (request.source.kind === 'path' && !existsSync(request.source.path)) {
+    throw new NnError('not-found', `model file not found: ${request.source.path}`);
+  }
   return request.source.kind === 'path' ? { kind: 'path', path: request.source.path } : { kind: 'bytes', bytes: concat(request.source.builders) };
 }
 
@@ -200,7 +204,11 @@ export class OnnxGraph implements Graph {
     return new OnnxContext(this);
   }
 
+  private disposed = false;
+
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
     const variants = [...this.variants.values()];
     this.variants.clear();
     for (const v of variants) await (await v.catch(() => undefined))?.release();

@@ -150,7 +150,11 @@ export class TfjsGraph implements Graph {
     return new TfjsContext(this.tf, this.runner);
   }
 
+  private disposed = false;
+
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.runner.dispose();
   }
 }

@@ -85,7 +85,10 @@ export interface Backend {
 export interface Graph {
   /** Create a context; `options` come from the guest's load-by-name config, if any. */
   createContext(): Promise<ExecutionContext> | ExecutionContext;
-  /** Called once, when the last guest handle and registry entry for the graph are gone. */
+  /**
+   * Called when the last guest handle and registry entry for the graph are gone. Make it
+   * idempotent: a second call must do nothing (hosts other than wacs may call it again).
+   */
   dispose(): Promise<void> | void;
 }
 
