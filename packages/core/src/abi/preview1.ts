@@ -13,6 +13,7 @@
 import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
 import type { BridgeClient } from '../bridge.js';
 import { NnError, type ErrorCode, type ErrorReason } from '../errors.js';
+import type { NnSession } from '../host.js';
 import { validateTensor, type NamedTensor, type Tensor, type TensorType } from '../tensor.js';
 
 export const WITX_MODULE = 'wasi_ephemeral_nn';
@@ -151,6 +152,8 @@ interface ContextState {
   stream?: {
     token?: NamedTensor[];
     text: Uint8Array[];
+    /** Steps the host sent ahead (see `StreamSteps`); null is the end of the sequence. */
+    ready: Array<NamedTensor[] | null>;
     /** False once a step failed: the host has dropped the stream, the next compute_single starts anew. */
     live: boolean;
   };
@@ -172,6 +175,9 @@ function streamOutputs(stream: NonNullable<ContextState['stream']>): NamedTensor
   }
   return [{ name: first?.name ?? '0', tensor: { type: 'U8', dimensions: [length], data: text } }, ...rest];
 }
+
+/** The most steps one compute_single round trip brings back. */
+const STREAM_BATCH = 64;
 
 /** Rank and size limits belong to the host (checked at compute); set_input checks only the shape. */
 const SHAPE_ONLY = { maxBytes: Number.MAX_SAFE_INTEGER, maxRank: Number.MAX_SAFE_INTEGER };
@@ -333,17 +339,20 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
 
     compute_single: witx('compute_single', (_mem, contextHandle) => {
       const state = context(contextHandle);
-      // The first step carries the inputs and starts the stream; later steps are one round trip each.
+      // The first call carries the inputs and starts the stream. A round trip brings every step the
+      // backend has ready, so later calls often need none.
       const starting = !state.stream?.live;
-      if (starting) state.stream = { text: [], live: true };
+      if (starting) state.stream = { text: [], ready: [], live: true };
       const stream = state.stream!;
-      let token: NamedTensor[] | null;
-      try {
-        token = bridge.call<NamedTensor[] | null>('streamNext', [contextHandle, starting ? namedInputs(state) : []]);
-      } catch (e) {
-        stream.live = false; // the host dropped the failed stream; what it streamed stays readable
-        throw e;
+      if (stream.ready.length === 0) {
+        try {
+          stream.ready = bridge.call<Array<NamedTensor[] | null>>('streamSteps', [contextHandle, starting ? namedInputs(state) : [], STREAM_BATCH]);
+        } catch (e) {
+          stream.live = false; // the host dropped the failed stream; what it streamed stays readable
+          throw e;
+        }
       }
+      const token = stream.ready.shift()!;
       if (!token) throw new NnError('runtime-error', 'end of sequence', 'end-of-sequence');
       stream.token = token;
       const text = token[0]?.tensor.data;
@@ -389,4 +398,53 @@ export function checkModuleImports(imports: WebAssembly.ModuleImportDescriptor[]
   if (missing.length === 0) return;
   const names = missing.map((i) => `${i.module}.${i.name} (${i.kind})`).join(', ');
   throw new Error(`it imports ${names}, which wacs does not provide (wacs provides ${PREVIEW1_MODULE} and ${WITX_MODULE})`);
+}
+
+/** Whether a promise has settled by the next turn of the event loop (it is not awaited further). */
+function settledNow(promise: Promise<unknown>): Promise<boolean> {
+  return Promise.race([promise.then(() => true, () => true), new Promise<boolean>((resolve) => setImmediate(resolve, false))]);
+}
+
+/**
+ * The host side of compute_single. Backends may generate ahead of the guest (backend-llama does);
+ * each round trip takes the step the guest asked for plus every further step already made, so a
+ * guest that falls behind (a busy machine, a slow stdout) catches up without a round trip per
+ * token. One more step is always asked for before replying: it is in flight while the guest works.
+ */
+export class StreamSteps {
+  /** Per context, the step asked for but not yet sent. */
+  private readonly ahead = new Map<number, Promise<NamedTensor[] | null>>();
+
+  constructor(private readonly session: NnSession) {}
+
+  /** One step or more, the last `null` at the end of the sequence. Waits only for the first. */
+  async next(context: number, inputs: NamedTensor[], max: number): Promise<Array<NamedTensor[] | null>> {
+    const steps: Array<NamedTensor[] | null> = [];
+    let next = this.ahead.get(context) ?? this.session.streamNext(context, inputs);
+    this.ahead.delete(context);
+    for (;;) {
+      let step: NamedTensor[] | null;
+      try {
+        step = await next;
+      } catch (e) {
+        if (steps.length === 0) throw e;
+        this.ahead.set(context, next); // the failure reaches the guest at the step it belongs to
+        return steps;
+      }
+      steps.push(step);
+      if (step === null) return steps;
+      next = this.session.streamNext(context, []);
+      if (steps.length >= max || !(await settledNow(next))) {
+        this.ahead.set(context, next);
+        return steps;
+      }
+    }
+  }
+
+  /** Lets the step in flight finish before the stream ends or its context goes. */
+  async settle(context: number): Promise<void> {
+    const pending = this.ahead.get(context);
+    this.ahead.delete(context);
+    await pending?.catch(() => undefined);
+  }
 }

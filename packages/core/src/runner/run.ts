@@ -13,7 +13,7 @@ import type { NamedTensor } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
 import { WASI_NN_VERSION } from '../abi/component.js';
 import { defaultCacheDir, prepareComponent } from './component-cache.js';
-import { checkModuleImports } from '../abi/preview1.js';
+import { checkModuleImports, StreamSteps } from '../abi/preview1.js';
 import { capModuleMemory, wasmKind } from './wasm-binary.js';
 
 export interface DirGrant {
@@ -86,6 +86,7 @@ async function compileCoreModules(dir: string, maxMemoryBytes: number | undefine
 
 /** Serves one guest's wasi:nn calls from its session. */
 export function serveSession(port: MessagePort, memory: BridgeMemory, session: NnSession): () => void {
+  const steps = new StreamSteps(session);
   return serveBridge(port, memory, async (op, args) => {
     switch (op) {
       case 'load':
@@ -102,9 +103,15 @@ export function serveSession(port: MessagePort, memory: BridgeMemory, session: N
         const outputs = await session.streamNext(args[0] as number, args[1] as NamedTensor[]);
         return { value: outputs, transfer: outputs ? transferables(outputs.map((o) => o.tensor.data)) : [] };
       }
+      case 'streamSteps': {
+        const value = await steps.next(args[0] as number, args[1] as NamedTensor[], args[2] as number);
+        return { value, transfer: transferables(value.flatMap((step) => step?.map((o) => o.tensor.data) ?? [])) };
+      }
       case 'streamEnd':
+        await steps.settle(args[0] as number);
         return { value: await session.streamEnd(args[0] as number) };
       case 'dropContext':
+        await steps.settle(args[0] as number);
         return { value: await session.dropContext(args[0] as number) };
       case 'dropGraph':
         return { value: await session.dropGraph(args[0] as number) };
