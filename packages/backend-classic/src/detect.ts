@@ -6,7 +6,7 @@
 import type { FormatProbe } from '@wacs/core';
 import { open, readFile } from 'node:fs/promises';
 import { isOnnxMl, ML_DOMAIN, readNode } from './onnx-ml/graph.js';
-import { fields, text } from './onnx-ml/protobuf.js';
+import { proto } from '@wacs/backend-onnx';
 import { MLJS_MODELS, mljsName } from './mljs/models.js';
 
 type FileHandle = Awaited<ReturnType<typeof open>>;
@@ -61,7 +61,7 @@ export async function onnxFileIsMl(path: string): Promise<boolean> {
     let graph: FieldHeader | undefined;
     for await (const f of fileFields(file, 0, size)) {
       if (f.field === 8 && f.wire === 2) {
-        for (const g of fields(await readAt(file, f))) if (g.field === 1) domains.push(text(g.bytes));
+        for (const g of proto.fields(await readAt(file, f))) if (g.number === 1) domains.push(proto.text(g));
       } else if (f.field === 7 && f.wire === 2) graph = f;
     }
     if (!domains.includes(ML_DOMAIN) || !graph) return false;

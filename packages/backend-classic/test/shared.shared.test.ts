@@ -7,7 +7,9 @@ import { ort } from '@wacs/backend-onnx';
 import { sharedModel } from '@wacs/fixtures';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fields, text } from '../src/onnx-ml/protobuf.js';
+import { proto } from '@wacs/backend-onnx';
+
+const { fields, text } = proto;
 import { features, run, sigmoid } from './helpers.js';
 
 /** CSV rows as cells (double-quoted cells may hold commas). */
@@ -75,15 +77,15 @@ describe.skipIf(!irisPath)('onnxmltools and skl2onnx models on iris.csv', () => 
     // LinearClassifier (post_transform LOGISTIC) → Normalizer (L1) → ZipMap, from the model's attributes.
     const attrs = new Map<string, number[]>();
     for (const m of fields(new Uint8Array(readFileSync(path)))) {
-      if (m.field !== 7) continue;
-      for (const g of fields(m.bytes)) {
-        if (g.field !== 1) continue;
-        for (const n of fields(g.bytes)) {
-          if (n.field !== 5) continue;
-          const a = [...fields(n.bytes)];
-          const name = text(a.find((f) => f.field === 1)!.bytes);
+      if (m.number !== 7) continue;
+      for (const g of fields(m.bytes!)) {
+        if (g.number !== 1) continue;
+        for (const n of fields(g.bytes!)) {
+          if (n.number !== 5) continue;
+          const a = [...fields(n.bytes!)];
+          const name = text(a.find((f) => f.number === 1));
           // FLOATS, packed or one fixed32 field per value.
-          const floats = a.filter((f) => f.field === 7).flatMap((f) => Array.from(new Float32Array(f.bytes.slice().buffer)));
+          const floats = a.filter((f) => f.number === 7).flatMap((f) => Array.from(new Float32Array((f.bytes ?? f.fixed)!.slice().buffer)));
           if (floats.length) attrs.set(name, floats);
         }
       }

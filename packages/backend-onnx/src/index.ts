@@ -14,6 +14,7 @@ export { toOrtTensor, toOrtTensorWith, fromOrtTensor, howToSend, WASI_TYPE_FOR, 
 export { parseGraphOptions, OPTION_KEYS, type GraphOptions, type SessionSettings } from './options.js';
 export { createWithProviders } from './providers.js';
 export { ort } from './engine.js';
+export * as proto from './proto.js';
 export {
   runOnnxConformance,
   formatConformanceResult,

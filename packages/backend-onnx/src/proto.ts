@@ -1,6 +1,7 @@
 /**
  * Just enough protobuf to read ONNX TensorProto files and to splice a ModelProto without decoding
- * its (possibly huge) initializers: a field reader over a byte range, and a writer.
+ * its (possibly huge) initializers: a field reader over a byte range, and a writer. Exported as
+ * `proto` for backends that read ONNX models too (backend-classic rewrites ZipMap with it).
  */
 
 export const WIRE = { varint: 0, fixed64: 1, bytes: 2, fixed32: 5 } as const;
@@ -17,6 +18,10 @@ export interface Field {
   /** Where the whole field (tag included) starts and ends in the source. */
   start: number;
   end: number;
+  /** The whole encoded field, tag included, for copying it unchanged. */
+  raw: Uint8Array;
+  /** Only when reading tolerantly: the data ended inside this field, whose `bytes` are cut short. */
+  truncated?: boolean;
 }
 
 export class ProtoError extends Error {}
@@ -34,34 +39,46 @@ function readVarint(data: Uint8Array, pos: number): [bigint, number] {
   }
 }
 
-/** The fields of one message, in order. */
-export function* fields(data: Uint8Array): Generator<Field> {
+/**
+ * The fields of one message, in order. With `tolerant` (reading only the first bytes of a file), data
+ * that ends inside a field yields what it has of a length-delimited field (`truncated`) and stops;
+ * otherwise malformed data throws ProtoError.
+ */
+export function* fields(data: Uint8Array, tolerant = false): Generator<Field> {
   let pos = 0;
-  while (pos < data.length) {
-    const start = pos;
-    const [tag, afterTag] = readVarint(data, pos);
-    pos = afterTag;
-    const number = Number(tag >> 3n);
-    const wire = Number(tag & 7n);
-    if (number === 0) throw new ProtoError('field number 0');
-    if (wire === WIRE.varint) {
-      const [value, next] = readVarint(data, pos);
-      pos = next;
-      yield { number, wire, varint: value, start, end: pos };
-    } else if (wire === WIRE.bytes) {
-      const [length, next] = readVarint(data, pos);
-      const end = next + Number(length);
-      if (end > data.length) throw new ProtoError(`field ${number} runs past the end of its message`);
-      pos = end;
-      yield { number, wire, bytes: data.subarray(next, end), start, end };
-    } else if (wire === WIRE.fixed64 || wire === WIRE.fixed32) {
-      const size = wire === WIRE.fixed64 ? 8 : 4;
-      if (pos + size > data.length) throw new ProtoError(`field ${number} runs past the end of its message`);
-      pos += size;
-      yield { number, wire, fixed: data.subarray(pos - size, pos), start, end: pos };
-    } else {
-      throw new ProtoError(`unsupported wire type ${wire} (field ${number})`);
+  try {
+    while (pos < data.length) {
+      const start = pos;
+      const [tag, afterTag] = readVarint(data, pos);
+      pos = afterTag;
+      const number = Number(tag >> 3n);
+      const wire = Number(tag & 7n);
+      if (number === 0) throw new ProtoError('field number 0');
+      if (wire === WIRE.varint) {
+        const [value, next] = readVarint(data, pos);
+        pos = next;
+        yield { number, wire, varint: value, start, end: pos, raw: data.subarray(start, pos) };
+      } else if (wire === WIRE.bytes) {
+        const [length, next] = readVarint(data, pos);
+        const end = next + Number(length);
+        if (end > data.length) {
+          if (!tolerant) throw new ProtoError(`field ${number} runs past the end of its message`);
+          yield { number, wire, bytes: data.subarray(next), start, end: data.length, raw: data.subarray(start), truncated: true };
+          return;
+        }
+        pos = end;
+        yield { number, wire, bytes: data.subarray(next, end), start, end, raw: data.subarray(start, end) };
+      } else if (wire === WIRE.fixed64 || wire === WIRE.fixed32) {
+        const size = wire === WIRE.fixed64 ? 8 : 4;
+        if (pos + size > data.length) throw new ProtoError(`field ${number} runs past the end of its message`);
+        pos += size;
+        yield { number, wire, fixed: data.subarray(pos - size, pos), start, end: pos, raw: data.subarray(start, pos) };
+      } else {
+        throw new ProtoError(`unsupported wire type ${wire} (field ${number})`);
+      }
     }
+  } catch (e) {
+    if (!(tolerant && e instanceof ProtoError)) throw e;
   }
 }
 
@@ -79,8 +96,8 @@ export function varints(field: Field): bigint[] {
   return out;
 }
 
-export function text(field: Field): string {
-  return new TextDecoder().decode(field.bytes);
+export function text(field: Field | undefined): string {
+  return new TextDecoder().decode(field?.bytes);
 }
 
 /** Builds a message; nested messages are written as already-encoded bytes. */

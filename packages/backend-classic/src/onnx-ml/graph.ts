@@ -4,7 +4,10 @@
  * onnxruntime-node cannot return and wasi:nn tensors cannot carry, so the graph outputs the tensor
  * it was given instead and the class labels it held become the `classes` output.
  */
-import { MessageWriter, WIRE_BYTES, WIRE_VARINT, fields, text, varintBig, type Field } from './protobuf.js';
+import { proto } from '@wacs/backend-onnx';
+
+const { ProtoWriter, fields, text, varints } = proto;
+type Field = proto.Field;
 
 export const ML_DOMAIN = 'ai.onnx.ml';
 
@@ -42,38 +45,26 @@ export interface OnnxModelInfo {
   outputs: string[];
 }
 
-/** Repeated int64 attribute values, packed or not. */
+/** Repeated int64 attribute values, packed or not (ONNX int64s may be negative). */
 function readInts(attr: Field[], field: number): number[] {
-  const out: number[] = [];
-  for (const f of attr) {
-    if (f.field !== field) continue;
-    if (f.wire === WIRE_VARINT) out.push(Number(varintBig(f.bytes, 0).value));
-    else if (f.wire === WIRE_BYTES) {
-      for (let pos = 0; pos < f.bytes.length; ) {
-        const v = varintBig(f.bytes, pos);
-        out.push(Number(v.value));
-        pos = v.next;
-      }
-    }
-  }
-  return out;
+  return attr.filter((f) => f.number === field).flatMap((f) => varints(f).map((v) => Number(BigInt.asIntN(64, v))));
 }
 
 export function readNode(bytes: Uint8Array, raw: Uint8Array, tolerant: boolean): OnnxNode {
   const node: OnnxNode = { opType: '', domain: '', inputs: [], outputs: [], raw };
   const attributes: Field[][] = [];
   for (const f of fields(bytes, tolerant)) {
-    if (f.field === 1) node.inputs.push(text(f.bytes));
-    else if (f.field === 2) node.outputs.push(text(f.bytes));
-    else if (f.field === 4) node.opType = text(f.bytes);
-    else if (f.field === 7) node.domain = text(f.bytes);
-    else if (f.field === 5 && !f.truncated) attributes.push([...fields(f.bytes)]);
+    if (f.number === 1) node.inputs.push(text(f));
+    else if (f.number === 2) node.outputs.push(text(f));
+    else if (f.number === 4) node.opType = text(f);
+    else if (f.number === 7) node.domain = text(f);
+    else if (f.number === 5 && !f.truncated) attributes.push([...fields(f.bytes!)]);
   }
   const labels = CLASSIFIER_LABELS[node.opType];
   if (labels) {
     for (const attr of attributes) {
-      const name = text(attr.find((f) => f.field === 1)?.bytes ?? new Uint8Array());
-      if (name === labels.strings) node.classes = attr.filter((f) => f.field === 9).map((f) => text(f.bytes));
+      const name = text(attr.find((f) => f.number === 1));
+      if (name === labels.strings) node.classes = attr.filter((f) => f.number === 9).map((f) => text(f));
       else if (name === labels.ints) node.classes = readInts(attr, 8);
     }
   }
@@ -87,14 +78,14 @@ export function readNode(bytes: Uint8Array, raw: Uint8Array, tolerant: boolean):
 export function readModel(bytes: Uint8Array, tolerant = false): OnnxModelInfo {
   const info: OnnxModelInfo = { opsetDomains: [], nodes: [], outputs: [] };
   for (const f of fields(bytes, tolerant)) {
-    if (f.field === 8 && !f.truncated) {
-      for (const g of fields(f.bytes)) if (g.field === 1) info.opsetDomains.push(text(g.bytes));
-    } else if (f.field === 7) {
+    if (f.number === 8 && !f.truncated) {
+      for (const g of fields(f.bytes!)) if (g.number === 1) info.opsetDomains.push(text(g));
+    } else if (f.number === 7 && f.bytes) {
       for (const g of fields(f.bytes, tolerant)) {
-        if (g.field === 1) info.nodes.push(readNode(g.bytes, g.raw, tolerant || g.truncated));
-        else if (g.field === 12 && !g.truncated) {
-          const name = [...fields(g.bytes)].find((h) => h.field === 1);
-          if (name) info.outputs.push(text(name.bytes));
+        if (g.number === 1 && g.bytes) info.nodes.push(readNode(g.bytes, g.raw, tolerant || g.truncated === true));
+        else if (g.number === 12 && !g.truncated) {
+          const name = [...fields(g.bytes!)].find((h) => h.number === 1);
+          if (name) info.outputs.push(text(name));
         }
       }
     }
@@ -118,9 +109,9 @@ export function isOnnxMl(bytes: Uint8Array, complete: boolean): boolean {
 
 /** Empty ValueInfoProto type: a float tensor of unknown shape (ZipMap only takes float). */
 function floatTensorValueInfo(name: string): Uint8Array {
-  const tensorType = new MessageWriter().varint(1, 1).finish();
-  const type = new MessageWriter().bytes(1, tensorType).finish();
-  return new MessageWriter().string(1, name).bytes(2, type).finish();
+  const tensorType = new ProtoWriter().varint(1, 1).finish();
+  const type = new ProtoWriter().bytes(1, tensorType).finish();
+  return new ProtoWriter().string(1, name).bytes(2, type).finish();
 }
 
 /**
@@ -139,17 +130,17 @@ export function removeZipMaps(bytes: Uint8Array, info: OnnxModelInfo): Uint8Arra
     }
     replaced.set(out, z.inputs[0]!);
   }
-  const model = new MessageWriter();
+  const model = new ProtoWriter();
   for (const f of fields(bytes)) {
-    if (f.field !== 7) {
+    if (f.number !== 7) {
       model.raw(f.raw);
       continue;
     }
-    const graph = new MessageWriter();
-    for (const g of fields(f.bytes)) {
-      if (g.field === 1 && zipMaps.some((z) => z.raw.byteOffset === g.raw.byteOffset)) continue;
-      if (g.field === 12) {
-        const name = text([...fields(g.bytes)].find((h) => h.field === 1)?.bytes ?? new Uint8Array());
+    const graph = new ProtoWriter();
+    for (const g of fields(f.bytes!)) {
+      if (g.number === 1 && zipMaps.some((z) => z.raw.byteOffset === g.raw.byteOffset)) continue;
+      if (g.number === 12) {
+        const name = text([...fields(g.bytes!)].find((h) => h.number === 1));
         const input = replaced.get(name);
         if (input !== undefined) {
           // The tensor may already be a graph output of its own: keep one copy.
