@@ -4,6 +4,7 @@
  * contract.ts and the README).
  */
 import {
+  modelBytes,
   NnError,
   sniffBytes,
   toNnError,
@@ -14,7 +15,6 @@ import {
   type LoadRequest,
   type NamedTensor,
 } from '@wacs/core';
-import { readFile } from 'node:fs/promises';
 import { listOption, predictionTensors, readInputs, type ContractInputs, type Prediction } from './contract.js';
 import { detectModel } from './detect.js';
 import { loadMljs } from './mljs/models.js';
@@ -25,25 +25,6 @@ export { predictionTensors, readInputs, type ContractInputs, type Prediction } f
 export { compilePmml, type PmmlModel } from './pmml/document.js';
 export { loadMljs, mljsName, type MljsModel } from './mljs/models.js';
 export { trainIrisModel, type IrisModel } from './iris.js';
-
-async function modelBytes(request: LoadRequest): Promise<Uint8Array> {
-  if (request.source.kind === 'path') {
-    try {
-      return new Uint8Array(await readFile(request.source.path));
-    } catch {
-      throw new NnError('not-found', `model file not found: ${request.source.path}`);
-    }
-  }
-  const parts = request.source.builders;
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
-}
 
 function checkOptions(request: LoadRequest, known: string[], format: string): void {
   const unknown = Object.keys(request.options).filter((k) => !known.includes(k));

@@ -3,6 +3,7 @@
  * its (possibly huge) initializers: a field reader over a byte range, and a writer. Exported as
  * `proto` for backends that read ONNX models too (backend-classic rewrites ZipMap with it).
  */
+import { concatBytes } from '@wacs/core';
 
 export const WIRE = { varint: 0, fixed64: 1, bytes: 2, fixed32: 5 } as const;
 
@@ -103,11 +104,9 @@ export function text(field: Field | undefined): string {
 /** Builds a message; nested messages are written as already-encoded bytes. */
 export class ProtoWriter {
   private readonly parts: Uint8Array[] = [];
-  private size = 0;
 
   private push(bytes: Uint8Array): this {
     this.parts.push(bytes);
-    this.size += bytes.length;
     return this;
   }
 
@@ -144,12 +143,6 @@ export class ProtoWriter {
   }
 
   finish(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let offset = 0;
-    for (const p of this.parts) {
-      out.set(p, offset);
-      offset += p.length;
-    }
-    return out;
+    return concatBytes(this.parts);
   }
 }

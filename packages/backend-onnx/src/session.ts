@@ -8,6 +8,7 @@
  * subset the `outputs` option names.
  */
 import {
+  concatBytes,
   NnError,
   tensorJson,
   type ExecutionContext,
@@ -38,16 +39,6 @@ type ModelOrigin = { kind: 'path'; path: string } | { kind: 'bytes'; bytes: Uint
 /** Distinct session-option sets one graph keeps sessions for (each is a full copy of the model). */
 const MAX_SESSION_VARIANTS = 8;
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
-}
 
 function loadError(e: unknown): NnError {
   if (e instanceof NnError) return e;
@@ -75,7 +66,7 @@ function originOf(request: LoadRequest): ModelOrigin {
   if (request.source.kind === 'path' && !existsSync(request.source.path)) {
     throw new NnError('not-found', `model file not found: ${request.source.path}`);
   }
-  return request.source.kind === 'path' ? { kind: 'path', path: request.source.path } : { kind: 'bytes', bytes: concat(request.source.builders) };
+  return request.source.kind === 'path' ? { kind: 'path', path: request.source.path } : { kind: 'bytes', bytes: concatBytes(request.source.builders) };
 }
 
 /**

@@ -1,6 +1,7 @@
 // @wacs/core: the wasi:nn host for Node.js.
 export * from './errors.js';
 export * from './tensor.js';
+export { concatBytes, modelBytes } from './bytes.js';
 export * from './backend.js';
 export { BackendRegistry } from './registry.js';
 export { ModelRegistry, parseModelArg, parseNnPreload, registerModelsDir, type ModelSpec } from './models.js';

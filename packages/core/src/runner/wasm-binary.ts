@@ -3,6 +3,8 @@
  * linear memory (the `--max-memory` limit) by rewriting each memory's maximum, so `memory.grow`
  * fails inside the guest instead of the host running out.
  */
+import { concatBytes } from '../bytes.js';
+
 export type WasmKind = 'component' | 'module';
 
 export const WASM_PAGE = 65536;
@@ -118,11 +120,5 @@ export function capModuleMemory(module: Uint8Array, maxBytes: number): Uint8Arra
     if (r.pos !== start + size) throw new Error(`malformed section ${id}`);
     parts.push(Uint8Array.of(id, ...leb(body.length)), Uint8Array.from(body));
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
