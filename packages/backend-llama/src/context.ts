@@ -32,7 +32,6 @@ interface ContextSettings {
   threads: number;
 }
 
-
 interface Generated {
   text: string;
   usage: Usage;
