@@ -10,6 +10,7 @@ import * as http from '@bytecodealliance/preview2-shim/http';
 import * as io from '@bytecodealliance/preview2-shim/io';
 import * as random from '@bytecodealliance/preview2-shim/random';
 import * as socketsShim from '@bytecodealliance/preview2-shim/sockets';
+import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -50,7 +51,21 @@ function wasiImport(name: string): unknown {
   return shims[match[1]!]?.[match[2]!.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())];
 }
 
+/**
+ * preview2-shim writes guest output with this worker's process.stdout/stderr, which only flush when
+ * the worker's event loop turns: never, while the guest runs. Write straight to the descriptors, so
+ * a REPL's prompt shows before it waits for input and output keeps its order with the host's.
+ */
+function writeThrough(stream: NodeJS.WriteStream, fd: number): void {
+  stream.write = ((chunk: string | Uint8Array) => {
+    writeSync(fd, chunk);
+    return true;
+  }) as typeof stream.write;
+}
+
 async function main(): Promise<void> {
+  writeThrough(process.stdout, 1);
+  writeThrough(process.stderr, 2);
   cli._setArgs(setup.args);
   cli._setEnv(setup.env);
   cli._setCwd('/');
