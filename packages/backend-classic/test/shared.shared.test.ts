@@ -44,7 +44,7 @@ const irisX = iris.map((r) => r.slice(1, 5).map(Number));
 describe.skipIf(!titanicPath)('sklearn-onnx TreeEnsembleClassifier models on small_titanic.csv rows', () => {
   // The three models come from sklearn-onnx's tests, over 20 (treecl3: 10) float features. Each
   // Titanic row gives its numeric cells (blanks as 0), repeated to fill the width.
-  const rows = csv(titanicPath!).slice(1, 41);
+  const rows = titanicPath ? csv(titanicPath).slice(1, 41) : []; // the body runs (to collect tests) even when skipped
   const numeric = rows.map((r) => r.filter((c) => c === '' || !Number.isNaN(Number(c))).map((c) => (c === '' ? 0 : Number(c))));
   const width = (n: number) => numeric.map((cells) => Array.from({ length: n }, (_, i) => cells[i % cells.length]!));
   for (const [name, n] of [['treecl.onnx', 20], ['treecl2.onnx', 20], ['treecl3.onnx', 10]] as const) {
