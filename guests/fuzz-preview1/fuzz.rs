@@ -23,7 +23,9 @@ fn usage() -> ! {
   hoard <model> <count> <MiB>                set_input <count> inputs of <MiB> each and keep them
   read <path> | write <path> <text> | list <dir>   files
   symlink <target> <link>                    path_symlink under the first preopened dir (link relative to it)
-  sockets [port]                             every preview1 socket call, and std::net, must fail"
+  sockets [port]                             every preview1 socket call, and std::net, must fail
+  raise <signal> | close <fd> | renumber <fd> <to>   calls that reach past the guest on node:wasi
+  wasi-fuzz <seed> <calls>                   random calls into wasi_snapshot_preview1 on fds 3-9"
     );
     exit(2)
 }
@@ -590,7 +592,164 @@ mod preview1 {
         pub fn sock_send(fd: u32, iovs: u32, iovs_len: u32, flags: u32, len_out: u32) -> u32;
         pub fn sock_shutdown(fd: u32, how: u32) -> u32;
         pub fn path_symlink(old_path: u32, old_path_len: u32, fd: u32, new_path: u32, new_path_len: u32) -> u32;
+        pub fn proc_raise(signal: u32) -> u32;
+        pub fn fd_close(fd: u32) -> u32;
+        pub fn fd_renumber(fd: u32, to: u32) -> u32;
+        pub fn args_get(a: u32, b: u32) -> u32;
+        pub fn args_sizes_get(a: u32, b: u32) -> u32;
+        pub fn environ_get(a: u32, b: u32) -> u32;
+        pub fn environ_sizes_get(a: u32, b: u32) -> u32;
+        pub fn clock_res_get(id: u32, out: u32) -> u32;
+        pub fn clock_time_get(id: u32, precision: u64, out: u32) -> u32;
+        pub fn fd_advise(fd: u32, offset: u64, len: u64, advice: u32) -> u32;
+        pub fn fd_allocate(fd: u32, offset: u64, len: u64) -> u32;
+        pub fn fd_datasync(fd: u32) -> u32;
+        pub fn fd_fdstat_get(fd: u32, out: u32) -> u32;
+        pub fn fd_fdstat_set_flags(fd: u32, flags: u32) -> u32;
+        pub fn fd_fdstat_set_rights(fd: u32, base: u64, inheriting: u64) -> u32;
+        pub fn fd_filestat_get(fd: u32, out: u32) -> u32;
+        pub fn fd_filestat_set_size(fd: u32, size: u64) -> u32;
+        pub fn fd_filestat_set_times(fd: u32, atime: u64, mtime: u64, flags: u32) -> u32;
+        pub fn fd_pread(fd: u32, iovs: u32, iovs_len: u32, offset: u64, out: u32) -> u32;
+        pub fn fd_prestat_get(fd: u32, out: u32) -> u32;
+        pub fn fd_prestat_dir_name(fd: u32, buf: u32, len: u32) -> u32;
+        pub fn fd_pwrite(fd: u32, iovs: u32, iovs_len: u32, offset: u64, out: u32) -> u32;
+        pub fn fd_read(fd: u32, iovs: u32, iovs_len: u32, out: u32) -> u32;
+        pub fn fd_readdir(fd: u32, buf: u32, len: u32, cookie: u64, out: u32) -> u32;
+        pub fn fd_seek(fd: u32, offset: u64, whence: u32, out: u32) -> u32;
+        pub fn fd_sync(fd: u32) -> u32;
+        pub fn fd_tell(fd: u32, out: u32) -> u32;
+        pub fn fd_write(fd: u32, iovs: u32, iovs_len: u32, out: u32) -> u32;
+        pub fn path_create_directory(fd: u32, path: u32, len: u32) -> u32;
+        pub fn path_filestat_get(fd: u32, flags: u32, path: u32, len: u32, out: u32) -> u32;
+        pub fn path_filestat_set_times(fd: u32, flags: u32, path: u32, len: u32, atime: u64, mtime: u64, fst: u32) -> u32;
+        pub fn path_link(fd: u32, flags: u32, path: u32, len: u32, fd2: u32, path2: u32, len2: u32) -> u32;
+        pub fn path_open(fd: u32, dirflags: u32, path: u32, len: u32, oflags: u32, base: u64, inheriting: u64, fdflags: u32, out: u32) -> u32;
+        pub fn path_readlink(fd: u32, path: u32, len: u32, buf: u32, buf_len: u32, out: u32) -> u32;
+        pub fn path_remove_directory(fd: u32, path: u32, len: u32) -> u32;
+        pub fn path_rename(fd: u32, path: u32, len: u32, fd2: u32, path2: u32, len2: u32) -> u32;
+        pub fn path_unlink_file(fd: u32, path: u32, len: u32) -> u32;
+        pub fn poll_oneoff(subscriptions: u32, events: u32, count: u32, out: u32) -> u32;
+        pub fn sched_yield() -> u32;
+        pub fn random_get(buf: u32, len: u32) -> u32;
     }
+}
+
+// ---- host-wide effects through wasi_snapshot_preview1 ----
+
+/// `raise <wasi-signal>`: proc_raise; `close <fd>`: fd_close; `renumber <fd> <to>`: fd_renumber.
+/// Each prints its errno, then `still here` (a host that let the call through may not get that far).
+fn host_effect_command(command: &str, args: &[String]) {
+    let arg = |i: usize| -> u32 { args.get(i).and_then(|a| a.parse().ok()).unwrap_or_else(|| usage()) };
+    let errno = unsafe {
+        match command {
+            "raise" => preview1::proc_raise(arg(0)),
+            "close" => preview1::fd_close(arg(0)),
+            _ => preview1::fd_renumber(arg(0), arg(1)),
+        }
+    };
+    // Through the nn host too: its log line goes to the host's stderr.
+    let named = nn::load_by_name("no-such-model").err().unwrap_or(0);
+    println!("{} errno {}; load_by_name afterwards: {}; still here", command, errno, errno_name(named));
+    eprintln!("guest stderr still works");
+}
+
+/// Random calls into wasi_snapshot_preview1 (every function but proc_exit, and the ones
+/// `host_effect_command` and `sockets` probe on their own), on fds 3-9 and the preopen's paths.
+fn wasi_fuzz_command(args: &[String]) {
+    let seed: u64 = args.get(0).and_then(|s| s.parse().ok()).unwrap_or_else(|| usage());
+    let calls: u32 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| usage());
+    let mut f = Fuzzer { rng: Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1), model: String::new(), model_bytes: Vec::new(), graphs: Vec::new(), contexts: Vec::new() };
+    const PATHS: [&str; 12] = ["a", "a/b", "..", "../x", "/etc/passwd", "", ".", "sub/../..", "a/../../b", "x\0y", "link", "dir/"];
+    let mut counts: BTreeMap<(&'static str, u32), u32> = BTreeMap::new();
+    // FUZZ_TRACE=1 (--env) prints each call before making it: the last line names a call that never returned.
+    let trace = std::env::var("FUZZ_TRACE").is_ok();
+    for _ in 0..calls {
+        f.scribble();
+        let fd = if f.rng.chance(90) { 3 + f.rng.below(7) } else { f.rng.u32() };
+        let fd2 = if f.rng.chance(90) { 3 + f.rng.below(7) } else { f.rng.u32() };
+        let (path, len) = f.text(&PATHS);
+        let (path2, len2) = f.text(&PATHS);
+        let out = f.out_ptr();
+        let out2 = f.out_ptr();
+        let n = f.len();
+        let buf = f.out_ptr();
+        let buf_len = f.buffer_len(buf);
+        // iovecs pointing into scratch (or anywhere, for the reading side of fd_write).
+        let iov = [f.out_ptr(), f.rng.below(256)];
+        let iov_bytes: Vec<u8> = iov.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let iovs = f.place(&iov_bytes);
+        let iovs_len = if f.rng.chance(80) { 1 } else { f.len() };
+        let big = f.rng.next();
+        let small = f.rng.below(8);
+        let flags = f.rng.u32();
+        let name: &'static str;
+        let which = f.rng.below(37);
+        if trace {
+            eprintln!("call {} fd {} fd2 {}", which, fd, fd2);
+        }
+        let errno = unsafe {
+            match which {
+                0 => { name = "args_get"; preview1::args_get(out, buf) }
+                1 => { name = "args_sizes_get"; preview1::args_sizes_get(out, out2) }
+                2 => { name = "environ_get"; preview1::environ_get(out, buf) }
+                3 => { name = "environ_sizes_get"; preview1::environ_sizes_get(out, out2) }
+                4 => { name = "clock_res_get"; preview1::clock_res_get(small, out) }
+                5 => { name = "clock_time_get"; preview1::clock_time_get(small, big, out) }
+                6 => { name = "fd_advise"; preview1::fd_advise(fd, big, f.rng.next(), small) }
+                7 => { name = "fd_allocate"; preview1::fd_allocate(fd, big & 0xffff, f.rng.next() & 0xffff) }
+                8 => { name = "fd_datasync"; preview1::fd_datasync(fd) }
+                9 => { name = "fd_fdstat_get"; preview1::fd_fdstat_get(if f.rng.chance(30) { f.rng.below(3) } else { fd }, out) }
+                10 => { name = "fd_fdstat_set_flags"; preview1::fd_fdstat_set_flags(fd, flags & 0x1f) }
+                11 => { name = "fd_fdstat_set_rights"; preview1::fd_fdstat_set_rights(fd, big, f.rng.next()) }
+                12 => { name = "fd_filestat_get"; preview1::fd_filestat_get(if f.rng.chance(30) { f.rng.below(3) } else { fd }, out) }
+                13 => { name = "fd_filestat_set_size"; preview1::fd_filestat_set_size(fd, big & 0xffff) }
+                14 => { name = "fd_filestat_set_times"; preview1::fd_filestat_set_times(fd, big, f.rng.next(), flags & 0xf) }
+                15 => { name = "fd_pread"; preview1::fd_pread(fd, iovs, iovs_len, big & 0xffff, out) }
+                16 => { name = "fd_prestat_get"; preview1::fd_prestat_get(fd, out) }
+                17 => { name = "fd_prestat_dir_name"; preview1::fd_prestat_dir_name(fd, buf, buf_len) }
+                18 => { name = "fd_pwrite"; preview1::fd_pwrite(fd, iovs, iovs_len, big & 0xffff, out) }
+                19 => { name = "fd_read"; preview1::fd_read(fd, iovs, iovs_len, out) }
+                20 => { name = "fd_readdir"; preview1::fd_readdir(fd, buf, buf_len, big & 0xff, out) }
+                21 => { name = "fd_seek"; preview1::fd_seek(fd, big, small, out) }
+                22 => { name = "fd_sync"; preview1::fd_sync(fd) }
+                23 => { name = "fd_tell"; preview1::fd_tell(fd, out) }
+                24 => { name = "fd_write"; preview1::fd_write(fd, iovs, iovs_len, out) }
+                25 => { name = "path_create_directory"; preview1::path_create_directory(fd, path, len) }
+                26 => { name = "path_filestat_get"; preview1::path_filestat_get(fd, flags & 1, path, len, out) }
+                27 => { name = "path_filestat_set_times"; preview1::path_filestat_set_times(fd, flags & 1, path, len, big, f.rng.next(), flags & 0xf) }
+                28 => { name = "path_link"; preview1::path_link(fd, flags & 1, path, len, fd2, path2, len2) }
+                29 => { name = "path_open"; preview1::path_open(fd, flags & 1, path, len, small & 0xf, big, f.rng.next(), flags & 0x1f, out) }
+                30 => { name = "path_readlink"; preview1::path_readlink(fd, path, len, buf, buf_len, out) }
+                31 => { name = "path_remove_directory"; preview1::path_remove_directory(fd, path, len) }
+                32 => { name = "path_rename"; preview1::path_rename(fd, path, len, fd2, path2, len2) }
+                33 => { name = "path_unlink_file"; preview1::path_unlink_file(fd, path, len) }
+                34 => {
+                    // Clock subscriptions only (a short relative timeout), so the guest never blocks for long.
+                    name = "poll_oneoff";
+                    let mut sub = [0u8; 48];
+                    sub[0..8].copy_from_slice(&big.to_le_bytes());
+                    sub[8] = 0; // clock
+                    sub[16..20].copy_from_slice(&(small % 4).to_le_bytes());
+                    sub[24..32].copy_from_slice(&((big % 1000) as u64).to_le_bytes());
+                    let at = f.place(&sub);
+                    // Subscriptions from random memory could sleep for years: those go past the end of memory only.
+                    let (subs, count) = if f.rng.chance(80) { (at, 1) } else { (memory_end().wrapping_add(f.rng.below(1 << 20)), n % 64) };
+                    preview1::poll_oneoff(subs, out, count, out2)
+                }
+                35 => { name = "sched_yield"; preview1::sched_yield() }
+                _ => { name = "random_get"; preview1::random_get(buf, buf_len) }
+            }
+        };
+        if trace {
+            eprintln!("  {} -> {}", name, errno);
+        }
+        *counts.entry((name, errno)).or_insert(0) += 1;
+    }
+    for ((name, errno), count) in &counts {
+        println!("{} {} {}", name, errno, count);
+    }
+    println!("calls {}", calls);
 }
 
 /// Prints `<call> fd <n>: <errno>` for every preview1 socket call on fds 0-7, then std::net's answers.
@@ -633,6 +792,8 @@ fn main() {
         "hoard" => hoard_command(rest),
         "read" | "write" | "symlink" | "list" => files_command(command, rest),
         "sockets" => sockets_command(rest),
+        "raise" | "close" | "renumber" => host_effect_command(command, rest),
+        "wasi-fuzz" => wasi_fuzz_command(rest),
         _ => usage(),
     }
 }
