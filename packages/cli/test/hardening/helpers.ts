@@ -83,12 +83,14 @@ export const WITX_ERRNO_NAMES = [
 export interface Census {
   loads: LoadRequest[];
   liveGraphs: number;
+  /** Of `liveGraphs`, those loaded from guest bytes (a session's own, never the host's). */
+  liveBytesGraphs: number;
   liveContexts: number;
 }
 
 /** Wraps a backend so a test can see every load request and what is still alive. */
 export function counted(backend: Backend): { backend: Backend; census: Census } {
-  const census: Census = { loads: [], liveGraphs: 0, liveContexts: 0 };
+  const census: Census = { loads: [], liveGraphs: 0, liveBytesGraphs: 0, liveContexts: 0 };
   const wrapped: Backend = {
     ...backend,
     name: backend.name,
@@ -96,7 +98,9 @@ export function counted(backend: Backend): { backend: Backend; census: Census } 
     async load(request) {
       census.loads.push(request);
       const graph = await backend.load(request);
+      const fromBytes = request.source.kind === 'bytes' ? 1 : 0;
       census.liveGraphs++;
+      census.liveBytesGraphs += fromBytes;
       let disposed = false;
       const countedGraph: Graph = {
         async createContext() {
@@ -115,7 +119,10 @@ export function counted(backend: Backend): { backend: Backend; census: Census } 
           return countedContext;
         },
         async dispose() {
-          if (!disposed) census.liveGraphs--;
+          if (!disposed) {
+            census.liveGraphs--;
+            census.liveBytesGraphs -= fromBytes;
+          }
           disposed = true;
           await graph.dispose();
         },
