@@ -16,6 +16,8 @@
 //   drop-ctx | drop-graph            dispose the last context / graph (the handle is popped)
 //   hoard:<count>:<MiB>              make <count> tensors of <MiB> each and keep them all
 //   out:<path>                       also write every line to <path> (under a preopened dir) at the end
+//   fail                             end the run now with a failure (wasi:cli/exit with err: exit code 1)
+import { exit } from 'wasi:cli/exit@0.2.3';
 import { FileWriter, readFile } from '../lib/files.js';
 import { args, describeError, load, loadByName, Tensor, values, type Graph, type GraphEncoding, type GraphExecutionContext, type TensorType } from '../lib/nn.js';
 
@@ -130,6 +132,10 @@ export const run = {
           }
           case 'out':
             outPath = arg;
+            break;
+          case 'fail':
+            if (outPath) new FileWriter(outPath).write(`${lines.join('\n')}\n`);
+            exit({ tag: 'err', val: undefined });
             break;
           default:
             print(`${step}: unknown step`);
