@@ -2,7 +2,8 @@
 //! the host (`--nn-preload default:GGML:AUTO:model.gguf`). It streams the completion token by token
 //! through compute_single/get_output_single, as LlamaEdge does. Options come from environment
 //! variables, as in WasmEdge's examples (n_predict=64 → {"n-predict":64}); with report=1 it prints
-//! the token count, generation time and output-1 metadata to stderr; repeat=N generates N times.
+//! the step count, generation time and output-1 metadata to stderr; repeat=N generates N times;
+//! stream=0 makes one compute + get_output per generation instead of the compute_single loop.
 mod nn;
 
 use std::io::Write;
@@ -57,21 +58,30 @@ fn main() {
     let context = nn::init_execution_context(graph).unwrap_or_else(|e| fail("init_execution_context", e));
     let report = std::env::var("report").map(|v| v == "1").unwrap_or(false);
     let repeat: u32 = std::env::var("repeat").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
+    // stream=0: one compute and get_output instead of the compute_single loop.
+    let streaming = std::env::var("stream").map(|v| v != "0").unwrap_or(true);
     let mut token = vec![0u8; 4096];
+    let mut text = vec![0u8; 1 << 20];
     let mut stdout = std::io::stdout();
     for _ in 0..repeat {
         nn::set_input(context, 0, nn::U8, &[1], args[2].as_bytes()).unwrap_or_else(|e| fail("set_input", e));
         let started = Instant::now();
         let mut tokens = 0u32;
-        loop {
-            match nn::compute_single(context) {
-                Ok(()) => {}
-                Err(nn::END_OF_SEQUENCE) => break,
-                Err(e) => fail("compute_single", e),
+        if streaming {
+            loop {
+                match nn::compute_single(context) {
+                    Ok(()) => {}
+                    Err(nn::END_OF_SEQUENCE) => break,
+                    Err(e) => fail("compute_single", e),
+                }
+                let n = nn::get_output_single(context, 0, &mut token).unwrap_or_else(|e| fail("get_output_single", e));
+                stdout.write_all(&token[..n]).and_then(|_| stdout.flush()).unwrap_or_else(|_| exit(1));
+                tokens += 1;
             }
-            let n = nn::get_output_single(context, 0, &mut token).unwrap_or_else(|e| fail("get_output_single", e));
-            stdout.write_all(&token[..n]).and_then(|_| stdout.flush()).unwrap_or_else(|_| exit(1));
-            tokens += 1;
+        } else {
+            nn::compute(context).unwrap_or_else(|e| fail("compute", e));
+            let n = nn::get_output(context, 0, &mut text).unwrap_or_else(|e| fail("get_output", e));
+            stdout.write_all(&text[..n]).unwrap_or_else(|_| exit(1));
         }
         let elapsed = started.elapsed();
         println!();

@@ -13,8 +13,9 @@ import { repoRoot, sharedModel, wacsBin } from '../../fixtures/dist/index.js';
 
 const TOKENS = 256;
 const PROMPT = 'Once upon a time';
-const ROUNDS = 3; // each round: a batch of direct generations, then one wacs process
-const PER_ROUND = 8; // generations per direct batch and per wacs process (the guest's repeat=)
+const ROUNDS = 5; // each round: a batch of direct generations, then one wacs process
+const PER_ROUND = 8; // timed generations per direct batch and per wacs process
+const WARMUP = 12; // generations first made and not timed, in this process and in each wacs process (JIT, caches)
 const CONTEXT = 512;
 const resultsPath = new URL('./preview1-results.md', import.meta.url);
 const llamaBackend = join(repoRoot, 'packages/backend-llama');
@@ -35,11 +36,11 @@ if (!model || !existsSync(join(llamaBackend, 'dist/index.js'))) {
 const { getLlama, LlamaCompletion } = await import(createRequire(join(llamaBackend, 'package.json')).resolve('node-llama-cpp'));
 
 /** node-llama-cpp directly: greedy completions on one context, timed around each call. */
-async function directBatch(llamaModel) {
+async function directBatch(llamaModel, count) {
   const context = await llamaModel.createContext({ contextSize: CONTEXT, threads: 1, sequences: 1 });
   const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
   const rates = [];
-  for (let i = 0; i < PER_ROUND; i++) {
+  for (let i = 0; i < count; i++) {
     let tokens = 0;
     let text = '';
     const started = performance.now();
@@ -59,12 +60,13 @@ async function directBatch(llamaModel) {
 }
 
 /**
- * One `wacs run` of llama-stream generating PER_ROUND times on one context; the guest times each
- * generation itself (first compute_single to end_of_sequence) and reports output_tokens.
+ * One `wacs run` of llama-stream generating WARMUP + PER_ROUND times on one context; the guest times
+ * each generation itself (first compute_single to end_of_sequence, or the one compute with
+ * stream=0) and reports output_tokens.
  */
-function guestBatch() {
+function guestBatch(stream) {
   return new Promise((resolve, reject) => {
-    const env = { n_predict: TOKENS, temp: 0, repeat_penalty: 1, threads: 1, ctx_size: CONTEXT, report: 1, repeat: PER_ROUND };
+    const env = { n_predict: TOKENS, temp: 0, repeat_penalty: 1, threads: 1, ctx_size: CONTEXT, report: 1, repeat: WARMUP + PER_ROUND, stream: Number(stream) };
     const args = [wacsBin, 'run', '--bind', llamaBackend, '--nn-preload', `default:GGML:CPU:${model}`];
     for (const [key, value] of Object.entries(env)) args.push('--env', `${key}=${value}`);
     args.push(join(repoRoot, 'guests/preview1/bin/llama-stream.wasm'), 'default', PROMPT);
@@ -73,7 +75,9 @@ function guestBatch() {
     child.stderr.on('data', (d) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      const runs = [...stderr.matchAll(/^tokens: \d+ in (\d+) us; metadata: (.*)$/gm)].map((m) => ({ us: Number(m[1]), tokens: JSON.parse(m[2]).output_tokens }));
+      const runs = [...stderr.matchAll(/^tokens: \d+ in (\d+) us; metadata: (.*)$/gm)]
+        .map((m) => ({ us: Number(m[1]), tokens: JSON.parse(m[2]).output_tokens }))
+        .slice(WARMUP);
       if (code !== 0 || runs.length !== PER_ROUND) reject(new Error(`wacs run exited with ${code}: ${stderr}`));
       else if (runs.some((r) => r.tokens !== TOKENS)) reject(new Error(`the guest made ${runs.map((r) => r.tokens)} tokens, not ${TOKENS}`));
       else resolve(runs.map((r) => (r.tokens / r.us) * 1e6));
@@ -83,26 +87,32 @@ function guestBatch() {
 
 const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
 const llamaModel = await llama.loadModel({ modelPath: model, gpuLayers: 0 });
+await directBatch(llamaModel, WARMUP);
 const direct = [];
-const guest = [];
+const streamed = [];
+const computed = [];
 for (let round = 0; round < ROUNDS; round++) {
-  direct.push(...(await directBatch(llamaModel)));
-  guest.push(...(await guestBatch()));
+  direct.push(...(await directBatch(llamaModel, PER_ROUND)));
+  streamed.push(...(await guestBatch(true)));
+  computed.push(...(await guestBatch(false)));
 }
 await llamaModel.dispose();
 
 const directRate = median(direct);
-const guestRate = median(guest);
+const row = (name, rates) => `| ${name} | ${median(rates).toFixed(0)} | ${(median(rates) / directRate).toFixed(3)} |`;
 finish(`## preview1 token streaming benchmark
 
 stories260K (${(statSync(model).size / 2 ** 20).toFixed(1)} MiB, F32), "${PROMPT}", ${TOKENS} greedy tokens, context ${CONTEXT}, threads 1,
-${ROUNDS} rounds of ${PER_ROUND} generations each; medians. ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}.
-The guest (guests/preview1/llama-stream.wasm, a wasm32-wasi core module) times each generation itself, from its first
-\`compute_single\` to \`end_of_sequence\`, with one \`compute_single\` + \`get_output_single\` per token and each token
-written to stdout; node-llama-cpp direct is timed around \`generateCompletion\` (text streamed by \`onTextChunk\`).
+${ROUNDS} rounds of ${PER_ROUND} timed generations each after ${WARMUP} untimed ones per process; medians.
+${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}.
+The guest (guests/preview1/llama-stream.wasm, a wasm32-wasi core module run by \`wacs run\`) times each generation
+itself: from its first \`compute_single\` to \`end_of_sequence\`, one \`compute_single\` + \`get_output_single\` per
+token and each token written to stdout; or, with stream=0, one \`compute\` + \`get_output\`. node-llama-cpp direct
+is timed around \`generateCompletion\` (text streamed by \`onTextChunk\`) in the benchmark process.
 
 | path | tokens/s | vs direct |
 |---|---:|---:|
 | node-llama-cpp direct (LlamaCompletion) | ${directRate.toFixed(0)} | 1.000 |
-| wacs run llama-stream.wasm: compute_single / get_output_single per token | ${guestRate.toFixed(0)} | **${(guestRate / directRate).toFixed(3)}** (target >= 0.95) |
+${row('preview1 guest, token streaming: compute_single / get_output_single (target >= 0.95)', streamed)}
+${row('preview1 guest, one compute / get_output', computed)}
 `);

@@ -13,7 +13,7 @@ import type { NamedTensor } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
 import { WASI_NN_VERSION } from '../abi/component.js';
 import { defaultCacheDir, prepareComponent } from './component-cache.js';
-import { checkModuleImports, StreamSteps } from '../abi/preview1.js';
+import { checkModuleImports, packSteps, StreamSteps } from '../abi/preview1.js';
 import { capModuleMemory, wasmKind } from './wasm-binary.js';
 
 export interface DirGrant {
@@ -104,8 +104,8 @@ export function serveSession(port: MessagePort, memory: BridgeMemory, session: N
         return { value: outputs, transfer: outputs ? transferables(outputs.map((o) => o.tensor.data)) : [] };
       }
       case 'streamSteps': {
-        const value = await steps.next(args[0] as number, args[1] as NamedTensor[], args[2] as number);
-        return { value, transfer: transferables(value.flatMap((step) => step?.map((o) => o.tensor.data) ?? [])) };
+        const value = packSteps(await steps.next(args[0] as number, args[1] as NamedTensor[], args[2] as number));
+        return { value, transfer: [value.buffer as ArrayBuffer] };
       }
       case 'streamEnd':
         await steps.settle(args[0] as number);

@@ -1,0 +1,100 @@
+// The host half of compute_single (StreamSteps: batching and steps in flight) and the packed form
+// steps travel in, against a scripted in-test backend stream.
+import { describe, expect, it } from 'vitest';
+import { packSteps, StreamSteps, unpackSteps } from '../src/abi/preview1.js';
+import { BackendRegistry, ModelRegistry, NnError, NnHost, TENSOR_TYPES, textTensor, type Backend, type NamedTensor } from '../src/index.js';
+
+describe('packSteps / unpackSteps', () => {
+  it('round-trips steps of every tensor type, odd names and the end of the sequence', () => {
+    const steps: Array<NamedTensor[] | null> = [
+      TENSOR_TYPES.map((type, i) => ({ name: `out ${i} ✓`, tensor: { type, dimensions: [2, i], data: Uint8Array.from({ length: 3 * i }, (_, k) => k) } })),
+      [{ name: '0', tensor: textTensor(' once') }],
+      [],
+      null,
+    ];
+    const packed = packSteps(steps);
+    expect(unpackSteps(packed)).toEqual(steps);
+    // u32 count; step: u32 outputs; output: u16 name len, "0", u8 type, u8 rank, u32 dim, u32 data len, data
+    expect(packSteps([[{ name: '0', tensor: textTensor('ab') }], null])).toEqual(
+      Uint8Array.of(2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0x30, 4, 1, 2, 0, 0, 0, 2, 0, 0, 0, 0x61, 0x62, 0xff, 0xff, 0xff, 0xff),
+    );
+  });
+});
+
+/** A backend whose stream yields the given words, failing at "boom"; `gate` holds a word back until released. */
+function scriptedHost(words: string[], gate?: { word: string; open: Promise<void> }) {
+  let generated = 0;
+  const backend: Backend = {
+    name: 'scripted',
+    encodings: ['ggml'],
+    async load() {
+      return {
+        createContext: () => ({
+          compute: async () => [],
+          async *stream() {
+            for (const word of words) {
+              if (word === gate?.word) await gate.open;
+              if (word === 'boom') throw new NnError('runtime-error', 'the context is full', 'context-full');
+              generated++;
+              yield [{ name: '0', tensor: textTensor(word) }];
+            }
+            return [];
+          },
+          dispose() {},
+        }),
+        dispose() {},
+      };
+    },
+  };
+  const registry = new BackendRegistry();
+  registry.register(backend);
+  const models = new ModelRegistry();
+  models.add('m', { path: new URL(import.meta.url).pathname, encoding: 'ggml' });
+  return { host: new NnHost(registry, models, { log: () => {} }), generated: () => generated };
+}
+
+const texts = (steps: Array<NamedTensor[] | null>) => steps.map((s) => (s ? new TextDecoder().decode(s[0]!.tensor.data) : null));
+
+describe('StreamSteps', () => {
+  it('brings every ready step in one call, up to the limit, then the end of the sequence', async () => {
+    const { host } = scriptedHost(['a', 'b', 'c', 'd', 'e']);
+    const session = host.session();
+    const context = await session.initContext(await session.loadByName('m'));
+    const steps = new StreamSteps(session);
+    expect(texts(await steps.next(context, [], 3))).toEqual(['a', 'b', 'c']);
+    expect(texts(await steps.next(context, [], 64))).toEqual(['d', 'e', null]);
+    expect(texts(await steps.next(context, [], 64))).toEqual([null]);
+  });
+
+  it('replies with what is ready when the next step is late, and keeps that step for the next call', async () => {
+    let release!: () => void;
+    const open = new Promise<void>((resolve) => (release = resolve));
+    const { host } = scriptedHost(['a', 'b', 'late', 'z'], { word: 'late', open });
+    const session = host.session();
+    const context = await session.initContext(await session.loadByName('m'));
+    const steps = new StreamSteps(session);
+    expect(texts(await steps.next(context, [], 64))).toEqual(['a', 'b']);
+    release();
+    expect(texts(await steps.next(context, [], 64))).toEqual(['late', 'z', null]);
+  });
+
+  it('delivers a failing step after the steps before it, to the call that asks for it', async () => {
+    const { host } = scriptedHost(['a', 'b', 'boom', 'never']);
+    const session = host.session();
+    const context = await session.initContext(await session.loadByName('m'));
+    const steps = new StreamSteps(session);
+    expect(texts(await steps.next(context, [], 64))).toEqual(['a', 'b']);
+    await expect(steps.next(context, [], 64)).rejects.toMatchObject({ reason: 'context-full' });
+  });
+
+  it('settle lets the step in flight finish before the stream ends; at most one step is made ahead', async () => {
+    const { host, generated } = scriptedHost(['a', 'b', 'c', 'd', 'e', 'f']);
+    const session = host.session();
+    const context = await session.initContext(await session.loadByName('m'));
+    const steps = new StreamSteps(session);
+    expect(texts(await steps.next(context, [], 2))).toEqual(['a', 'b']);
+    await steps.settle(context);
+    await session.streamEnd(context);
+    expect(generated()).toBe(3); // a, b, and c asked for ahead
+  });
+});
