@@ -1,7 +1,8 @@
 // Benchmark (not a test): token streaming through the preview1 witx ABI (compute_single +
-// get_output_single, one bridge round trip per token) in a real `wacs run` of the llama-stream
-// guest, against node-llama-cpp called directly in this process: stories260K, 256 greedy tokens,
-// context 512, one thread each, same run. Writes bench/preview1-results.md.
+// get_output_single per token) in a real `wacs run` of the llama-stream guest, against
+// node-llama-cpp called directly in this process: stories260K, 256 greedy tokens, context 512,
+// one thread each, same run; plus the same guest making one compute per generation. Writes
+// bench/preview1-results.md.
 //
 //   node packages/core/bench/preview1.mjs   (build core and packages/backend-llama first)
 import { spawn } from 'node:child_process';
