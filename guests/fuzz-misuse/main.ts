@@ -16,15 +16,17 @@
 //   drop-ctx | drop-graph            dispose the last context / graph (the handle is popped)
 //   hoard:<count>:<MiB>              make <count> tensors of <MiB> each and keep them all
 //   out:<path>                       also write every line to <path> (under a preopened dir) at the end
+//   quiet                            print nothing to stdout from here on (lines still go to out:)
 //   fail                             end the run now with a failure (wasi:cli/exit with err: exit code 1)
 import { exit } from 'wasi:cli/exit@0.2.3';
 import { FileWriter, readFile } from '../lib/files.js';
 import { args, describeError, load, loadByName, Tensor, values, type Graph, type GraphEncoding, type GraphExecutionContext, type TensorType } from '../lib/nn.js';
 
 const lines: string[] = [];
+let quiet = false;
 function print(line: string): void {
   lines.push(line);
-  console.log(line);
+  if (!quiet) console.log(line);
 }
 
 const SIZES: Record<TensorType, number> = { FP16: 2, BF16: 2, FP32: 4, FP64: 8, U8: 1, I32: 4, I64: 8 };
@@ -132,6 +134,9 @@ export const run = {
           }
           case 'out':
             outPath = arg;
+            break;
+          case 'quiet':
+            quiet = true;
             break;
           case 'fail':
             if (outPath) new FileWriter(outPath).write(`${lines.join('\n')}\n`);
