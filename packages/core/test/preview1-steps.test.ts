@@ -1,7 +1,9 @@
 // The host half of compute_single (StreamSteps: batching and steps in flight) and the packed form
-// steps travel in, against a scripted in-test backend stream.
+// steps travel in, against a scripted in-test backend stream; and the witx import functions called
+// directly on a real WebAssembly.Memory with a recording bridge.
 import { describe, expect, it } from 'vitest';
-import { packSteps, StreamSteps, unpackSteps } from '../src/abi/preview1.js';
+import { packSteps, preview1NnImports, StreamSteps, unpackSteps, WITX_ERRNO } from '../src/abi/preview1.js';
+import type { BridgeClient } from '../src/bridge.js';
 import { BackendRegistry, ModelRegistry, NnError, NnHost, TENSOR_TYPES, textTensor, type Backend, type NamedTensor } from '../src/index.js';
 
 describe('packSteps / unpackSteps', () => {
@@ -96,5 +98,41 @@ describe('StreamSteps', () => {
     await steps.settle(context);
     await session.streamEnd(context);
     expect(generated()).toBe(3); // a, b, and c asked for ahead
+  });
+});
+
+describe('preview1NnImports: input bytes held for the guest', () => {
+  /** A guest memory with a 1 MiB U8 tensor record at 0 (dims at 64, data at 1024), and a bridge that records calls. */
+  function setup(maxHeldBytes?: number) {
+    const memory = new WebAssembly.Memory({ initial: 32 });
+    const view = new DataView(memory.buffer);
+    const MiB = 2 ** 20;
+    [64, 1, 3, 1024, MiB].forEach((v, i) => view.setUint32(i * 4, v, true)); // dims ptr, dims len, type U8, data ptr, data len
+    view.setUint32(64, MiB, true);
+    const calls: string[] = [];
+    let next = 0;
+    const bridge = { call: (op: string) => (calls.push(op), next++) } as unknown as BridgeClient;
+    const nn = preview1NnImports(bridge, () => memory, { log: () => {}, maxHeldBytes });
+    nn.load_by_name(0, 0, 2000);
+    nn.init_execution_context(0, 2000);
+    return { nn, context: view.getUint32(2000, true), view, calls };
+  }
+
+  it('refuses a set_input past the cap with too_large, counts a replaced index once, and frees a finalized context', () => {
+    const { nn, context, view, calls } = setup(3 * 2 ** 20);
+    expect([0, 1, 2].map((i) => nn.set_input(context, i, 0))).toEqual([0, 0, 0]);
+    expect(nn.set_input(context, 3, 0)).toBe(WITX_ERRNO.too_large);
+    expect(nn.set_input(context, 1, 0)).toBe(WITX_ERRNO.success); // replaces input 1: still 3 MiB held
+    expect(nn.finalize_execution_context(context)).toBe(WITX_ERRNO.success);
+    nn.init_execution_context(0, 2000);
+    const fresh = view.getUint32(2000, true);
+    expect([0, 1, 2].map((i) => nn.set_input(fresh, i, 0))).toEqual([0, 0, 0]);
+    // set_input never reaches the host: inputs stay in the worker until compute.
+    expect(calls).toEqual(['loadByName', 'initContext', 'dropContext', 'initContext']);
+  });
+
+  it('holds any amount without a cap', () => {
+    const { nn, context } = setup();
+    expect(Array.from({ length: 8 }, (_, i) => nn.set_input(context, i, 0))).toEqual(Array(8).fill(0));
   });
 });

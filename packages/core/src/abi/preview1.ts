@@ -192,6 +192,12 @@ const SHAPE_ONLY = { maxBytes: Number.MAX_SAFE_INTEGER, maxRank: Number.MAX_SAFE
 export interface Preview1Options {
   /** Where error messages go for the person running the guest (the guest itself only gets an errno). */
   log: (line: string) => void;
+  /**
+   * The most input bytes the front end may hold for the guest (the --max-memory cap). Inputs are
+   * copies outside the guest's linear memory: without a bound, a guest could park any amount of
+   * host memory under input indices it never computes with.
+   */
+  maxHeldBytes?: number;
 }
 
 type WitxFunction = (...args: number[]) => number;
@@ -203,6 +209,8 @@ type WitxFunction = (...args: number[]) => number;
 export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembly.Memory | undefined, options: Preview1Options): Record<WitxFunctionName, WitxFunction> {
   const graphs = new Set<number>();
   const contexts = new Map<number, ContextState>();
+  /** Bytes of all inputs held, across contexts (see `maxHeldBytes`). */
+  let heldBytes = 0;
 
   function context(handle: number): ContextState {
     const state = contexts.get(handle);
@@ -322,6 +330,14 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       if (!type) throw new NnError('invalid-argument', `input ${index}: unknown tensor type ${typeCode} (0-${WITX_TENSOR_TYPES.length - 1})`);
       mem.check(dimsPtr, dimsLen * 4, `input ${index} dimensions`);
       let dimensions = Array.from({ length: dimsLen }, (_, i) => mem.u32(dimsPtr + i * 4, `input ${index} dimensions`));
+      mem.check(dataPtr, dataLen, `input ${index} data`);
+      const held = heldBytes - (state.inputs.get(index)?.data.byteLength ?? 0) + dataLen;
+      if (options.maxHeldBytes !== undefined && held > options.maxHeldBytes) {
+        throw new NnError(
+          'too-large',
+          `input ${index}: the inputs set would take ${held} bytes of host memory, over the --max-memory limit of ${options.maxHeldBytes / 2 ** 20} MiB`,
+        );
+      }
       const data = mem.copy(dataPtr, dataLen, `input ${index} data`);
       // WasmEdge guests pass text (a prompt, JSON metadata) as U8 with dimensions [1] whatever its length.
       if (type === 'U8' && dimsLen === 1 && dimensions[0] === 1) dimensions = [dataLen];
@@ -330,6 +346,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       // A new input starts a new computation: a stream in progress ends (as in WasmEdge).
       endStream(contextHandle, state);
       state.inputs.set(index, tensor);
+      heldBytes = held;
     }),
 
     compute: witx('compute', (_mem, contextHandle) => {
@@ -381,7 +398,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
     }),
 
     finalize_execution_context: witx('finalize_execution_context', (_mem, contextHandle) => {
-      context(contextHandle);
+      for (const input of context(contextHandle).inputs.values()) heldBytes -= input.data.byteLength;
       contexts.delete(contextHandle);
       bridge.call('dropContext', [contextHandle]);
     }),

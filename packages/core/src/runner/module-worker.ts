@@ -66,7 +66,10 @@ async function main(): Promise<void> {
 
   let memory: WebAssembly.Memory | undefined;
   // Host messages go straight to fd 2, like the guest's own stderr, so the two stay in order.
-  const nn = preview1NnImports(new BridgeClient(setup.port, setup.bridge), () => memory, { log: (line) => writeSync(2, `${line}\n`) });
+  const nn = preview1NnImports(new BridgeClient(setup.port, setup.bridge), () => memory, {
+    log: (line) => writeSync(2, `${line}\n`),
+    maxHeldBytes: setup.maxMemoryBytes,
+  });
   const instance = await WebAssembly.instantiate(setup.module, { wasi_snapshot_preview1: preview1, [WITX_MODULE]: nn });
   if (instance.exports.memory instanceof WebAssembly.Memory) memory = instance.exports.memory;
   try {
