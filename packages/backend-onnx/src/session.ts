@@ -25,6 +25,7 @@ import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { proxyBf16, type Bf16Proxies } from './bf16.js';
 import { ort } from './engine.js';
 import { ortSessionOptions, parseGraphOptions, sessionSettings, type GraphOptions, type SessionSettings } from './options.js';
+import { usesExternalData } from './external-data.js';
 import { ProtoError } from './proto.js';
 import { createWithProviders } from './providers.js';
 import { fromOrtTensor, howToSend, toOrtTensorWith, WASI_TYPE_FOR, type OnnxElementType } from './tensors.js';
@@ -63,10 +64,23 @@ async function openSession(engine: Ort, origin: ModelOrigin, settings: SessionSe
 }
 
 function originOf(request: LoadRequest): ModelOrigin {
-  if (request.source.kind === 'path' && !existsSync(request.source.path)) {
-    throw new NnError('not-found', `model file not found: ${request.source.path}`);
+  if (request.source.kind === 'path') {
+    if (!existsSync(request.source.path)) throw new NnError('not-found', `model file not found: ${request.source.path}`);
+    return { kind: 'path', path: request.source.path };
   }
-  return request.source.kind === 'path' ? { kind: 'path', path: request.source.path } : { kind: 'bytes', bytes: concatBytes(request.source.builders) };
+  const bytes = concatBytes(request.source.builders);
+  let external;
+  try {
+    external = usesExternalData(bytes);
+  } catch (e) {
+    if (e instanceof ProtoError) throw new NnError('invalid-encoding', `the model is not a valid ONNX protobuf: ${e.message}`);
+    throw e;
+  }
+  // External data names host files; a guest's model must not make the engine read them.
+  if (external) {
+    throw new NnError('invalid-argument', 'a model loaded from guest bytes cannot use external data (it names host files): embed the weights, or have the host register the model by name');
+  }
+  return { kind: 'bytes', bytes };
 }
 
 /**

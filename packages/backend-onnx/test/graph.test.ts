@@ -163,10 +163,18 @@ describe('loading', () => {
     }
   });
 
+  it('a model from guest bytes with external data is refused before the engine reads any file', async () => {
+    const { model } = buildOnnxModelWithExternalData(spec('float'), '/etc/hostname');
+    const refused = (await loadBytes(model).catch((e: NnError) => e)) as NnError;
+    expect(refused.code).toBe('invalid-argument');
+    expect(refused.message).toContain('cannot use external data');
+  });
+
   it('bytes that are not a model are invalid-encoding; a missing external file is runtime-error with onnxruntime\'s message', async () => {
     const garbage = (await loadBytes(new TextEncoder().encode('\x08\x07not really a model at all')).catch((e: NnError) => e)) as NnError;
     expect(garbage.code).toBe('invalid-encoding');
-    expect(garbage.message).toMatch(/^onnxruntime could not load the model: /);
+    // Guest bytes are read before onnxruntime sees them (for external data), so this reader speaks first.
+    expect(garbage.message).toMatch(/^the model is not a valid ONNX protobuf: /);
     const { model } = buildOnnxModelWithExternalData(spec('float'), 'absent.onnx.data');
     writeFileSync(join(dir, 'orphan.onnx'), model);
     const orphan = (await loadPath(join(dir, 'orphan.onnx')).catch((e: NnError) => e)) as NnError;

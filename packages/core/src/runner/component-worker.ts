@@ -58,7 +58,8 @@ function wasiImport(name: string): unknown {
  */
 function writeThrough(stream: NodeJS.WriteStream, fd: number): void {
   stream.write = ((chunk: string | Uint8Array) => {
-    writeSync(fd, chunk);
+    if (typeof chunk === 'string') writeSync(fd, chunk);
+    else writeSync(fd, chunk);
     return true;
   }) as typeof stream.write;
 }

@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { preview1NnImports, WITX_MODULE } from '../abi/preview1.js';
 import { BridgeClient } from '../bridge.js';
 import { reportGuestFailure } from './guest-failure.js';
+import { confinePreview1 } from './preview1-sandbox.js';
 import type { ModuleWorkerSetup } from './run.js';
 
 const setup = workerData as ModuleWorkerSetup;
@@ -58,13 +59,17 @@ async function main(): Promise<void> {
     returnOnExit: true,
   });
 
-  const preview1 = {
-    ...wasi.wasiImport,
-    fd_read: blockingStdio(wasi.wasiImport.fd_read as FdCall, [0]),
-    fd_write: blockingStdio(wasi.wasiImport.fd_write as FdCall, [1, 2]),
-  };
-
   let memory: WebAssembly.Memory | undefined;
+  const preview1 = confinePreview1(
+    {
+      ...(wasi.wasiImport as Record<string, (...args: number[]) => number>),
+      fd_read: blockingStdio(wasi.wasiImport.fd_read as FdCall, [0]),
+      fd_write: blockingStdio(wasi.wasiImport.fd_write as FdCall, [1, 2]),
+    },
+    () => memory,
+    setup.preopens,
+  );
+
   // Host messages go straight to fd 2, like the guest's own stderr, so the two stay in order.
   const nn = preview1NnImports(new BridgeClient(setup.port, setup.bridge), () => memory, {
     log: (line) => writeSync(2, `${line}\n`),

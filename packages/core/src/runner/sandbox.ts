@@ -32,13 +32,14 @@ const PATH_ARGUMENTS: Record<string, Array<{ path: number; descriptor?: number }
   metadataHashAt: [{ path: 1 }],
 };
 
-function inside(path: string, root: string): boolean {
+/** Whether `path` is `root` or lies below it (both absolute). */
+export function inside(path: string, root: string): boolean {
   const rel = relative(root, path);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /** The real path of `path`, resolving symlinks in every part that exists. */
-function realPath(path: string): string {
+export function realPath(path: string): string {
   let existing = path;
   const missing: string[] = [];
   while (!existsSync(existing) && dirname(existing) !== existing) {

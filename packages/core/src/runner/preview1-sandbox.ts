@@ -1,0 +1,130 @@
+/**
+ * Confinement on top of node:wasi for preview1 guests. Node documents node:wasi as no security
+ * sandbox, and the hardening suite found where it is not one: it follows a symlinked directory in
+ * the middle of a path out of a preopen, passes proc_raise to the host process, lets a guest close
+ * or renumber the host's own stdio, treats stdio fds as sockets, and deadlocks on an invalid
+ * set-times flag combination. Each import below closes one of those; the rest pass through.
+ */
+import { dirname, basename, join, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { inside, realPath } from './sandbox.js';
+
+type WasiFunction = (...args: number[]) => number;
+type WasiImports = Record<string, WasiFunction>;
+
+const ERRNO = { badf: 8, fault: 21, inval: 28, notsup: 58, perm: 63 } as const;
+const LOOKUP_SYMLINK_FOLLOW = 1;
+const FST = { atim: 1, atimNow: 2, mtim: 4, mtimNow: 8 } as const;
+/** Preopened directories are numbered from 3, in the order given to node:wasi. */
+const FIRST_PREOPEN_FD = 3;
+
+interface Location {
+  root: string;
+  path: string;
+}
+
+export function confinePreview1(imports: WasiImports, memory: () => WebAssembly.Memory | undefined, preopens: Record<string, string>): WasiImports {
+  const locations = new Map<number, Location>();
+  Object.values(preopens).forEach((host, i) => {
+    const root = realpathSync(host);
+    locations.set(FIRST_PREOPEN_FD + i, { root, path: root });
+  });
+  const decoder = new TextDecoder();
+
+  /** The guest string at ptr/len, or undefined when it lies outside guest memory. */
+  const guestString = (ptr: number, len: number): string | undefined => {
+    const buffer = memory()?.buffer;
+    if (!buffer || ptr < 0 || len < 0 || ptr + len > buffer.byteLength) return undefined;
+    return decoder.decode(new Uint8Array(buffer, ptr, len));
+  };
+
+  /**
+   * errno when `path` (relative to the directory fd) would leave that fd's preopen, else 0.
+   * `follow`: the last component is followed if it is a symlink (open, stat with FOLLOW).
+   */
+  const refuse = (fd: number, ptr: number, len: number, follow: boolean): number => {
+    const at = locations.get(fd);
+    if (!at) return 0; // not a directory wacs opened: node:wasi refuses it on its own
+    const path = guestString(ptr, len);
+    if (path === undefined) return ERRNO.fault;
+    const target = resolve(at.path, path);
+    if (!inside(target, at.root)) return ERRNO.perm;
+    const real = follow ? realPath(target) : join(realPath(dirname(target)), basename(target));
+    return inside(real, at.root) ? 0 : ERRNO.perm;
+  };
+
+  const checked =
+    (name: string, ...paths: Array<{ fd: number; ptr: number; len: number; follow?: number | true }>) =>
+    (...args: number[]) => {
+      for (const p of paths) {
+        const follow = p.follow === true || (p.follow !== undefined && (args[p.follow]! & LOOKUP_SYMLINK_FOLLOW) !== 0);
+        const errno = refuse(args[p.fd]!, args[p.ptr]!, args[p.len]!, follow);
+        if (errno) return errno;
+      }
+      return imports[name]!(...args);
+    };
+
+  const validTimes = (flags: number) => !((flags & FST.atim && flags & FST.atimNow) || (flags & FST.mtim && flags & FST.mtimNow));
+  const refused = () => ERRNO.notsup;
+
+  return {
+    ...imports,
+    proc_raise: refused,
+    sock_accept: refused,
+    sock_recv: refused,
+    sock_send: refused,
+    sock_shutdown: refused,
+    path_open: (...args: number[]) => {
+      const [fd, dirflags, ptr, len, , , , , fdOut] = args as [number, number, number, number, number, number, number, number, number];
+      const errno = refuse(fd, ptr, len, (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0) || imports.path_open!(...args);
+      const at = locations.get(fd);
+      const buffer = memory()?.buffer;
+      if (errno === 0 && at && buffer) {
+        const opened = new DataView(buffer).getUint32(fdOut, true);
+        locations.set(opened, { root: at.root, path: resolve(at.path, guestString(ptr, len)!) });
+      }
+      return errno;
+    },
+    path_filestat_get: checked('path_filestat_get', { fd: 0, ptr: 2, len: 3, follow: 1 }),
+    path_filestat_set_times: (...args: number[]) =>
+      validTimes(args[6]!) ? checked('path_filestat_set_times', { fd: 0, ptr: 2, len: 3, follow: 1 })(...args) : ERRNO.inval,
+    fd_filestat_set_times: (...args: number[]) => (validTimes(args[3]!) ? imports.fd_filestat_set_times!(...args) : ERRNO.inval),
+    path_readlink: checked('path_readlink', { fd: 0, ptr: 1, len: 2 }),
+    path_create_directory: checked('path_create_directory', { fd: 0, ptr: 1, len: 2 }),
+    path_remove_directory: checked('path_remove_directory', { fd: 0, ptr: 1, len: 2 }),
+    path_unlink_file: checked('path_unlink_file', { fd: 0, ptr: 1, len: 2 }),
+    path_rename: checked('path_rename', { fd: 0, ptr: 1, len: 2 }, { fd: 3, ptr: 4, len: 5 }),
+    path_link: checked('path_link', { fd: 0, ptr: 2, len: 3, follow: 1 }, { fd: 4, ptr: 5, len: 6 }),
+    path_symlink: (...args: number[]) => {
+      const [targetPtr, targetLen, fd, ptr, len] = args as [number, number, number, number, number];
+      const errno = refuse(fd, ptr, len, false);
+      if (errno) return errno;
+      // The link must not point out of the preopen either (read relative to the link's folder).
+      const at = locations.get(fd);
+      const target = guestString(targetPtr, targetLen);
+      if (at && target !== undefined) {
+        const linkDir = dirname(resolve(at.path, guestString(ptr, len)!));
+        if (!inside(resolve(linkDir, target), at.root)) return ERRNO.perm;
+      }
+      return imports.path_symlink!(...args);
+    },
+    fd_close: (fd: number) => {
+      // The guest's stdio are the host's own descriptors: closing them would close the host's.
+      if (fd <= 2) return 0;
+      const errno = imports.fd_close!(fd);
+      if (errno === 0) locations.delete(fd);
+      return errno;
+    },
+    fd_renumber: (from: number, to: number) => {
+      if (from <= 2 || to <= 2) return ERRNO.notsup;
+      const errno = imports.fd_renumber!(from, to);
+      if (errno === 0) {
+        const moved = locations.get(from);
+        locations.delete(from);
+        if (moved) locations.set(to, moved);
+        else locations.delete(to);
+      }
+      return errno;
+    },
+  };
+}
