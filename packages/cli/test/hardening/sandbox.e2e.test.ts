@@ -145,10 +145,10 @@ describe('the host process: preview1 calls that node:wasi runs on the host itsel
     }
   });
 
-  it('a call node:wasi mishandles cannot wedge the host past --timeout (F4)', async () => {
+  it('a call node:wasi mishandles cannot wedge the guest or the host (F4)', async () => {
     // path_filestat_set_times with both ATIM and ATIM_NOW set: uvwasi returns EINVAL with the
-    // preopen's lock still held, so the next call on that fd blocks the guest's thread for good,
-    // in native code, where worker.terminate() cannot reach it.
+    // preopen's lock still held, so the next call on that fd would block the guest's thread for good,
+    // in native code, where worker.terminate() cannot reach it. wacs refuses the flags first.
     const module = await wat(`(module
         (import "wasi_snapshot_preview1" "path_filestat_set_times" (func $set_times (param i32 i32 i32 i32 i64 i64 i32) (result i32)))
         (import "wasi_snapshot_preview1" "fd_filestat_get" (func $stat (param i32 i32) (result i32)))
