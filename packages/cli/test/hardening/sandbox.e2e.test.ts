@@ -159,9 +159,8 @@ describe('the host process: preview1 calls that node:wasi runs on the host itsel
           (drop (call $stat (i32.const 3) (i32.const 100)))))`);
     const path = join(root, 'wedge.wasm');
     writeFileSync(path, module);
-    const r = await wacs(['run', path, '--dir', `${grant}::/data`, '--timeout', '2'], { timeoutMs: 10_000 });
-    expect(exitOf(r)).toBe('exit 124');
-    expect(r.stderr).toContain('--timeout of 2 s');
+    const r = await wacs(['run', path, '--dir', `${grant}::/data`, '--timeout', '5'], { timeoutMs: 20_000 });
+    expect(exitOf(r)).toBe('exit 0'); // both calls returned: nothing waits on a leaked lock
   });
 });
 
