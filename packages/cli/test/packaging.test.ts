@@ -1,0 +1,32 @@
+// Packaging, as a user meets it: scripts/pack-install.mjs packs every publishable package, installs
+// @wacs/cli, @wacs/core and @wacs/backend-onnx from the tarballs into an empty project with npm
+// (third-party dependencies from the npm registry), and runs that project's `wacs` on a guest.
+import { repoRoot } from '@wacs/fixtures';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+function packInstall(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'scripts/pack-install.mjs')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the published packages, installed with npm into an empty project', () => {
+  it('pack without workspace ranges, install together, find the backend, and run a guest to the values computed by hand', { timeout: 300_000 }, async () => {
+    const r = await packInstall();
+    expect(r.stderr).not.toContain('pack-install: ');
+    expect(r.code).toBe(0);
+    for (const name of ['@wacs/cli', '@wacs/core', '@wacs/backend-onnx']) expect(r.stdout).toMatch(new RegExp(`^packed ${name}@\\d+\\.\\d+\\.\\d+: `, 'm'));
+    expect(r.stdout).toContain('wacs backends lists @wacs/backend-onnx');
+    // y = x·W + b for x = [[1,2,3],[4,5,6]], W = [[1,2],[3,4],[5,6]], b = [0.5,-1]: by hand.
+    expect(r.stdout).toContain('wacs run nn-compute.wasm in the project: y FP32 [2,2] 22.5 27 49.5 63');
+    expect(r.stdout).toContain('pack-install: ok');
+  });
+});
