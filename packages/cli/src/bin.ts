@@ -9,4 +9,5 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Exit now: a backend may still hold timers or native work for a guest that is gone (--timeout).
+process.exit(await main(process.argv.slice(2)));

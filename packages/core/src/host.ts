@@ -7,6 +7,7 @@ import type { Backend, ExecutionContext, ExecutionTarget, Graph, GraphEncoding, 
 import { probeBytes, probePath } from './detect.js';
 import { NnError, toNnError } from './errors.js';
 import { ModelRegistry } from './models.js';
+import { RELEASE_GRACE_MS, settleWithin } from './settle.js';
 import { BackendRegistry } from './registry.js';
 import { DEFAULT_TENSOR_LIMITS, validateTensor, type NamedTensor, type TensorLimits } from './tensor.js';
 
@@ -218,10 +219,20 @@ export class NnSession {
 
   async dropContext(contextHandle: number): Promise<void> {
     const entry = this.contexts.take(contextHandle, 'execution context');
-    await entry.stream?.return?.([]);
-    await entry.context.dispose();
-    entry.graph.contexts--;
+    await this.release(entry);
     await this.releaseIfUnused(entry.graph);
+  }
+
+  /** Ends a context's stream and disposes it; a backend slow to do so does not hold the guest. */
+  private async release(entry: SessionContext): Promise<void> {
+    await settleWithin(
+      (async () => {
+        await entry.stream?.return?.([]);
+        await entry.context.dispose();
+      })(),
+      RELEASE_GRACE_MS,
+    );
+    entry.graph.contexts--;
   }
 
   async dropGraph(graphHandle: number): Promise<void> {
@@ -231,15 +242,13 @@ export class NnSession {
   }
 
   private async releaseIfUnused(entry: SessionGraph): Promise<void> {
-    if (entry.dropped && entry.contexts === 0 && entry.owned) await entry.graph.dispose();
+    if (entry.dropped && entry.contexts === 0 && entry.owned) await settleWithin(entry.graph.dispose(), RELEASE_GRACE_MS);
   }
 
   /** Releases everything the guest left behind (it exited or was killed). */
   async close(): Promise<void> {
     for (const entry of this.contexts.values()) {
-      await entry.stream?.return?.([]);
-      await entry.context.dispose();
-      entry.graph.contexts--;
+      await this.release(entry);
       await this.releaseIfUnused(entry.graph);
     }
     for (const entry of this.graphs.values()) {

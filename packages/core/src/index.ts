@@ -8,6 +8,7 @@ export { ModelRegistry, parseModelArg, parseNnPreload, registerModelsDir, type M
 export { sniffBytes, sniffFolder, probeBytes, probePath, type SniffedFormat } from './detect.js';
 export { NnHost, NnSession, type HostOptions } from './host.js';
 export { WASI_NN_VERSION } from './abi/component.js';
+export { settleWithin, RELEASE_GRACE_MS } from './settle.js';
 export { runGuest, EXIT, type RunOptions, type RunResult, type DirGrant } from './runner/run.js';
 export { prepareComponent, describeComponent, defaultCacheDir, JCO_VERSION, type ComponentInfo } from './runner/component-cache.js';
 export { wasmKind, capModuleMemory, type WasmKind } from './runner/wasm-binary.js';

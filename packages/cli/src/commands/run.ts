@@ -1,5 +1,5 @@
 /** `wacs run <guest.wasm> [options] [-- guest args…]`: runs a guest with backends bound by name. */
-import { DEFAULT_TENSOR_LIMITS, EXIT, ModelRegistry, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, runGuest, type DirGrant } from '@wacs/core';
+import { DEFAULT_TENSOR_LIMITS, EXIT, ModelRegistry, settleWithin, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, runGuest, type DirGrant } from '@wacs/core';
 import { basename } from 'node:path';
 import { list, number, parseArgs, UsageError } from '../args.js';
 import { bindBackends } from '../discover.js';
@@ -95,6 +95,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (result.error) console.error(`wacs: ${result.error}`);
     return result.exitCode;
   } finally {
-    await host.dispose();
+    // The guest's exit code must not wait on a backend that never finishes releasing its engine.
+    if (!(await settleWithin(host.dispose(), 3000))) console.error('wacs: a backend did not release its resources within 3 s; exiting anyway');
   }
 }

@@ -15,6 +15,7 @@ import { WASI_NN_VERSION } from '../abi/component.js';
 import { defaultCacheDir, prepareComponent } from './component-cache.js';
 import { checkModuleImports, packSteps, StreamSteps } from '../abi/preview1.js';
 import { capModuleMemory, wasmKind } from './wasm-binary.js';
+import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 
 export interface DirGrant {
   host: string;
@@ -251,7 +252,9 @@ async function runWorker(
   await new Promise((r) => setImmediate(r));
   stopServing();
   port1.close();
-  await session.close();
+  // A backend still busy with the guest's last call (or whose dispose never settles) must not hold
+  // the guest's result: release in the background, wait only a moment for it.
+  await settleWithin(session.close(), RELEASE_GRACE_MS);
   if (timedOut) return { exitCode: EXIT.timeout, error: `guest killed: it ran past the --timeout of ${options.timeoutMs! / 1000} s` };
   return error ? { exitCode: exitCode || EXIT.trap, error } : { exitCode };
 }
