@@ -5,6 +5,7 @@
  */
 import {
   modelBytes,
+  modelLoadError,
   NnError,
   sniffBytes,
   toNnError,
@@ -51,7 +52,13 @@ class JsGraph implements Graph {
         if (given.other.length) {
           throw new NnError('invalid-argument', `unknown input(s) ${given.other.map((o) => `"${o.name}"`).join(', ')}; this model takes "features" (or "0") and "metadata" (or a U8 "1")`);
         }
-        return predictionTensors(this.predict(given));
+        try {
+          return predictionTensors(this.predict(given));
+        } catch (e) {
+          // A model that loaded but cannot be evaluated (e.g. an ml.js forest whose trees name
+          // features it does not have) is malformed; its engine's own error is no guide for a guest.
+          throw modelLoadError(e, 'the model could not be evaluated', 'runtime-error');
+        }
       },
       dispose: () => {},
     };
@@ -66,29 +73,11 @@ export const classicBackend: Backend = {
   encodings: ['onnx', 'autodetect'],
   detect: detectModel,
   async load(request: LoadRequest): Promise<Graph> {
-    const bytes = await modelBytes(request);
-    const format = sniffBytes(bytes.subarray(0, 4096)).format;
-    if (format === 'onnx') return loadOnnxMl(request, bytes);
-    const textContent = new TextDecoder().decode(bytes);
-    if (format === 'pmml' || format === 'xml') {
-      checkCpu(request, 'PMML');
-      checkOptions(request, ['features'], 'PMML');
-      const model = compilePmml(textContent, listOption(request.options.features, 'features'));
-      return new JsGraph((inputs) => model.predict(inputs));
+    try {
+      return await loadModel(request);
+    } catch (e) {
+      throw modelLoadError(e, 'the classic backend could not load the model');
     }
-    if (format === 'json') {
-      checkCpu(request, 'ml.js');
-      checkOptions(request, ['classes'], 'ml.js');
-      let json: unknown;
-      try {
-        json = JSON.parse(textContent);
-      } catch (e) {
-        throw toNnError(e, 'invalid-encoding', 'ml.js model JSON');
-      }
-      const model = await loadMljs(json, listOption(request.options.classes, 'classes'));
-      return new JsGraph((inputs) => model.predict(inputs));
-    }
-    throw new NnError('invalid-encoding', `the classic backend loads ONNX-ML, PMML and ml.js JSON models; this looks like ${format}`);
   },
   async hardware(): Promise<HardwareVariant[]> {
     return [
@@ -101,5 +90,32 @@ export const classicBackend: Backend = {
     ];
   },
 };
+
+/** Loads ONNX-ML, PMML or ml.js by what the bytes are. */
+async function loadModel(request: LoadRequest): Promise<Graph> {
+  const bytes = await modelBytes(request);
+  const format = sniffBytes(bytes.subarray(0, 4096)).format;
+  if (format === 'onnx') return loadOnnxMl(request, bytes);
+  const textContent = new TextDecoder().decode(bytes);
+  if (format === 'pmml' || format === 'xml') {
+    checkCpu(request, 'PMML');
+    checkOptions(request, ['features'], 'PMML');
+    const model = compilePmml(textContent, listOption(request.options.features, 'features'));
+    return new JsGraph((inputs) => model.predict(inputs));
+  }
+  if (format === 'json') {
+    checkCpu(request, 'ml.js');
+    checkOptions(request, ['classes'], 'ml.js');
+    let json: unknown;
+    try {
+      json = JSON.parse(textContent);
+    } catch (e) {
+      throw toNnError(e, 'invalid-encoding', 'ml.js model JSON');
+    }
+    const model = await loadMljs(json, listOption(request.options.classes, 'classes'));
+    return new JsGraph((inputs) => model.predict(inputs));
+  }
+  throw new NnError('invalid-encoding', `the classic backend loads ONNX-ML, PMML and ml.js JSON models; this looks like ${format}`);
+}
 
 export default classicBackend;

@@ -3,6 +3,7 @@
  * one `Llama` for the process: it picks CUDA, Vulkan, Metal or CPU from the prebuilt binaries that
  * node-llama-cpp's optional per-platform packages installed, and never compiles at run time.
  */
+import { RELEASE_GRACE_MS, settleWithin } from '@wacs/core';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,11 +32,18 @@ export function llama(): Promise<Llama> {
   ));
 }
 
-/** Releases the engine if it was started (starting it here would load the native binaries). */
+/**
+ * Releases the engine if it was started (starting it here would load the native binaries).
+ * node-llama-cpp's dispose can stay pending for good after a model failed to load, so the wait is
+ * bounded: the process is ending anyway, and the operating system reclaims what is left.
+ */
 export async function disposeLlama(): Promise<void> {
   const started = llamaLoad;
   llamaLoad = undefined;
-  await (await started?.catch(() => undefined))?.dispose();
+  const instance = await started?.catch(() => undefined);
+  if (instance && !(await settleWithin(instance.dispose(), RELEASE_GRACE_MS))) {
+    process.stderr.write(`wacs: node-llama-cpp did not finish releasing llama.cpp within ${RELEASE_GRACE_MS} ms; going on\n`);
+  }
 }
 
 /** Raises llama.cpp's log level (enable-log, enable-debug-log); it is process-wide and never lowered. */

@@ -4,7 +4,8 @@
  * bound (22 bytes of 'GGUF', version 3 and garbage counts grew node-llama-cpp's reader past 6 GB). This walks the
  * metadata and tensor infos with every count and length checked against the bytes left in the
  * file, so each step consumes bytes and the walk is bounded by the file size. Tensor data bounds
- * are left to llama.cpp, which checks them.
+ * are left to llama.cpp, which checks them. It also refuses a vocabulary that repeats a token: llama.cpp
+ * asserts on that and aborts the whole process.
  */
 import { NnError } from '@wacs/core';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -77,6 +78,30 @@ class Reader {
   async string(what: string): Promise<void> {
     await this.skip(await this.u64(`${what} length`), what);
   }
+
+  async text(what: string): Promise<string> {
+    const length = await this.u64(`${what} length`);
+    await this.ensure(length, what);
+    const start = this.position - this.bufferStart;
+    this.position += length;
+    return this.buffer.toString('utf8', start, start + length);
+  }
+}
+
+const VOCABULARY_KEY = 'tokenizer.ggml.tokens';
+
+/** Reads the vocabulary array and refuses a repeated token (llama.cpp's GGML_ASSERT on it aborts the process). */
+async function checkVocabulary(reader: Reader): Promise<void> {
+  const itemType = await reader.u32(`${VOCABULARY_KEY} item type`);
+  const count = await reader.u64(`${VOCABULARY_KEY} item count`);
+  if (itemType !== STRING) throw invalid(`${VOCABULARY_KEY} is not an array of strings`);
+  if (count * 8 > reader.remaining) throw invalid(`${VOCABULARY_KEY} claims ${count} tokens, more than the file holds`);
+  const seen = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    const token = await reader.text(`${VOCABULARY_KEY} token ${i}`);
+    if (seen.has(token)) throw invalid(`the vocabulary repeats the token ${JSON.stringify(token)} (token ${i})`);
+    seen.add(token);
+  }
 }
 
 async function skipValue(reader: Reader, type: number, what: string, depth = 0): Promise<void> {
@@ -123,8 +148,10 @@ export async function checkGguf(path: string): Promise<GgufHeader> {
       throw invalid(`the header claims ${tensorCount} tensors and ${metadataCount} metadata entries, more than the file holds`);
     }
     for (let i = 0; i < metadataCount; i++) {
-      await reader.string(`metadata key ${i}`);
-      await skipValue(reader, await reader.u32(`metadata ${i} type`), `metadata entry ${i}`);
+      const key = await reader.text(`metadata key ${i}`);
+      const type = await reader.u32(`metadata ${i} type`);
+      if (key === VOCABULARY_KEY && type === ARRAY) await checkVocabulary(reader);
+      else await skipValue(reader, type, `metadata entry ${i} (${key})`);
     }
     for (let i = 0; i < tensorCount; i++) {
       await reader.string(`tensor ${i} name`);

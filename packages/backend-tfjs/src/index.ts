@@ -4,7 +4,7 @@
  * (see io.ts for the two byte forms). Engines: tfjs-node-gpu / tfjs-node when installed, else
  * WebAssembly (SIMD), else plain JavaScript (see engine.ts).
  */
-import { NnError, toNnError, type Backend, type FormatProbe, type HardwareVariant, type LoadRequest, type Options } from '@wacs/core';
+import { NnError, modelLoadError, type Backend, type FormatProbe, type HardwareVariant, type LoadRequest, type Options } from '@wacs/core';
 import type * as Tf from '@tensorflow/tfjs';
 import { engine, ENGINE_NAMES, hardwareVariants, isEngineName, tfjs, type EngineName } from './engine.js';
 import { embeddedModelJson, folderSaveHandler, modelKind, readModelBytes, readModelFiles } from './io.js';
@@ -63,7 +63,7 @@ export const tfjsBackend: Backend = {
     } catch (e) {
       const message = (e as Error).message ?? '';
       const code = /not supported|unknown (layer|op)/i.test(message) ? 'unsupported-operation' : 'invalid-encoding';
-      throw toNnError(e, code, `tfjs could not load the ${kind} model`);
+      throw modelLoadError(e, `tfjs could not load the ${kind} model`, code);
     }
   },
   async hardware(): Promise<HardwareVariant[]> {

@@ -48,6 +48,19 @@ export function toNnError(error: unknown, code: ErrorCode = 'runtime-error', con
   return new NnError(code, context ? `${context}: ${message}` : message, undefined, { cause: error });
 }
 
+/**
+ * For backends: an engine's failure to load a model. A bug-shaped error from deep inside an engine
+ * (TypeError, RangeError, ReferenceError) means the model is malformed in a way its parser did not
+ * check; its message is the engine's internals, which a guest cannot act on, so it stays in `cause`.
+ */
+export function modelLoadError(error: unknown, what: string, code: ErrorCode = 'invalid-encoding'): NnError {
+  if (error instanceof NnError || isForeignNnError(error)) return toNnError(error);
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError) {
+    return new NnError('invalid-encoding', `${what}: the model is malformed (its engine failed reading it with a ${error.name})`, undefined, { cause: error });
+  }
+  return toNnError(error, code, what);
+}
+
 /** Plain data form of an NnError, to cross a thread boundary. */
 export interface NnErrorData {
   code: ErrorCode;

@@ -53,9 +53,11 @@ export class BackendRegistry {
       if (!backend.detect || (await backend.detect(probe))) return { backend, encoding: wanted ?? backend.encodings[0] ?? encoding };
       skipped.push(backend.name);
     }
-    // The guest named the encoding: let the first backend for it try, so the engine's own message
-    // says what is wrong with the model.
-    if (encoding !== 'autodetect' && candidates[0]) return { backend: candidates[0], encoding };
+    // The guest named the encoding: let the general backend for it try, so that engine's own message
+    // says what is wrong. Specialists outrank it with a priority above 0 (they serve what their
+    // detect accepts); backends that take only some forms (folders, say) sit below 0.
+    const general = candidates.find((b) => (this.entries.get(b.name)?.priority ?? 0) <= 0);
+    if (encoding !== 'autodetect' && general) return { backend: general, encoding };
     const what = wanted ? `encoding "${wanted}"` : `this model (detected format: ${probe.format ?? 'unknown'})`;
     const tried = skipped.length ? `; ${skipped.join(', ')} did not recognise it` : '';
     const bound = this.entries.size ? `bound backends: ${this.names()}` : 'no backends are bound (use --bind)';

@@ -74,3 +74,14 @@ describe('ModelRegistry', () => {
     expect(() => parseNnPreload('a:GGML:/x')).toThrow(/name:ENCODING:TARGET:path/);
   });
 });
+
+describe('BackendRegistry: a named encoding nothing recognises', () => {
+  it('goes to the general backend (priority <= 0), not to a specialist or a forms-only backend', async () => {
+    const registry = new BackendRegistry();
+    const refuse = () => false;
+    registry.register(fakeBackend('onnx-ml', ['onnx'], refuse), 10);
+    registry.register(fakeBackend('folders-only', ['onnx'], refuse), -1);
+    registry.register(fakeBackend('plain-onnx', ['onnx'], refuse), 0);
+    expect((await registry.resolve('onnx', probeBytes([enc('garbage')]))).backend.name).toBe('plain-onnx');
+  });
+});
