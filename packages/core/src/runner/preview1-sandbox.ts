@@ -2,8 +2,9 @@
  * Confinement on top of node:wasi for preview1 guests. Node documents node:wasi as no security
  * sandbox, and the hardening suite found where it is not one: it follows a symlinked directory in
  * the middle of a path out of a preopen, passes proc_raise to the host process, lets a guest close
- * or renumber the host's own stdio, treats stdio fds as sockets, and deadlocks on an invalid
- * set-times flag combination. Each import below closes one of those; the rest pass through.
+ * or renumber the host's own stdio, treats stdio fds as sockets, deadlocks on invalid set-times
+ * flags, and checks an iovec count in 32-bit arithmetic (a wrapped count passes, then the host
+ * allocates gigabytes). Each import below closes one of those; the rest pass through.
  */
 import { dirname, basename, join, resolve } from 'node:path';
 import { realpathSync } from 'node:fs';
@@ -14,7 +15,8 @@ type WasiImports = Record<string, WasiFunction>;
 
 const ERRNO = { badf: 8, fault: 21, inval: 28, notsup: 58, perm: 63 } as const;
 const LOOKUP_SYMLINK_FOLLOW = 1;
-const FST = { atim: 1, atimNow: 2, mtim: 4, mtimNow: 8 } as const;
+const FST = { atim: 1, atimNow: 2, mtim: 4, mtimNow: 8, all: 15 } as const;
+const IOVEC_BYTES = 8;
 /** Preopened directories are numbered from 3, in the order given to node:wasi. */
 const FIRST_PREOPEN_FD = 3;
 
@@ -64,11 +66,33 @@ export function confinePreview1(imports: WasiImports, memory: () => WebAssembly.
       return imports[name]!(...args);
     };
 
-  const validTimes = (flags: number) => !((flags & FST.atim && flags & FST.atimNow) || (flags & FST.mtim && flags & FST.mtimNow));
+  const validTimes = (flags: number) =>
+    (flags & ~FST.all) === 0 && !((flags & FST.atim && flags & FST.atimNow) || (flags & FST.mtim && flags & FST.mtimNow));
+
+  /** The iovec array and every buffer it names lie in guest memory (checked without 32-bit wrap). */
+  const validIovecs = (iovs: number, count: number): boolean => {
+    const buffer = memory()?.buffer;
+    if (!buffer || iovs < 0 || count < 0 || iovs + count * IOVEC_BYTES > buffer.byteLength) return false;
+    const view = new DataView(buffer);
+    for (let i = 0; i < count; i++) {
+      const base = view.getUint32(iovs + i * IOVEC_BYTES, true);
+      const length = view.getUint32(iovs + i * IOVEC_BYTES + 4, true);
+      if (base + length > buffer.byteLength) return false;
+    }
+    return true;
+  };
+  const withIovecs =
+    (name: string) =>
+    (...args: number[]) =>
+      validIovecs(args[1]!, args[2]!) ? imports[name]!(...args) : ERRNO.fault;
   const refused = () => ERRNO.notsup;
 
   return {
     ...imports,
+    fd_read: withIovecs('fd_read'),
+    fd_write: withIovecs('fd_write'),
+    fd_pread: withIovecs('fd_pread'),
+    fd_pwrite: withIovecs('fd_pwrite'),
     proc_raise: refused,
     sock_accept: refused,
     sock_recv: refused,
