@@ -1,6 +1,7 @@
 // Shared pieces of the hardening tests: the hostile guests, the backends as built packages, the
 // linear model every guest computes with (and its hand-computed oracle), and small WAT modules.
-import { linearModel, repoRoot, runWacs, type WacsResult } from '@wacs/fixtures';
+import { linearModel, repoRoot, wacsBin, type WacsResult } from '@wacs/fixtures';
+import { spawn } from 'node:child_process';
 import type { Backend, ExecutionContext, Graph, LoadRequest } from '@wacs/core';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -45,9 +46,32 @@ export function linearModelDir(prefix: string): { dir: string; model: string; mo
   return { dir, model, models: ['--model', `lin=${model}`] };
 }
 
-/** Runs wacs with a kill timer well under the test timeout, so a hung host fails the test instead of stalling the suite. */
-export function wacs(args: string[], options: Parameters<typeof runWacs>[1] = {}): Promise<WacsResult> {
-  return runWacs(args, { timeoutMs: 30_000, ...options });
+/**
+ * Runs `wacs <args>` like fixtures' runWacs, but in its own process group with a kill timer well
+ * under the test timeout: a hung host (and any process it started, such as the supervised child
+ * of `wacs run`) is killed as a group, so it fails the test instead of stalling the suite.
+ */
+export function wacs(args: string[], options: { stdin?: string | Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<WacsResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [wacsBin, ...args], { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+    }, options.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(options.stdin ?? '');
+  });
 }
 
 /** What a run's exit looked like: a code, or the signal that killed the host. */

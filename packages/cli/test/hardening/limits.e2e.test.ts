@@ -36,6 +36,25 @@ describe('--timeout', () => {
     expect(r.stderr).toContain('--timeout of 1 s');
     expect({ exit: exitOf(r), waitedForTheBackend: existsSync(marker) }).toEqual({ exit: 'exit 124', waitedForTheBackend: false });
   });
+
+  it('ends the run at the timeout while a preview1 guest sleeps in poll_oneoff (F14)', async () => {
+    // A 60 s sleep (what std::thread::sleep or sleep(3) compile to): node:wasi waits in native code,
+    // where worker.terminate() cannot reach the guest's thread.
+    const path = join(dir, 'sleep.wasm');
+    writeFileSync(
+      path,
+      await wat(`(module
+        (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+        (memory (export "memory") 1)
+        (func (export "_start")
+          (i32.store (i32.const 16) (i32.const 1)) ;; a clock subscription on the monotonic clock
+          (i64.store (i32.const 24) (i64.const 60000000000)) ;; 60 s, relative
+          (drop (call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200)))))`),
+    );
+    const r = await wacs(['run', path, '--timeout', '2'], { timeoutMs: 20_000 });
+    expect(exitOf(r)).toBe('exit 124');
+    expect(r.stderr).toContain('--timeout of 2 s');
+  });
 });
 
 describe('--max-memory', () => {

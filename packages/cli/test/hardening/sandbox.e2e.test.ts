@@ -146,21 +146,48 @@ describe('the host process: preview1 calls that node:wasi runs on the host itsel
   });
 
   it('a call node:wasi mishandles cannot wedge the guest or the host (F4)', async () => {
-    // path_filestat_set_times with both ATIM and ATIM_NOW set: uvwasi returns EINVAL with the
-    // preopen's lock still held, so the next call on that fd would block the guest's thread for good,
-    // in native code, where worker.terminate() cannot reach it. wacs refuses the flags first.
-    const module = await wat(`(module
+    // path_filestat_set_times with a flag combination or a bit uvwasi refuses: it returns EINVAL
+    // with the preopen's lock still held, so the next call on that fd would block the guest's
+    // thread for good, in native code, where worker.terminate() cannot reach it.
+    for (const flags of [3, 12, 16, 0xffff]) {
+      const module = await wat(`(module
         (import "wasi_snapshot_preview1" "path_filestat_set_times" (func $set_times (param i32 i32 i32 i32 i64 i64 i32) (result i32)))
         (import "wasi_snapshot_preview1" "fd_filestat_get" (func $stat (param i32 i32) (result i32)))
         (memory (export "memory") 1)
         (data (i32.const 300) "inside.txt")
         (func (export "_start")
-          (drop (call $set_times (i32.const 3) (i32.const 0) (i32.const 300) (i32.const 10) (i64.const 0) (i64.const 0) (i32.const 3)))
+          (drop (call $set_times (i32.const 3) (i32.const 0) (i32.const 300) (i32.const 10) (i64.const 0) (i64.const 0) (i32.const ${flags})))
           (drop (call $stat (i32.const 3) (i32.const 100)))))`);
-    const path = join(root, 'wedge.wasm');
-    writeFileSync(path, module);
-    const r = await wacs(['run', path, '--dir', `${grant}::/data`, '--timeout', '5'], { timeoutMs: 20_000 });
-    expect(exitOf(r)).toBe('exit 0'); // both calls returned: nothing waits on a leaked lock
+      const path = join(root, `wedge-${flags}.wasm`);
+      writeFileSync(path, module);
+      const r = await wacs(['run', path, '--dir', `${grant}::/data`, '--timeout', '3'], { timeoutMs: 8_000 });
+      expect({ flags, exit: exitOf(r) }).toEqual({ flags, exit: 'exit 0' }); // both calls returned: nothing waits on a leaked lock
+    }
+  });
+
+  it('an iovec count whose byte size wraps 32 bits is refused, not allocated (F13)', async () => {
+    // node:wasi checks iovs_len * 8 against guest memory in 32-bit arithmetic, so 0x20000001
+    // iovecs pass as 8 bytes; it then allocates a vector of 0x20000001 entries (8 GiB and more)
+    // and the host dies. A one-page guest with no grants needs only this one call.
+    for (const [call, fd] of [
+      ['fd_write', 1],
+      ['fd_read', 0],
+      ['fd_pwrite', 1],
+      ['fd_pread', 0],
+    ] as const) {
+      const offset = call.startsWith('fd_p') ? '(i64.const 0) ' : '';
+      const module = await wat(`(module
+        (import "wasi_snapshot_preview1" "${call}" (func $call (param i32 i32 i32 ${offset ? 'i64 ' : ''}i32) (result i32)))
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (func (export "_start")
+          (call $exit (call $call (i32.const ${fd}) (i32.const 0) (i32.const 0x20000001) ${offset}(i32.const 100)))))`);
+      const path = join(root, `iovs-${call}.wasm`);
+      writeFileSync(path, module);
+      const r = await wacs(['run', path, '--timeout', '10'], { timeoutMs: 20_000 });
+      // The guest exits with the errno it got: any non-zero errno, from a host that is still there.
+      expect({ call, exit: exitOf(r), died: r.stderr.includes('host process died') }).toMatchObject({ call, exit: expect.stringMatching(/^exit ([1-9]|[1-9]\d)$/), died: false });
+    }
   });
 });
 
