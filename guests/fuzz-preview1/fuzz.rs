@@ -21,6 +21,7 @@ fn usage() -> ! {
   misuse <model>                             each misuse once (one line each), a good compute after each group
   compute <model> <x0,x1,x2;…> [--out PATH] [--repeat N]   y = lin(x) for each row, printed (or written to PATH)
   hoard <model> <count> <MiB>                set_input <count> inputs of <MiB> each and keep them
+  configs <model> <count>                    load_by_name_with_config with <count> distinct configs, unloading each
   read <path> | write <path> <text> | list <dir>   files
   symlink <target> <link>                    path_symlink under the first preopened dir (link relative to it)
   sockets [port]                             every preview1 socket call, and std::net, must fail
@@ -557,6 +558,33 @@ fn hoard_command(args: &[String]) {
     println!("hoarded {} MiB", count * mib);
 }
 
+// ---- configs: graphs a guest can make the host keep ----
+
+/// Loads <model> by name with <count> distinct configs (inter-op thread counts), unloading
+/// each graph at once; prints how many loads succeeded.
+fn configs_command(args: &[String]) {
+    if args.len() < 2 {
+        usage();
+    }
+    let count: u32 = args[1].parse().unwrap_or_else(|_| usage());
+    let mut loaded = 0;
+    for i in 0..count {
+        // One compute thread each (cheap to make), told apart by a setting the model never uses.
+        let config = format!("{{\"intra_op_threads\":1,\"inter_op_threads\":{}}}", 1 + i);
+        match nn::load_by_name_with_config(&args[0], &config) {
+            Ok(graph) => {
+                loaded += 1;
+                let _ = nn::unload(graph);
+            }
+            Err(errno) => {
+                println!("config {} refused: {}", i, errno_name(errno));
+                break;
+            }
+        }
+    }
+    println!("loaded {} configs", loaded);
+}
+
 // ---- files ----
 
 fn files_command(command: &str, args: &[String]) {
@@ -790,6 +818,7 @@ fn main() {
         "misuse" => misuse_command(rest),
         "compute" => compute_command(rest),
         "hoard" => hoard_command(rest),
+        "configs" => configs_command(rest),
         "read" | "write" | "symlink" | "list" => files_command(command, rest),
         "sockets" => sockets_command(rest),
         "raise" | "close" | "renumber" => host_effect_command(command, rest),

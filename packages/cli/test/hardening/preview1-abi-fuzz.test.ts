@@ -7,7 +7,7 @@
 //    scripted bridge that checks everything the front end passes on to the host.
 import { ModelRegistry, NnError, NnHost, runGuest, BackendRegistry, validateTensor, type ErrorCode, type NamedTensor } from '@wacs/core';
 import { repoRoot } from '@wacs/fixtures';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +83,51 @@ describe('fuzz-preview1 through wacs run (backend-onnx)', () => {
     for (const load of census.loads) if (load.source.kind === 'path') expect(load.source.path).toBe(model);
     await host.dispose();
     expect({ contexts: census.liveContexts, graphs: census.liveGraphs }).toEqual({ contexts: 0, graphs: 0 });
+  });
+});
+
+describe('graphs a guest makes the host load', () => {
+  it('with load_by_name_with_config, do not outlive the guest that unloaded them (F15)', async () => {
+    // Each distinct config is its own graph, cached by name + config in the host, so 200 configs
+    // from one guest would be 200 sessions held for the host's lifetime (for a large model, 200
+    // copies of its weights), after the guest unloaded each one and exited.
+    const { model } = linearModelDir('wacs-configs-');
+    const { backend, census } = counted(await importBackend('onnx'));
+    const registry = new BackendRegistry();
+    registry.register(backend);
+    const named = new ModelRegistry();
+    named.add('lin', { path: model });
+    const host = new NnHost(registry, named, { log: () => {} });
+    const result = await runGuest(new Uint8Array(readFileSync(fuzzPreview1)), host, { args: ['configs', 'lin', '200'], timeoutMs: 60_000 });
+    expect(result).toEqual({ exitCode: 0 });
+    expect(census.loads.length).toBeGreaterThan(0);
+    expect(census.liveGraphs).toBeLessThanOrEqual(1);
+    await host.dispose();
+  });
+
+  it('cannot make the host start a thread pool of the size the guest names (F16)', async () => {
+    // The config of load_by_name_with_config arrives from guest memory as is; this is what the
+    // host does with {"intra_op_threads": 1024} (Linux: the process's threads in /proc).
+    const { model } = linearModelDir('wacs-threads-');
+    const registry = new BackendRegistry();
+    registry.register(await importBackend('onnx'));
+    const named = new ModelRegistry();
+    named.add('lin', { path: model });
+    const host = new NnHost(registry, named, { log: () => {} });
+    const threads = () => readdirSync('/proc/self/task').length;
+    const before = threads();
+    const session = host.session();
+    let refused = false;
+    try {
+      await session.loadByName('lin', { intra_op_threads: 1024 });
+    } catch {
+      refused = true;
+    }
+    const started = threads() - before;
+    await session.close();
+    await host.dispose();
+    // Refused, or capped: a few dozen threads at most (this machine's cores, not the guest's number).
+    expect({ refused, started, acceptable: refused || started <= 64 }).toMatchObject({ acceptable: true });
   });
 });
 
