@@ -7,11 +7,12 @@
 //    scripted bridge that checks everything the front end passes on to the host.
 import { ModelRegistry, NnError, NnHost, runGuest, BackendRegistry, validateTensor, type ErrorCode, type NamedTensor } from '@wacs/core';
 import { repoRoot } from '@wacs/fixtures';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bind, counted, fuzzPreview1, importBackend, linear, linearModelDir, wacs, WITX_ERRNO_NAMES } from './helpers.js';
+import { bind, counted, exitOf, fuzzPreview1, importBackend, linear, linearModelDir, wacs, WITX_ERRNO_NAMES } from './helpers.js';
 
 const SEEDS = [1, 2, 3, 4];
 const CALLS_PER_SEED = 5000;
@@ -83,6 +84,23 @@ describe('fuzz-preview1 through wacs run (backend-onnx)', () => {
     for (const load of census.loads) if (load.source.kind === 'path') expect(load.source.path).toBe(model);
     await host.dispose();
     expect({ contexts: census.liveContexts, graphs: census.liveGraphs }).toEqual({ contexts: 0, graphs: 0 });
+  });
+});
+
+describe('wasi_snapshot_preview1 fuzz through wacs run (fuzz-preview1 wasi-fuzz)', () => {
+  it(`${SEEDS.length} seeds x 3000 random calls on the preopen's fds and paths: no crash, no hang, nothing written outside the grant`, async () => {
+    for (const seed of SEEDS) {
+      // root/ holds the grant and a file beside it; the guest sees only the grant, with a file and a folder in it.
+      const root = mkdtempSync(join(tmpdir(), 'wacs-wasi-fuzz-'));
+      const grant = join(root, 'grant');
+      mkdirSync(join(grant, 'a'), { recursive: true });
+      writeFileSync(join(grant, 'a/b'), 'inside');
+      writeFileSync(join(root, 'beside.txt'), 'outside');
+      const r = await wacs(['run', fuzzPreview1, '--timeout', '30', '--dir', `${grant}::/w`, '--', 'wasi-fuzz', String(seed), '3000'], { timeoutMs: 45_000 });
+      expect({ seed, exit: exitOf(r), calls: /^calls (\d+)$/m.exec(r.stdout)?.[1] }).toEqual({ seed, exit: 'exit 0', calls: '3000' });
+      expect(readdirSync(root).sort()).toEqual(['beside.txt', 'grant']);
+      expect(readFileSync(join(root, 'beside.txt'), 'utf8')).toBe('outside');
+    }
   });
 });
 
