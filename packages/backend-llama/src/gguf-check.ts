@@ -4,8 +4,8 @@
  * bound (22 bytes of 'GGUF', version 3 and garbage counts grew node-llama-cpp's reader past 6 GB). This walks the
  * metadata and tensor infos with every count and length checked against the bytes left in the
  * file, so each step consumes bytes and the walk is bounded by the file size. Tensor data bounds
- * are left to llama.cpp, which checks them. It also refuses a vocabulary that repeats a token: llama.cpp
- * asserts on that and aborts the whole process.
+ * are left to llama.cpp, which checks them. It also refuses what llama.cpp asserts on, which aborts
+ * the whole process: a vocabulary that repeats a token, a tensor dimension of 0.
  */
 import { NnError } from '@wacs/core';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -157,7 +157,11 @@ export async function checkGguf(path: string): Promise<GgufHeader> {
       await reader.string(`tensor ${i} name`);
       const dims = await reader.u32(`tensor ${i} rank`);
       if (dims > MAX_DIMS) throw invalid(`tensor ${i} has ${dims} dimensions (ggml allows ${MAX_DIMS})`);
-      await reader.skip(dims * 8 + 4 + 8, `tensor ${i} info`);
+      for (let d = 0; d < dims; d++) {
+        // llama.cpp asserts on an empty dimension, which aborts the whole process.
+        if ((await reader.u64(`tensor ${i} dimension ${d}`)) === 0) throw invalid(`tensor ${i} has a dimension of 0`);
+      }
+      await reader.skip(4 + 8, `tensor ${i} info`);
     }
     return { version, tensorCount, metadataCount };
   } finally {

@@ -11,11 +11,32 @@ import { fileURLToPath } from 'node:url';
 const argv = process.argv.slice(2);
 const NATIVE_CRASHES = ['SIGSEGV', 'SIGABRT', 'SIGBUS', 'SIGILL', 'SIGFPE'];
 
+/** The --timeout of a `wacs run`, in seconds (options come before `--`). */
+function timeoutSeconds(): number | undefined {
+  const options = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined);
+  const at = options.findIndex((a) => a === '--timeout' || a.startsWith('--timeout='));
+  if (at < 0) return undefined;
+  const value = Number(options[at]!.includes('=') ? options[at]!.split('=')[1] : options[at + 1]);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/** Past --timeout, the child has this long to end the guest itself before it is killed. */
+const TIMEOUT_GRACE_MS = 5000;
+
 function supervise(): void {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...argv], {
     stdio: 'inherit',
     env: { ...process.env, WACS_SUPERVISED: '1' },
   });
+  // A guest blocked inside native code cannot be stopped from within the process: stop the process.
+  const timeout = timeoutSeconds();
+  if (timeout !== undefined) {
+    setTimeout(() => {
+      child.kill('SIGKILL');
+      process.stderr.write(`wacs: guest killed: it ran past the --timeout of ${timeout} s (blocked where it could not be interrupted)\n`);
+      process.exit(124);
+    }, timeout * 1000 + TIMEOUT_GRACE_MS).unref();
+  }
   // Ctrl-C reaches the child with the terminal's process group; other signals are passed on.
   process.on('SIGINT', () => {});
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));

@@ -4,7 +4,8 @@
  * the middle of a path out of a preopen, passes proc_raise to the host process, lets a guest close
  * or renumber the host's own stdio, treats stdio fds as sockets, deadlocks on invalid set-times
  * flags, and checks an iovec count in 32-bit arithmetic (a wrapped count passes, then the host
- * allocates gigabytes). Each import below closes one of those; the rest pass through.
+ * allocates gigabytes), and sleeps in native code for poll_oneoff, where --timeout cannot end the
+ * worker. Each import below closes one of those; the rest pass through.
  */
 import { dirname, basename, join, resolve } from 'node:path';
 import { realpathSync } from 'node:fs';
@@ -17,6 +18,12 @@ const ERRNO = { badf: 8, fault: 21, inval: 28, notsup: 58, perm: 63 } as const;
 const LOOKUP_SYMLINK_FOLLOW = 1;
 const FST = { atim: 1, atimNow: 2, mtim: 4, mtimNow: 8, all: 15 } as const;
 const IOVEC_BYTES = 8;
+/** poll_oneoff records (wasi_snapshot_preview1.witx): a subscription is 48 bytes, an event 32. */
+const SUBSCRIPTION_BYTES = 48;
+const EVENT_BYTES = 32;
+const EVENTTYPE_CLOCK = 0;
+const SUBCLOCKFLAGS_ABSTIME = 1;
+const CLOCK_REALTIME = 0;
 /** Preopened directories are numbered from 3, in the order given to node:wasi. */
 const FIRST_PREOPEN_FD = 3;
 
@@ -87,12 +94,55 @@ export function confinePreview1(imports: WasiImports, memory: () => WebAssembly.
       validIovecs(args[1]!, args[2]!) ? imports[name]!(...args) : ERRNO.fault;
   const refused = () => ERRNO.notsup;
 
+  /** Nanoseconds on a WASI clock, as node:wasi's clock_time_get reports them. */
+  const now = (clock: number): bigint => (clock === CLOCK_REALTIME ? BigInt(Date.now()) * 1_000_000n : process.hrtime.bigint());
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+  /**
+   * poll_oneoff with clock subscriptions only (a guest's sleep) waits here, in an Atomics.wait that
+   * worker.terminate() interrupts; subscriptions on fds go to node:wasi.
+   */
+  const pollOneoff = (...args: number[]): number => {
+    const [inPtr, outPtr, count, countOut] = args as [number, number, number, number];
+    const buffer = memory()?.buffer;
+    if (!buffer || count <= 0 || inPtr + count * SUBSCRIPTION_BYTES > buffer.byteLength || outPtr + count * EVENT_BYTES > buffer.byteLength || countOut + 4 > buffer.byteLength) {
+      return imports.poll_oneoff!(...args);
+    }
+    const view = new DataView(buffer);
+    const deadlines: Array<{ userdata: bigint; due: bigint; clock: number }> = [];
+    for (let i = 0; i < count; i++) {
+      const at = inPtr + i * SUBSCRIPTION_BYTES;
+      if (view.getUint8(at + 8) !== EVENTTYPE_CLOCK) return imports.poll_oneoff!(...args);
+      const clock = view.getUint32(at + 16, true);
+      const timeout = view.getBigUint64(at + 24, true);
+      const absolute = (view.getUint16(at + 40, true) & SUBCLOCKFLAGS_ABSTIME) !== 0;
+      deadlines.push({ userdata: view.getBigUint64(at, true), clock, due: absolute ? timeout : now(clock) + timeout });
+    }
+    for (;;) {
+      const due = deadlines.filter((d) => d.due <= now(d.clock));
+      if (due.length) {
+        const out = new DataView(memory()!.buffer);
+        due.forEach((d, i) => {
+          const at = outPtr + i * EVENT_BYTES;
+          for (let b = 0; b < EVENT_BYTES; b++) out.setUint8(at + b, 0);
+          out.setBigUint64(at, d.userdata, true);
+          out.setUint8(at + 10, EVENTTYPE_CLOCK);
+        });
+        out.setUint32(countOut, due.length, true);
+        return 0;
+      }
+      const waitNs = deadlines.reduce((min, d) => (d.due - now(d.clock) < min ? d.due - now(d.clock) : min), 60_000_000_000n);
+      Atomics.wait(sleeper, 0, 0, Math.max(1, Number(waitNs / 1_000_000n)));
+    }
+  };
+
   return {
     ...imports,
     fd_read: withIovecs('fd_read'),
     fd_write: withIovecs('fd_write'),
     fd_pread: withIovecs('fd_pread'),
     fd_pwrite: withIovecs('fd_pwrite'),
+    poll_oneoff: pollOneoff,
     proc_raise: refused,
     sock_accept: refused,
     sock_recv: refused,

@@ -231,15 +231,17 @@ async function runWorker(
     if (m.fatal ?? m.trap) error = m.fatal ?? m.trap;
   });
   let timedOut = false;
-  const timer =
-    options.timeoutMs !== undefined
-      ? setTimeout(() => {
-          timedOut = true;
-          void worker.terminate();
-        }, options.timeoutMs)
-      : undefined;
-
+  let timer: NodeJS.Timeout | undefined;
   const exitCode = await new Promise<number>((resolve) => {
+    if (options.timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        void worker.terminate();
+        // terminate() acts when the worker runs JavaScript; one blocked in native code never exits,
+        // and the run must end anyway (the CLI's supervisor then ends the process).
+        setTimeout(() => resolve(EXIT.timeout), RELEASE_GRACE_MS).unref();
+      }, options.timeoutMs);
+    }
     worker.on('error', (e) => {
       error = /ERR_WORKER_OUT_OF_MEMORY/.test((e as { code?: string }).code ?? '')
         ? `guest ran out of memory (--max-memory ${options.maxMemoryBytes! / 2 ** 20} MiB)`
