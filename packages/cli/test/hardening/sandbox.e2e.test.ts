@@ -165,6 +165,33 @@ describe('the host process: preview1 calls that node:wasi runs on the host itsel
     }
   });
 
+  it('pointers past 2 GiB (negative as i32) get an errno from every call wacs wraps, not a trap (F19)', async () => {
+    // wasm passes i32 arguments to JavaScript as signed numbers: 0x80000000 arrives as -2147483648.
+    const calls = [
+      '(call $poll (i32.const 0x80000000) (i32.const 100) (i32.const 1) (i32.const 200))',
+      '(call $poll (i32.const 0) (i32.const 0xfffffff0) (i32.const 1) (i32.const 200))',
+      '(call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 0xfffffffc))',
+      '(call $write (i32.const 1) (i32.const 0x80000000) (i32.const 1) (i32.const 200))',
+      '(call $open (i32.const 3) (i32.const 1) (i32.const 0x80000000) (i32.const 4) (i32.const 0) (i64.const 1) (i64.const 0) (i32.const 0) (i32.const 200))',
+      '(call $open (i32.const 3) (i32.const 1) (i32.const 300) (i32.const 10) (i32.const 0) (i64.const 1) (i64.const 0) (i32.const 0) (i32.const 0xfffffffc))',
+      '(call $stat (i32.const 3) (i32.const 1) (i32.const 0x80000000) (i32.const 4) (i32.const 200))',
+      '(call $symlink (i32.const 0x80000000) (i32.const 4) (i32.const 3) (i32.const 300) (i32.const 10))',
+    ];
+    const module = await wat(`(module
+      (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_filestat_get" (func $stat (param i32 i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_symlink" (func $symlink (param i32 i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 300) "inside.txt")
+      (func (export "_start") ${calls.map((c) => `(drop ${c})`).join(' ')}))`);
+    const path = join(root, 'high-pointers.wasm');
+    writeFileSync(path, module);
+    const r = await wacs(['run', path, '--dir', `${grant}::/data`]);
+    expect({ exit: exitOf(r), stderr: r.stderr }).toEqual({ exit: 'exit 0', stderr: '' });
+  });
+
   it('an iovec count whose byte size wraps 32 bits is refused, not allocated (F13)', async () => {
     // node:wasi checks iovs_len * 8 against guest memory in 32-bit arithmetic, so 0x20000001
     // iovecs pass as 8 bytes; it then allocates a vector of 0x20000001 entries (8 GiB and more)
