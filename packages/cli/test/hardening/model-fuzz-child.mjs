@@ -9,6 +9,7 @@
 // computes on a plausible input. One JSON line per case on stdout, written before the case runs
 // (`start`) and after (`end`), so the parent knows which case a crash or hang belongs to; each
 // case's mutation depends only on the seed and its index, so the parent can go on after a crash.
+// WACS_FUZZ_DUMP=<folder> writes each case's bytes there.
 import { writeSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -200,6 +201,8 @@ for (let index = Number(firstText); index <= Number(lastText); index++) {
   // One case in eight is the model unchanged: the control that shows loads and computes can succeed.
   const { bytes, how } = index < models.length || r.chance(12) ? { bytes: model.bytes, how: 'unchanged' } : mutate(model.bytes, r, model.text);
   emit({ event: 'start', index, model: model.name, how });
+  // WACS_FUZZ_DUMP=<folder> keeps each case's bytes, to load a crashing case by hand.
+  if (process.env.WACS_FUZZ_DUMP) await writeFile(join(process.env.WACS_FUZZ_DUMP, `${backendName}-${seedText}-${index}.bin`), bytes);
   const started = performance.now();
   let outcome = 'rejected';
   let detail;
