@@ -4,6 +4,7 @@
  * A raw completion starts afresh each compute (the KV cache of a shared prompt prefix is reused);
  * with `chat`, the context keeps the conversation, and each prompt is the next user message.
  */
+import { availableParallelism } from 'node:os';
 import { NnError, toNnError, type ExecutionContext, type NamedTensor } from '@wacs/core';
 import type {
   ChatHistoryItem,
@@ -49,6 +50,9 @@ function beginningToken(model: LlamaModel): Token | null {
       return model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
   }
 }
+
+/** How far past its training context a model may be asked to run. */
+const MAX_CONTEXT_STRETCH = 8;
 
 function promptTooLong(tokens: number, contextSize: number): NnError {
   return new NnError(
@@ -179,6 +183,15 @@ export class LlamaExecutionContext implements ExecutionContext {
   private settings(options: LlamaOptions): ContextSettings {
     const trained = this.graph.model.trainContextSize;
     const contextSize = options['ctx-size'] === 0 ? trained : (options['ctx-size'] ?? Math.min(trained, DEFAULT_MAX_CONTEXT));
+    // Options can come from a guest: sizes past what the model or the machine can use only cost the host.
+    // llama.cpp can run past the training context (RoPE scaling), within reason.
+    if (contextSize > trained * MAX_CONTEXT_STRETCH) {
+      throw new NnError('invalid-argument', `ctx-size ${contextSize} is more than ${MAX_CONTEXT_STRETCH} times the model's training context of ${trained} tokens`);
+    }
+    const cores = availableParallelism();
+    if (options.threads !== undefined && options.threads > cores) {
+      throw new NnError('invalid-argument', `threads ${options.threads} is more than this machine's ${cores} cores`);
+    }
     return {
       contextSize,
       batchSize: options['batch-size'] ?? Math.min(DEFAULT_BATCH, contextSize),

@@ -3,6 +3,7 @@
  * config, or a compute's `metadata` JSON input. Every key is checked; an unknown key is an
  * `invalid-argument` that names it.
  */
+import { availableParallelism } from 'node:os';
 import { NnError } from '@wacs/core';
 import type { InferenceSession } from 'onnxruntime-node';
 
@@ -36,9 +37,12 @@ export const OPTION_KEYS = [
 ] as const;
 
 function threads(value: unknown, key: string, where: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 1024) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new NnError('invalid-argument', `${where}: ${key} must be a whole number of threads (0 lets onnxruntime choose), got ${JSON.stringify(value)}`);
   }
+  // Options can come from a guest: a thread pool larger than the machine only costs the host.
+  const cores = availableParallelism();
+  if (value > cores) throw new NnError('invalid-argument', `${where}: ${key} ${value} is more threads than this machine's ${cores} cores`);
   return value;
 }
 

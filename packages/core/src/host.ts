@@ -19,7 +19,6 @@ export interface HostOptions {
 
 interface SharedGraph {
   graph: Promise<Graph>;
-  backend: string;
 }
 
 /** Process-wide state: backends, named models and the graphs loaded by name. */
@@ -43,39 +42,37 @@ export class NnHost {
 
   /**
    * The graph registered under `name`, loaded once and shared by every guest and context that asks
-   * for it. `config` (WasmEdge's load_by_name_with_config) adds graph options; each distinct
-   * config is its own graph.
+   * for it.
    */
-  async graphByName(name: string, config: Options = {}): Promise<Graph> {
-    const key = Object.keys(config).length ? `${name}\u0000${JSON.stringify(config)}` : name;
-    let shared = this.byName.get(key);
+  async graphByName(name: string): Promise<Graph> {
+    let shared = this.byName.get(name);
     if (!shared) {
-      let spec;
-      try {
-        spec = this.models.get(name);
-      } catch (e) {
-        this.log(`wacs: ${(e as Error).message}`);
-        throw e;
-      }
-      const load = (async () => {
-        const probe = await probePath(spec.path);
-        const { backend, encoding } = await this.backends.resolve(spec.encoding ?? 'autodetect', probe, spec.backend);
-        return loadWith(backend, () =>
-          backend.load({
-            source: { kind: 'path', path: spec.path },
-            encoding,
-            target: spec.target ?? 'auto',
-            options: { ...spec.options, ...config },
-            name,
-          }),
-        );
-      })();
-      shared = { graph: load, backend: spec.backend ?? '' };
-      this.byName.set(key, shared);
+      const load = this.loadNamed(name, {});
+      shared = { graph: load };
+      this.byName.set(name, shared);
       // A failed load is not cached: the next guest gets a fresh try (and the same clear error).
-      load.catch(() => this.byName.delete(key));
+      load.catch(() => this.byName.delete(name));
     }
     return shared.graph;
+  }
+
+  /**
+   * Loads the graph registered under `name` afresh, with `config` (WasmEdge's
+   * load_by_name_with_config) added to its graph options; the caller owns (and disposes) it.
+   */
+  async loadNamed(name: string, config: Options): Promise<Graph> {
+    let spec;
+    try {
+      spec = this.models.get(name);
+    } catch (e) {
+      this.log(`wacs: ${(e as Error).message}`);
+      throw e;
+    }
+    const probe = await probePath(spec.path);
+    const { backend, encoding } = await this.backends.resolve(spec.encoding ?? 'autodetect', probe, spec.backend);
+    return loadWith(backend, () =>
+      backend.load({ source: { kind: 'path', path: spec.path }, encoding, target: spec.target ?? 'auto', options: { ...spec.options, ...config }, name }),
+    );
   }
 
   /** Loads a graph from guest bytes; the caller owns (and disposes) it. */
@@ -107,6 +104,9 @@ async function loadWith(backend: Backend, load: () => Promise<Graph>): Promise<G
   }
 }
 
+/** Graphs loaded with a config (each a fresh copy of a model) one guest may hold at a time. */
+const MAX_CONFIGURED_GRAPHS = 16;
+
 /** A table of guest handles: small integers, never reused within a session. */
 class HandleTable<T> {
   private readonly items = new Map<number, T>();
@@ -137,8 +137,10 @@ class HandleTable<T> {
 
 interface SessionGraph {
   graph: Graph;
-  /** Graphs loaded from bytes belong to the session; named graphs belong to the host. */
+  /** Graphs loaded from bytes or with a config belong to the session; plain named graphs to the host. */
   owned: boolean;
+  /** Loaded by name with a config. */
+  configured?: boolean;
   contexts: number;
   dropped: boolean;
 }
@@ -161,9 +163,20 @@ export class NnSession {
     return this.graphs.add({ graph, owned: true, contexts: 0, dropped: false });
   }
 
+  /**
+   * A named graph: the host's shared one, or, with a config (options the guest chose), one of the
+   * guest's own, released when it is dropped or the guest ends.
+   */
   async loadByName(name: string, config?: Options): Promise<number> {
-    const graph = await this.host.graphByName(name, config);
-    return this.graphs.add({ graph, owned: false, contexts: 0, dropped: false });
+    if (!config || Object.keys(config).length === 0) {
+      return this.graphs.add({ graph: await this.host.graphByName(name), owned: false, contexts: 0, dropped: false });
+    }
+    // Each config is a model loaded again: a guest holds a bounded number of them at a time.
+    const configured = this.graphs.values().filter((g) => g.configured).length;
+    if (configured >= MAX_CONFIGURED_GRAPHS) {
+      throw new NnError('too-large', `this guest already holds ${configured} graphs loaded with a config (the limit): unload some first`);
+    }
+    return this.graphs.add({ graph: await this.host.loadNamed(name, config), owned: true, configured: true, contexts: 0, dropped: false });
   }
 
   async initContext(graphHandle: number): Promise<number> {

@@ -10,7 +10,6 @@ import * as http from '@bytecodealliance/preview2-shim/http';
 import * as io from '@bytecodealliance/preview2-shim/io';
 import * as random from '@bytecodealliance/preview2-shim/random';
 import * as socketsShim from '@bytecodealliance/preview2-shim/sockets';
-import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -19,6 +18,7 @@ import { BridgeClient } from '../bridge.js';
 import type { WorkerSetup } from './run.js';
 import { reportGuestFailure } from './guest-failure.js';
 import { confineFilesystem } from './sandbox.js';
+import { writeAllSync } from './stdio.js';
 
 const setup = workerData as WorkerSetup;
 
@@ -58,8 +58,7 @@ function wasiImport(name: string): unknown {
  */
 function writeThrough(stream: NodeJS.WriteStream, fd: number): void {
   stream.write = ((chunk: string | Uint8Array) => {
-    if (typeof chunk === 'string') writeSync(fd, chunk);
-    else writeSync(fd, chunk);
+    writeAllSync(fd, chunk);
     return true;
   }) as typeof stream.write;
 }

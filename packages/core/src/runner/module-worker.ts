@@ -4,12 +4,12 @@
  * `wasi_ephemeral_nn` wired to the sync bridge, and the guest's `_start` run to its exit code.
  * The module arrives compiled, with its memory already capped to --max-memory.
  */
-import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { preview1NnImports, WITX_MODULE } from '../abi/preview1.js';
 import { BridgeClient } from '../bridge.js';
 import { reportGuestFailure } from './guest-failure.js';
 import { confinePreview1 } from './preview1-sandbox.js';
+import { writeAllSync } from './stdio.js';
 import type { ModuleWorkerSetup } from './run.js';
 
 const setup = workerData as ModuleWorkerSetup;
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
 
   // Host messages go straight to fd 2, like the guest's own stderr, so the two stay in order.
   const nn = preview1NnImports(new BridgeClient(setup.port, setup.bridge), () => memory, {
-    log: (line) => writeSync(2, `${line}\n`),
+    log: (line) => writeAllSync(2, `${line}\n`),
     maxHeldBytes: setup.maxMemoryBytes,
   });
   const instance = await WebAssembly.instantiate(setup.module, { wasi_snapshot_preview1: preview1, [WITX_MODULE]: nn });

@@ -40,10 +40,13 @@ export function confinePreview1(imports: WasiImports, memory: () => WebAssembly.
   });
   const decoder = new TextDecoder();
 
+  // Wasm i32 arguments arrive as signed numbers: pointers and lengths are read as unsigned (>>> 0).
+
   /** The guest string at ptr/len, or undefined when it lies outside guest memory. */
   const guestString = (ptr: number, len: number): string | undefined => {
     const buffer = memory()?.buffer;
-    if (!buffer || ptr < 0 || len < 0 || ptr + len > buffer.byteLength) return undefined;
+    [ptr, len] = [ptr >>> 0, len >>> 0];
+    if (!buffer || ptr + len > buffer.byteLength) return undefined;
     return decoder.decode(new Uint8Array(buffer, ptr, len));
   };
 
@@ -79,7 +82,8 @@ export function confinePreview1(imports: WasiImports, memory: () => WebAssembly.
   /** The iovec array and every buffer it names lie in guest memory (checked without 32-bit wrap). */
   const validIovecs = (iovs: number, count: number): boolean => {
     const buffer = memory()?.buffer;
-    if (!buffer || iovs < 0 || count < 0 || iovs + count * IOVEC_BYTES > buffer.byteLength) return false;
+    [iovs, count] = [iovs >>> 0, count >>> 0];
+    if (!buffer || iovs + count * IOVEC_BYTES > buffer.byteLength) return false;
     const view = new DataView(buffer);
     for (let i = 0; i < count; i++) {
       const base = view.getUint32(iovs + i * IOVEC_BYTES, true);
@@ -103,7 +107,7 @@ export function confinePreview1(imports: WasiImports, memory: () => WebAssembly.
    * worker.terminate() interrupts; subscriptions on fds go to node:wasi.
    */
   const pollOneoff = (...args: number[]): number => {
-    const [inPtr, outPtr, count, countOut] = args as [number, number, number, number];
+    const [inPtr, outPtr, count, countOut] = args.map((a) => a >>> 0) as [number, number, number, number];
     const buffer = memory()?.buffer;
     if (!buffer || count <= 0 || inPtr + count * SUBSCRIPTION_BYTES > buffer.byteLength || outPtr + count * EVENT_BYTES > buffer.byteLength || countOut + 4 > buffer.byteLength) {
       return imports.poll_oneoff!(...args);
@@ -153,8 +157,8 @@ export function confinePreview1(imports: WasiImports, memory: () => WebAssembly.
       const errno = refuse(fd, ptr, len, (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0) || imports.path_open!(...args);
       const at = locations.get(fd);
       const buffer = memory()?.buffer;
-      if (errno === 0 && at && buffer) {
-        const opened = new DataView(buffer).getUint32(fdOut, true);
+      if (errno === 0 && at && buffer && (fdOut >>> 0) + 4 <= buffer.byteLength) {
+        const opened = new DataView(buffer).getUint32(fdOut >>> 0, true);
         locations.set(opened, { root: at.root, path: resolve(at.path, guestString(ptr, len)!) });
       }
       return errno;
