@@ -5,7 +5,8 @@
  * metadata and tensor infos with every count and length checked against the bytes left in the
  * file, so each step consumes bytes and the walk is bounded by the file size. Tensor data bounds
  * are left to llama.cpp, which checks them. It also refuses what llama.cpp asserts on, which aborts
- * the whole process: a vocabulary that repeats a token, a tensor dimension of 0.
+ * the whole process: a vocabulary that repeats a token, a tensor dimension of 0, and a model whose
+ * architecture sizes (block count, embedding length, head count, …) are missing or 0.
  */
 import { NnError } from '@wacs/core';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -89,6 +90,13 @@ class Reader {
 }
 
 const VOCABULARY_KEY = 'tokenizer.ggml.tokens';
+const ARCHITECTURE_KEY = 'general.architecture';
+/** Sizes llama.cpp builds tensor shapes from; absent (it then takes 0) or 0 makes it assert. Prefixed by the architecture. */
+const REQUIRED_SIZES = ['block_count', 'embedding_length', 'attention.head_count'];
+/** Architectures without attention heads. */
+const NO_ATTENTION = new Set(['mamba', 'mamba2', 'rwkv6', 'rwkv6qwen2', 'rwkv7', 'arwkv7']);
+const UINT32 = 4;
+const UINT64 = 10;
 
 /** Reads the vocabulary array and refuses a repeated token (llama.cpp's GGML_ASSERT on it aborts the process). */
 async function checkVocabulary(reader: Reader): Promise<void> {
@@ -147,11 +155,22 @@ export async function checkGguf(path: string): Promise<GgufHeader> {
     if (tensorCount * MIN_TENSOR_INFO_BYTES + metadataCount * MIN_KV_BYTES > reader.remaining) {
       throw invalid(`the header claims ${tensorCount} tensors and ${metadataCount} metadata entries, more than the file holds`);
     }
+    let architecture: string | undefined;
+    const sizes = new Map<string, number>();
     for (let i = 0; i < metadataCount; i++) {
       const key = await reader.text(`metadata key ${i}`);
       const type = await reader.u32(`metadata ${i} type`);
       if (key === VOCABULARY_KEY && type === ARRAY) await checkVocabulary(reader);
+      else if (key === ARCHITECTURE_KEY && type === STRING) architecture = await reader.text(key);
+      else if (type === UINT32) sizes.set(key, await reader.u32(key));
+      else if (type === UINT64) sizes.set(key, await reader.u64(key));
       else await skipValue(reader, type, `metadata entry ${i} (${key})`);
+    }
+    if (architecture === undefined) throw invalid(`it has no ${ARCHITECTURE_KEY}`);
+    for (const size of REQUIRED_SIZES) {
+      if (size.startsWith('attention.') && NO_ATTENTION.has(architecture)) continue;
+      const key = `${architecture}.${size}`;
+      if (!sizes.get(key)) throw invalid(`${key} is ${sizes.has(key) ? '0' : 'missing'}`);
     }
     for (let i = 0; i < tensorCount; i++) {
       await reader.string(`tensor ${i} name`);
