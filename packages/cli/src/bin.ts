@@ -52,7 +52,16 @@ function supervise(): void {
   });
 }
 
+/** A supervised child whose supervisor is gone (killed with SIGKILL, say) ends too, not running on unwatched. */
+function followSupervisor(): void {
+  const supervisor = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== supervisor) process.exit(129);
+  }, 500).unref();
+}
+
 async function work(): Promise<void> {
+  if (process.env.WACS_SUPERVISED) followSupervisor();
   // `wacs … | head` closes stdout early: stop quietly, as other command-line tools do.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
