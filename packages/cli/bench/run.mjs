@@ -86,7 +86,7 @@ const firstCall = new URL('./first-call-backend.mjs', import.meta.url).pathname;
 const startArgs = ['run', guest('nn-compute'), '--bind', firstCall, '--model', `m=${small}`, '--', 'm', 'x=FP32:1x3:1,1,1'];
 await runWacs(startArgs); // fills the transpile cache
 const startups = [];
-const unsupervised = [];
+const unwatched = [];
 const totals = [];
 for (let i = 0; i < 10; i++) {
   const spawnedAt = performance.timeOrigin + performance.now();
@@ -95,14 +95,14 @@ for (let i = 0; i < 10; i++) {
   totals.push(performance.now() - t);
   startups.push(Number(/first-wasi-nn-call-at ([\d.]+)/.exec(r.stderr)[1]) - spawnedAt);
   const alone = performance.timeOrigin + performance.now();
-  const one = await runWacs(startArgs, { env: { ...process.env, WACS_NO_SUPERVISOR: '1' } });
-  unsupervised.push(Number(/first-wasi-nn-call-at ([\d.]+)/.exec(one.stderr)[1]) - alone);
+  const one = await runWacs(startArgs, { env: { ...process.env, WACS_NO_WATCHER: '1' } });
+  unwatched.push(Number(/first-wasi-nn-call-at ([\d.]+)/.exec(one.stderr)[1]) - alone);
 }
 lines.push(
   '| start-up, cached component (median of 10) | ms |',
   '|---|---|',
   `| \`wacs run\` spawned -> first wasi:nn call reaches the host (target < 200) | **${median(startups).toFixed(0)}** |`,
-  `| the same without the crash-reporting supervisor process (\`WACS_NO_SUPERVISOR=1\`) | ${median(unsupervised).toFixed(0)} |`,
+  `| the same without the crash-reporting watcher process (\`WACS_NO_WATCHER=1\`) | ${median(unwatched).toFixed(0)} |`,
   `| whole \`wacs run\`, spawn to exit | ${median(totals).toFixed(0)} |`,
   '',
 );

@@ -48,7 +48,7 @@ export function linearModelDir(prefix: string): { dir: string; model: string; mo
 
 /**
  * Runs `wacs <args>` like fixtures' runWacs, but in its own process group with a kill timer well
- * under the test timeout: a hung host (and any process it started, such as the supervised child
+ * under the test timeout: a hung host (and any process it started, such as its watcher
  * of `wacs run`) is killed as a group, so it fails the test instead of stalling the suite.
  */
 export function wacs(args: string[], options: { stdin?: string | Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<WacsResult> {

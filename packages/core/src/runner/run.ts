@@ -238,7 +238,7 @@ async function runWorker(
         timedOut = true;
         void worker.terminate();
         // terminate() acts when the worker runs JavaScript; one blocked in native code never exits,
-        // and the run must end anyway (the CLI's supervisor then ends the process).
+        // and the run must end anyway (the CLI then exits; its watcher ends a process that cannot).
         setTimeout(() => resolve(EXIT.timeout), RELEASE_GRACE_MS).unref();
       }, options.timeoutMs);
     }
