@@ -1,27 +1,35 @@
 // `pnpm bench`: runs every package's benchmark (bench/run.mjs, one at a time so they do not share
 // the CPU) and gathers their markdown sections into BENCHMARKS.md.
+//   pnpm bench core cli      only those packages (BENCHMARKS.md is left as it is)
+//   pnpm bench --collect     no runs: gathers each package's last bench/results.md into BENCHMARKS.md
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const only = process.argv.slice(2);
+const collectOnly = process.argv.includes('--collect');
+const only = process.argv.slice(2).filter((a) => a !== '--collect');
 const sections = [];
 for (const name of readdirSync(join(root, 'packages')).sort()) {
   const script = join(root, 'packages', name, 'bench/run.mjs');
   if (!existsSync(script) || (only.length && !only.includes(name))) continue;
-  console.log(`== ${name}`);
-  const r = spawnSync(process.execPath, [script], { cwd: join(root, 'packages', name), stdio: 'inherit' });
   const results = join(root, 'packages', name, 'bench/results.md');
-  if (r.status !== 0) console.error(`${name}: benchmark failed (exit ${r.status})`);
-  else if (existsSync(results)) sections.push(readFileSync(results, 'utf8').trim());
+  if (!collectOnly) {
+    console.log(`== ${name}`);
+    const r = spawnSync(process.execPath, [script], { cwd: join(root, 'packages', name), stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.error(`${name}: benchmark failed (exit ${r.status})`);
+      continue;
+    }
+  }
+  if (existsSync(results)) sections.push(readFileSync(results, 'utf8').trim());
 }
 if (only.length === 0) {
   const header = [
     '# wacs benchmarks',
     '',
-    `Written by \`pnpm bench\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}.`,
+    `Gathered by \`pnpm bench\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}. Each section says how to rerun it and the machine's load when it ran.`,
     'Every figure is a ratio or difference against the engine called directly in the same run.',
     '',
   ];

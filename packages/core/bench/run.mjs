@@ -2,9 +2,9 @@
 // get_output_single per token) in a real `wacs run` of the llama-stream guest, against
 // node-llama-cpp called directly in this process: stories260K, 256 greedy tokens, context 512,
 // one thread each, same run; plus the same guest making one compute per generation. Writes
-// bench/preview1-results.md.
+// bench/results.md.
 //
-//   node packages/core/bench/preview1.mjs   (build core and packages/backend-llama first)
+//   node packages/core/bench/run.mjs   (build core and packages/backend-llama first)
 import { spawn } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,7 +18,7 @@ const ROUNDS = 5; // each round: a batch of direct generations, then one wacs pr
 const PER_ROUND = 8; // timed generations per direct batch and per wacs process
 const WARMUP = 12; // generations first made and not timed, in this process and in each wacs process (JIT, caches)
 const CONTEXT = 512;
-const resultsPath = new URL('./preview1-results.md', import.meta.url);
+const resultsPath = new URL('./results.md', import.meta.url);
 const llamaBackend = join(repoRoot, 'packages/backend-llama');
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
