@@ -5,6 +5,8 @@
 // int8/int16/uint16 as I32, uint32/uint64 as I64, string as U8 UTF-8 JSON (nested arrays). A
 // rank-0 tensor becomes dimensions [1].
 import type { TensorType } from './nn.js';
+// The same conversions the host uses: plain functions, bundled into the guest by esbuild.
+import { bf16ToFloat, halfToFloat } from '../../packages/core/src/tensor.js';
 
 /** ONNX TensorProto.DataType numbers → names. */
 export const ONNX_TYPE_NAMES: Record<number, string> = {
@@ -223,21 +225,6 @@ export function modelGraphIo(model: Uint8Array): { inputs: GraphValue[]; outputs
   };
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-}
-
-const bf16Bits = new Uint32Array(1);
-const bf16Float = new Float32Array(bf16Bits.buffer);
-function bf16ToFloat(b: number): number {
-  bf16Bits[0] = b << 16;
-  return bf16Float[0]!;
-}
 
 /** Elements of wasi:nn tensor bytes, as numbers (FP16/BF16 decoded) or bigints (I64). */
 export function elements(type: TensorType, bytes: Uint8Array): ArrayLike<number | bigint> {
