@@ -9,6 +9,7 @@ fn usage() -> ! {
     eprintln!(
         "usage: witx-probe <command> …
   compute <model|file:PATH> <out-type> <TYPE:DIMS:VALUES>…   inputs by index, e.g. F32:2x3:1,2,3,4,5,6
+  overwrite <model> <out-type> <TYPE:DIMS:VALUES> <VALUES>    set_input 0, overwrite its bytes in place, compute
   generate <model> <prompt> [metadata-json]                   compute on text, print outputs 0 and 1
   stream <model> <config-json> <limit> <prompt>…              compute_single loop per prompt
   errors <model>                                              the error paths, one line per probe
@@ -111,6 +112,26 @@ fn compute_command(args: &[String]) {
     print_outputs(context, &args[1]);
     nn::finalize_execution_context(context).unwrap_or_else(|e| fail("finalize_execution_context", e));
     nn::unload(graph).unwrap_or_else(|e| fail("unload", e));
+}
+
+/// set_input, then new values written over the same bytes before compute: shows when the host read them.
+fn overwrite_command(args: &[String]) {
+    if args.len() != 4 {
+        usage();
+    }
+    let graph = load_model(&args[0]);
+    let context = nn::init_execution_context(graph).unwrap_or_else(|e| fail("init_execution_context", e));
+    let (ty, dims, mut data) = parse_tensor(&args[2]);
+    let type_name = args[2].split(':').next().unwrap_or("");
+    let dims_text = args[2].split(':').nth(1).unwrap_or("");
+    let (_, _, after) = parse_tensor(&format!("{}:{}:{}", type_name, dims_text, args[3]));
+    nn::set_input(context, 0, ty, &dims, &data).unwrap_or_else(|e| fail("set_input", e));
+    for (i, byte) in after.iter().enumerate() {
+        // Volatile: the host may read these bytes later, which the compiler cannot see.
+        unsafe { std::ptr::write_volatile(&mut data[i], *byte) };
+    }
+    nn::compute(context).unwrap_or_else(|e| fail("compute", e));
+    print_outputs(context, &args[1]);
 }
 
 fn generate_command(args: &[String]) {
@@ -317,6 +338,7 @@ fn main() {
     };
     match command {
         "compute" => compute_command(rest),
+        "overwrite" => overwrite_command(rest),
         "generate" => generate_command(rest),
         "stream" => stream_command(rest),
         "errors" => errors_command(rest),

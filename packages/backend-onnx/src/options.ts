@@ -25,6 +25,8 @@ export interface SessionSettings {
 export interface GraphOptions extends SessionSettings {
   /** The outputs to compute and return (names or model-order indexes); default: all. */
   outputs?: Array<string | number>;
+  /** Whether preview1 guests may compute in their own thread (default: CPU models up to 64 MiB). */
+  inThread?: boolean;
 }
 
 export const OPTION_KEYS = [
@@ -34,6 +36,7 @@ export const OPTION_KEYS = [
   'execution_mode',
   'execution_providers',
   'outputs',
+  'in_thread',
 ] as const;
 
 function threads(value: unknown, key: string, where: string): number {
@@ -51,6 +54,13 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], key: str
     throw new NnError('invalid-argument', `${where}: ${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
   }
   return value as T;
+}
+
+/** true or false, also as text (a `--model` spec's values are text). */
+function flag(value: unknown, key: string, where: string): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new NnError('invalid-argument', `${where}: ${key} must be true or false, got ${JSON.stringify(value)}`);
 }
 
 /** A list as JSON, or as text separated by `+`, `|` or spaces (a `--model` spec splits on commas). */
@@ -88,6 +98,9 @@ export function parseGraphOptions(raw: Record<string, unknown>, where: string): 
       case 'outputs':
         options.outputs = list(value, key, where);
         break;
+      case 'in_thread':
+        options.inThread = flag(value, key, where);
+        break;
       default:
         throw new NnError('invalid-argument', `${where}: unknown option "${key}"; the onnx backend knows ${OPTION_KEYS.join(', ')}`);
     }
@@ -97,7 +110,7 @@ export function parseGraphOptions(raw: Record<string, unknown>, where: string): 
 
 /** The session-shaping part of some options, or undefined when they set none. */
 export function sessionSettings(options: GraphOptions): SessionSettings | undefined {
-  const { outputs: _outputs, ...settings } = options;
+  const { outputs: _outputs, inThread: _inThread, ...settings } = options;
   return Object.keys(settings).length ? settings : undefined;
 }
 

@@ -14,13 +14,15 @@ import {
   type ExecutionContext,
   type ExecutionTarget,
   type Graph,
+  type InThreadSpec,
   type LoadRequest,
   type NamedTensor,
   type Tensor,
 } from '@wacs/core';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { proxyBf16, type Bf16Proxies } from './bf16.js';
 import { ort } from './engine.js';
@@ -35,7 +37,7 @@ export { executionProviders } from './providers.js';
 type Ort = Awaited<ReturnType<typeof ort>>;
 
 /** Where a session's model comes from. `folder` is where external data lives for in-memory models. */
-type ModelOrigin = { kind: 'path'; path: string } | { kind: 'bytes'; bytes: Uint8Array; folder?: string };
+export type ModelOrigin = { kind: 'path'; path: string } | { kind: 'bytes'; bytes: Uint8Array; folder?: string };
 
 /** Distinct session-option sets one graph keeps sessions for (each is a full copy of the model). */
 const MAX_SESSION_VARIANTS = 8;
@@ -48,12 +50,18 @@ function loadError(e: unknown): NnError {
   return new NnError(code, `onnxruntime could not load the model: ${message}`, undefined, { cause: e });
 }
 
-async function openSession(engine: Ort, origin: ModelOrigin, settings: SessionSettings, target: ExecutionTarget): Promise<{ session: InferenceSession; providers: string[] }> {
+/** onnxruntime's options for a session of `origin` (providers are chosen separately). */
+export function originSessionOptions(origin: ModelOrigin, settings: SessionSettings): InferenceSession.SessionOptions {
   const base = ortSessionOptions(settings);
   if (origin.kind === 'bytes' && origin.folder) {
     // Loaded from memory, onnxruntime would look for external data in the working directory.
     base.extra = { session: { model_external_initializers_file_folder_path: origin.folder } };
   }
+  return base;
+}
+
+async function openSession(engine: Ort, origin: ModelOrigin, settings: SessionSettings, target: ExecutionTarget): Promise<{ session: InferenceSession; providers: string[] }> {
+  const base = originSessionOptions(origin, settings);
   const create = (options: InferenceSession.SessionOptions) =>
     origin.kind === 'path' ? engine.InferenceSession.create(origin.path, options) : engine.InferenceSession.create(origin.bytes, options);
   try {
@@ -126,9 +134,95 @@ export function modelInputName(session: InferenceSession, name: string): string 
   throw new NnError('invalid-argument', `the model has no input "${name}"; its inputs are: ${session.inputNames.join(', ')}`);
 }
 
-export class OnnxGraph implements Graph {
-  readonly inputs: IoInfo[];
-  readonly outputs: IoInfo[];
+/** What one compute feeds and fetches, decided before a session runs. */
+export interface ComputePlan {
+  /** Session settings from the compute's `metadata`, when it sets any. */
+  settings?: SessionSettings;
+  feeds: Record<string, OrtTensor>;
+  outputs: IoInfo[];
+}
+
+/**
+ * A model as guests see it (inputs, outputs, options) and the engine-independent part of a compute:
+ * checking inputs into feeds, choosing outputs, reading results back. The host's graph and its
+ * in-thread twin (in-thread.ts) share it, so both give the same results and the same errors.
+ */
+export class OnnxModel {
+  constructor(
+    readonly inputs: IoInfo[],
+    readonly outputs: IoInfo[],
+    readonly options: GraphOptions,
+  ) {}
+
+  input(name: string): IoInfo | undefined {
+    return this.inputs.find((i) => i.name === name) ?? (/^\d+$/.test(name) ? this.inputs[Number(name)] : undefined);
+  }
+
+  /** The outputs a compute returns: those named (or indexed) by `outputs`, else all. */
+  selectOutputs(outputs: ReadonlyArray<string | number> | undefined, where: string): IoInfo[] {
+    if (!outputs) return this.outputs;
+    return outputs.map((o) => {
+      const found =
+        typeof o === 'number' ? this.outputs[o] : (this.outputs.find((x) => x.name === o) ?? (/^\d+$/.test(o) ? this.outputs[Number(o)] : undefined));
+      if (!found) {
+        throw new NnError('invalid-argument', `${where}: the model has no output ${JSON.stringify(o)}; its outputs are: ${this.outputs.map((x) => x.name).join(', ')}`);
+      }
+      return found;
+    });
+  }
+
+  /** Splits off the `metadata` input, when it is not a model input. */
+  private metadata(inputs: NamedTensor[]): { tensors: NamedTensor[]; options?: GraphOptions } {
+    const index = inputs.findIndex(({ name }) => (name === 'metadata' || name === String(this.inputs.length)) && !this.input(name));
+    if (index < 0) return { tensors: inputs };
+    const raw = tensorJson(inputs[index]!.tensor, 'metadata');
+    return { tensors: inputs.filter((_, i) => i !== index), options: parseGraphOptions(raw, 'metadata') };
+  }
+
+  plan(engine: Ort, inputs: NamedTensor[]): ComputePlan {
+    const { tensors, options } = this.metadata(inputs);
+    const feeds: Record<string, OrtTensor> = {};
+    for (const { name, tensor } of tensors) {
+      const info = this.input(name);
+      if (!info) {
+        throw new NnError('invalid-argument', `the model has no input "${name}"; its inputs are: ${this.inputs.map((i) => i.name).join(', ')} (or "0".."${this.inputs.length - 1}" by position)`);
+      }
+      if (!info.type) throw new NnError('unsupported-operation', `input "${info.name}" is a sequence, map or optional, which wasi:nn cannot carry`);
+      if (info.sessionName in feeds) throw new NnError('invalid-argument', `input "${info.name}" is given twice (as "${name}" and another name)`);
+      const value = toOrtTensorWith(engine, info.name, tensor, info.type, feedDims(info, tensor));
+      checkShape(info, value.dims);
+      feeds[info.sessionName] = value;
+    }
+    const missing = this.inputs.filter((i) => !(i.sessionName in feeds));
+    if (missing.length) {
+      throw new NnError('invalid-argument', `missing model input(s): ${missing.map((i) => `${i.name} (${i.type ? `${i.type} ${formatShape(i.shape)}: send ${howToSend(i.type)}` : 'not a tensor'})`).join(', ')}`);
+    }
+    const outputs = this.selectOutputs(options?.outputs ?? this.options.outputs, options?.outputs ? 'metadata' : 'model option');
+    for (const o of outputs) {
+      // Checked before running: onnxruntime-node aborts the process returning int4/uint4 tensors.
+      const what = !o.type ? 'a sequence, map or optional' : !WASI_TYPE_FOR[o.type] ? `ONNX ${o.type}` : undefined;
+      if (what) throw new NnError('unsupported-operation', `output "${o.name}" is ${what}, which wasi:nn cannot carry; ask for the other outputs with the "outputs" option`);
+    }
+    return { settings: options && sessionSettings(options), feeds, outputs };
+  }
+
+  results(plan: ComputePlan, results: Record<string, OrtTensor>): NamedTensor[] {
+    return plan.outputs.map((o) => fromOrtTensor(o.name, results[o.sessionName]!, o.type === 'bfloat16'));
+  }
+}
+
+/** An engine's failure to run, as the guest sees it. */
+export function runError(e: unknown): NnError {
+  const message = String((e as Error).message);
+  return new NnError(/shape|dimension|rank/i.test(message) ? 'invalid-argument' : 'runtime-error', `onnxruntime: ${message.trim()}`, undefined, { cause: e });
+}
+
+/** The key of a set of session settings, for keeping one session per distinct set. */
+export function settingsKey(settings: SessionSettings): string {
+  return JSON.stringify(settings, Object.keys(settings).sort());
+}
+
+export class OnnxGraph extends OnnxModel implements Graph {
   private readonly variants = new Map<string, Promise<InferenceSession>>();
 
   private constructor(
@@ -138,11 +232,10 @@ export class OnnxGraph implements Graph {
     readonly providers: string[],
     private readonly origin: ModelOrigin,
     private readonly target: ExecutionTarget,
-    readonly options: GraphOptions,
+    options: GraphOptions,
     proxies: Bf16Proxies | undefined,
   ) {
-    this.inputs = ioInfo(session.inputMetadata, proxies?.inputs);
-    this.outputs = ioInfo(session.outputMetadata, proxies?.outputs);
+    super(ioInfo(session.inputMetadata, proxies?.inputs), ioInfo(session.outputMetadata, proxies?.outputs), options);
   }
 
   static async load(request: LoadRequest): Promise<OnnxGraph> {
@@ -175,7 +268,7 @@ export class OnnxGraph implements Graph {
   sessionFor(settings: SessionSettings | undefined): Promise<InferenceSession> {
     if (!settings) return Promise.resolve(this.session);
     const merged = { ...sessionSettings(this.options), ...settings };
-    const key = JSON.stringify(merged, Object.keys(merged).sort());
+    const key = settingsKey(merged);
     let variant = this.variants.get(key);
     if (!variant) {
       if (this.variants.size >= MAX_SESSION_VARIANTS) {
@@ -188,25 +281,25 @@ export class OnnxGraph implements Graph {
     return variant;
   }
 
-  input(name: string): IoInfo | undefined {
-    return this.inputs.find((i) => i.name === name) ?? (/^\d+$/.test(name) ? this.inputs[Number(name)] : undefined);
-  }
-
-  /** The outputs a compute returns: those named (or indexed) by `outputs`, else all. */
-  selectOutputs(outputs: ReadonlyArray<string | number> | undefined, where: string): IoInfo[] {
-    if (!outputs) return this.outputs;
-    return outputs.map((o) => {
-      const found =
-        typeof o === 'number' ? this.outputs[o] : (this.outputs.find((x) => x.name === o) ?? (/^\d+$/.test(o) ? this.outputs[Number(o)] : undefined));
-      if (!found) {
-        throw new NnError('invalid-argument', `${where}: the model has no output ${JSON.stringify(o)}; its outputs are: ${this.outputs.map((x) => x.name).join(', ')}`);
-      }
-      return found;
-    });
-  }
-
   createContext(): ExecutionContext {
     return new OnnxContext(this);
+  }
+
+  private inThreadSpec?: InThreadSpec | null;
+
+  /**
+   * A CPU session's twin can run in a guest's worker (in-thread.ts): a second session of the same
+   * model, so by default only for models up to IN_THREAD_MAX_MODEL_BYTES with no external data;
+   * the `in_thread` option forces it on or off.
+   */
+  inThread(): InThreadSpec | undefined {
+    if (this.inThreadSpec === undefined) {
+      const cpu = this.providers.length === 1 && this.providers[0] === 'cpu';
+      const wanted = this.options.inThread ?? (cpu && smallSelfContained(this.origin));
+      const init: InThreadInit = { origin: this.origin, settings: sessionSettings(this.options) ?? {}, providers: this.providers, inputs: this.inputs, outputs: this.outputs, options: this.options };
+      this.inThreadSpec = wanted && cpu ? { module: IN_THREAD_MODULE, init } : null;
+    }
+    return this.inThreadSpec ?? undefined;
   }
 
   private disposed = false;
@@ -218,6 +311,32 @@ export class OnnxGraph implements Graph {
     this.variants.clear();
     for (const v of variants) await (await v.catch(() => undefined))?.release();
     await this.session.release();
+  }
+}
+
+/** Models this size or smaller compute in a guest's thread by default (the twin is a second copy). */
+export const IN_THREAD_MAX_MODEL_BYTES = 64 * 2 ** 20;
+
+/** The in-thread module, built beside this one (tests run sources, against the built copy). */
+const IN_THREAD_MODULE = fileURLToPath(import.meta.url.endsWith('.ts') ? new URL('../dist/in-thread.js', import.meta.url) : new URL('./in-thread.js', import.meta.url));
+
+/** What a guest's worker needs to open a graph's twin (see in-thread.ts). */
+export interface InThreadInit {
+  origin: ModelOrigin;
+  settings: SessionSettings;
+  providers: string[];
+  inputs: IoInfo[];
+  outputs: IoInfo[];
+  options: GraphOptions;
+}
+
+function smallSelfContained(origin: ModelOrigin): boolean {
+  if (origin.kind === 'bytes') return origin.bytes.byteLength <= IN_THREAD_MAX_MODEL_BYTES && !origin.folder;
+  if (statSync(origin.path).size > IN_THREAD_MAX_MODEL_BYTES) return false;
+  try {
+    return !usesExternalData(new Uint8Array(readFileSync(origin.path)));
+  } catch {
+    return false;
   }
 }
 
@@ -236,49 +355,17 @@ function checkShape(info: IoInfo, dims: readonly number[]): void {
 export class OnnxContext implements ExecutionContext {
   constructor(private readonly graph: OnnxGraph) {}
 
-  /** Splits off the `metadata` input, when it is not a model input. */
-  private metadata(inputs: NamedTensor[]): { tensors: NamedTensor[]; options?: GraphOptions } {
-    const { graph } = this;
-    const index = inputs.findIndex(({ name }) => (name === 'metadata' || name === String(graph.inputs.length)) && !graph.input(name));
-    if (index < 0) return { tensors: inputs };
-    const raw = tensorJson(inputs[index]!.tensor, 'metadata');
-    return { tensors: inputs.filter((_, i) => i !== index), options: parseGraphOptions(raw, 'metadata') };
-  }
-
   async compute(inputs: NamedTensor[]): Promise<NamedTensor[]> {
     const { graph } = this;
-    const { tensors, options } = this.metadata(inputs);
-    const session = await graph.sessionFor(options && sessionSettings(options));
-    const feeds: Record<string, OrtTensor> = {};
-    for (const { name, tensor } of tensors) {
-      const info = graph.input(name);
-      if (!info) {
-        throw new NnError('invalid-argument', `the model has no input "${name}"; its inputs are: ${graph.inputs.map((i) => i.name).join(', ')} (or "0".."${graph.inputs.length - 1}" by position)`);
-      }
-      if (!info.type) throw new NnError('unsupported-operation', `input "${info.name}" is a sequence, map or optional, which wasi:nn cannot carry`);
-      if (info.sessionName in feeds) throw new NnError('invalid-argument', `input "${info.name}" is given twice (as "${name}" and another name)`);
-      const value = toOrtTensorWith(graph.engine, info.name, tensor, info.type, feedDims(info, tensor));
-      checkShape(info, value.dims);
-      feeds[info.sessionName] = value;
-    }
-    const missing = graph.inputs.filter((i) => !(i.sessionName in feeds));
-    if (missing.length) {
-      throw new NnError('invalid-argument', `missing model input(s): ${missing.map((i) => `${i.name} (${i.type ? `${i.type} ${formatShape(i.shape)}: send ${howToSend(i.type)}` : 'not a tensor'})`).join(', ')}`);
-    }
-    const outputs = graph.selectOutputs(options?.outputs ?? graph.options.outputs, options?.outputs ? 'metadata' : 'model option');
-    for (const o of outputs) {
-      // Checked before running: onnxruntime-node aborts the process returning int4/uint4 tensors.
-      const what = !o.type ? 'a sequence, map or optional' : !WASI_TYPE_FOR[o.type] ? `ONNX ${o.type}` : undefined;
-      if (what) throw new NnError('unsupported-operation', `output "${o.name}" is ${what}, which wasi:nn cannot carry; ask for the other outputs with the "outputs" option`);
-    }
+    const plan = graph.plan(graph.engine, inputs);
+    const session = await graph.sessionFor(plan.settings);
     let results: InferenceSession.ReturnType;
     try {
-      results = await session.run(feeds, outputs.map((o) => o.sessionName));
+      results = await session.run(plan.feeds, plan.outputs.map((o) => o.sessionName));
     } catch (e) {
-      const message = String((e as Error).message);
-      throw new NnError(/shape|dimension|rank/i.test(message) ? 'invalid-argument' : 'runtime-error', `onnxruntime: ${message.trim()}`, undefined, { cause: e });
+      throw runError(e);
     }
-    return outputs.map((o) => fromOrtTensor(o.name, results[o.sessionName]!, o.type === 'bfloat16'));
+    return graph.results(plan, results as Record<string, OrtTensor>);
   }
 
   dispose(): void {}

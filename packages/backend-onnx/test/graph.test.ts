@@ -96,7 +96,7 @@ describe('options', () => {
     const bad = (await compute(graph, [named('x', x), named('metadata', jsonTensor({ threads: 2 }))]).catch((e: NnError) => e)) as NnError;
     expect([bad.code, bad.message]).toEqual([
       'invalid-argument',
-      'metadata: unknown option "threads"; the onnx backend knows intra_op_threads, inter_op_threads, graph_optimization_level, execution_mode, execution_providers, outputs',
+      'metadata: unknown option "threads"; the onnx backend knows intra_op_threads, inter_op_threads, graph_optimization_level, execution_mode, execution_providers, outputs, in_thread',
     ]);
     await graph.dispose();
     await expect(loadBytes(model, { intra_op_thread: 1 })).rejects.toThrow('model option: unknown option "intra_op_thread"');

@@ -90,6 +90,41 @@ export interface Graph {
    * idempotent: a second call must do nothing (hosts other than wacs may call it again).
    */
   dispose(): Promise<void> | void;
+  /**
+   * Optional fast lane: how a guest's own worker thread can open a synchronous twin of this graph
+   * and compute there, without a round trip to the host thread and with inputs read where they lie.
+   * Preview1 guests use it (see docs/backend-authoring.md, "In-thread compute"). Return undefined
+   * where it does not apply (a GPU session, a model too large to hold twice).
+   */
+  inThread?(): InThreadSpec | undefined;
+}
+
+/** Where a guest's worker finds a graph's synchronous twin, and the plain data to open it with. */
+export interface InThreadSpec {
+  /**
+   * Absolute path of a module exporting `openInThread: OpenInThread`. The worker loads it with
+   * `require` while the guest waits, so an ES module must have no top-level await.
+   */
+  module: string;
+  /** Structured-cloned into the worker: plain data only. */
+  init: unknown;
+}
+
+export type OpenInThread = (init: unknown) => InThreadGraph;
+
+/** A graph's twin in a guest's worker thread. Everything in it blocks the guest while it runs. */
+export interface InThreadGraph {
+  createContext(): InThreadContext;
+  dispose(): void;
+}
+
+export interface InThreadContext {
+  /**
+   * `ExecutionContext.compute`, synchronously, with the same results and errors. Input data may be
+   * views of guest memory: read them during the call, keep nothing.
+   */
+  compute(inputs: NamedTensor[]): NamedTensor[];
+  dispose(): void;
 }
 
 /**

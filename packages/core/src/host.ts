@@ -3,7 +3,7 @@
  * shares graphs loaded by name between guests, and keeps each guest's handles in its own session.
  * Both front ends (component and preview1) translate onto `NnSession`.
  */
-import type { Backend, ExecutionContext, ExecutionTarget, Graph, GraphEncoding, Options } from './backend.js';
+import type { Backend, ExecutionContext, ExecutionTarget, Graph, GraphEncoding, InThreadSpec, Options } from './backend.js';
 import { probeBytes, probePath } from './detect.js';
 import { NnError, toNnError } from './errors.js';
 import { ModelRegistry } from './models.js';
@@ -186,6 +186,21 @@ export class NnSession {
     });
     entry.contexts++;
     return this.contexts.add({ context, graph: entry });
+  }
+
+  /**
+   * How the guest's worker may run this graph's computes itself (see `Graph.inThread`), with the
+   * tensor limits it must apply; null when the backend offers no such lane for it.
+   */
+  inThread(graphHandle: number): { spec: InThreadSpec; limits: TensorLimits } | null {
+    const entry = this.graphs.get(graphHandle, 'graph');
+    let spec: InThreadSpec | undefined;
+    try {
+      spec = entry.graph.inThread?.();
+    } catch (e) {
+      this.host.log(`wacs: in-thread compute unavailable, computing on the host thread: ${(e as Error).message}`);
+    }
+    return spec ? { spec, limits: this.host.limits } : null;
   }
 
   private checkInputs(inputs: NamedTensor[]): void {

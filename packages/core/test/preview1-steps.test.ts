@@ -136,3 +136,110 @@ describe('preview1NnImports: input bytes held for the guest', () => {
     expect(Array.from({ length: 8 }, (_, i) => nn.set_input(context, i, 0))).toEqual(Array(8).fill(0));
   });
 });
+
+describe('preview1NnImports: computes in the guest thread (Graph.inThread)', () => {
+  const F32 = 1; // witx tensor type
+  /**
+   * Guest memory with an F32 [2] tensor record at 0 (dims at 64, data at 1024 = [1, 2]); a bridge
+   * that offers an in-thread twin for graph 0 unless `offer` is false; and a twin whose compute
+   * doubles input 0, recording what it saw.
+   */
+  function setup(options: { offer?: boolean; borrowInputs?: boolean; maxBytes?: number; failOpen?: boolean } = {}) {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const view = new DataView(memory.buffer);
+    [64, 1, F32, 1024, 8].forEach((v, i) => view.setUint32(i * 4, v, true));
+    view.setUint32(64, 2, true);
+    const data = new Float32Array(memory.buffer, 1024, 2);
+    data.set([1, 2]);
+    const calls: string[] = [];
+    const seen: Uint8Array[] = [];
+    const disposed: string[] = [];
+    let next = 0;
+    const limits = { maxBytes: options.maxBytes ?? 1024, maxRank: 4 };
+    const bridge = {
+      call: (op: string) => {
+        calls.push(op);
+        if (op === 'inThread') return options.offer === false ? null : { spec: { module: 'twin', init: { factor: 2 } }, limits };
+        if (op === 'compute') return [];
+        return next++;
+      },
+    } as unknown as BridgeClient;
+    const logs: string[] = [];
+    const nn = preview1NnImports(bridge, () => memory, {
+      log: (line) => logs.push(line),
+      borrowInputs: options.borrowInputs,
+      openInThread: (spec) => {
+        if (options.failOpen) throw new Error('no native binding');
+        const factor = (spec.init as { factor: number }).factor;
+        return {
+          createContext: () => ({
+            compute: (inputs) => {
+              const input = inputs[0]!.tensor;
+              seen.push(input.data);
+              const values = new Float32Array(input.data.slice().buffer).map((v) => v * factor);
+              return [{ name: 'y', tensor: { type: 'FP32', dimensions: input.dimensions, data: new Uint8Array(values.buffer) } }];
+            },
+            dispose: () => disposed.push('context'),
+          }),
+          dispose: () => disposed.push('graph'),
+        };
+      },
+    });
+    nn.load_by_name(0, 0, 2000);
+    nn.init_execution_context(0, 2000);
+    const context = view.getUint32(2000, true);
+    /** get_output 0 into the guest at 4096, as numbers. */
+    const output = () => {
+      expect(nn.get_output(context, 0, 4096, 64, 2004)).toBe(WITX_ERRNO.success);
+      return Array.from(new Float32Array(memory.buffer, 4096, view.getUint32(2004, true) / 4));
+    };
+    return { nn, memory, context, data, calls, seen, disposed, logs, output };
+  }
+
+  it('computes without a round trip, reusing the input buffer, and releases the twin with the last handle', () => {
+    const { nn, context, data, memory, calls, seen, disposed, output } = setup();
+    expect(nn.set_input(context, 0, 0)).toBe(WITX_ERRNO.success);
+    expect(nn.compute(context)).toBe(WITX_ERRNO.success);
+    expect(output()).toEqual([2, 4]);
+    data.set([5, 6]); // a copy: the guest may change its bytes after set_input
+    expect(nn.compute(context)).toBe(WITX_ERRNO.success);
+    expect(output()).toEqual([2, 4]);
+    expect(nn.set_input(context, 0, 0)).toBe(WITX_ERRNO.success);
+    expect(nn.compute(context)).toBe(WITX_ERRNO.success);
+    expect(output()).toEqual([10, 12]);
+    expect(seen[2]!.buffer).toBe(seen[0]!.buffer); // the same buffer took the new bytes
+    expect(seen[0]!.buffer).not.toBe(memory.buffer);
+    expect(calls).toEqual(['loadByName', 'initContext', 'inThread']);
+    expect(nn.unload(0)).toBe(WITX_ERRNO.success);
+    expect(disposed).toEqual([]); // a context still uses the twin
+    expect(nn.finalize_execution_context(context)).toBe(WITX_ERRNO.success);
+    expect(disposed).toEqual(['context', 'graph']);
+  });
+
+  it('with borrowInputs reads the bytes where they lie when compute runs', () => {
+    const { nn, context, data, memory, seen, output } = setup({ borrowInputs: true });
+    expect(nn.set_input(context, 0, 0)).toBe(WITX_ERRNO.success);
+    data.set([5, 6]);
+    expect(nn.compute(context)).toBe(WITX_ERRNO.success);
+    expect(output()).toEqual([10, 12]);
+    expect(seen[0]!.buffer).toBe(memory.buffer);
+    expect(seen[0]!.byteOffset).toBe(1024);
+  });
+
+  it("applies the host's tensor limits in the thread", () => {
+    const { nn, context, logs } = setup({ maxBytes: 4 });
+    expect(nn.set_input(context, 0, 0)).toBe(WITX_ERRNO.success);
+    expect(nn.compute(context)).toBe(WITX_ERRNO.too_large);
+    expect(logs.join('\n')).toMatch(/8 bytes/);
+  });
+
+  it('computes through the host when the backend offers no twin, or the twin does not open (saying why)', () => {
+    for (const options of [{ offer: false }, { failOpen: true }]) {
+      const { nn, context, calls, logs } = setup(options);
+      expect(nn.set_input(context, 0, 0)).toBe(WITX_ERRNO.success);
+      expect(nn.compute(context)).toBe(WITX_ERRNO.success);
+      expect(calls).toEqual(['loadByName', 'initContext', 'inThread', 'compute']);
+      expect(logs.join('\n')).toMatch(options.failOpen ? /computes on the host thread: .*no native binding/ : /^$/);
+    }
+  });
+});

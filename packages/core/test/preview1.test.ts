@@ -84,6 +84,22 @@ describe('preview1 guests with backend-onnx', () => {
     }
   });
 
+  it("computes in the guest's thread, reading inputs at set_input, or with --borrow-inputs at compute; through the host the same", async () => {
+    const linPath = join(dir, 'lin.onnx');
+    const run = (spec: string, ...flags: string[]) =>
+      runWacs(['run', probe, ...onnx, ...flags, '--model', `lin=${linPath}${spec}`, '--', 'overwrite', 'lin', 'f32', 'F32:1x3:1,2,3', '4,5,6']);
+    const atSetInput = linear([[1, 2, 3]]);
+    const atCompute = linear([[4, 5, 6]]);
+    const results = await Promise.all([run(''), run(',in_thread=false'), run('', '--borrow-inputs'), run(',in_thread=false', '--borrow-inputs')]);
+    expect(results.map((r) => [r.code, outputs(r.stdout)[0]?.split(',').map(Number)])).toEqual([
+      [0, atSetInput],
+      [0, atSetInput],
+      // Only a graph computed in the guest's thread can read guest memory at compute.
+      [0, atCompute],
+      [0, atSetInput],
+    ]);
+  });
+
   it('answers every bad pointer, bad handle and misuse with the right errno, and the guest carries on', async () => {
     const r = await runWacs(['run', probe, ...onnx, ...models, '--', 'errors', 'lin']);
     expect(r.code).toBe(0);

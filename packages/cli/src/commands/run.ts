@@ -26,6 +26,9 @@ Options:
   --max-memory <MiB>          Cap the guest's linear memory (exit code 137 when it runs out).
   --max-tensor <MiB>          Largest tensor a guest may pass (default 2048); larger ones fail with
                               the wasi:nn error too-large.
+  --borrow-inputs             Preview1 guests, models computed in the guest's thread (backend-onnx on
+                              CPU): compute reads each input where set_input found it, with no copy.
+                              The guest must not change those bytes between set_input and compute.
   -h, --help                  Show this help.
 
 Exit code: the guest's own; 1 if its run failed, 124 timeout, 125 could not start, 134 trap.`;
@@ -41,6 +44,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     timeout: { value: true },
     'max-memory': { value: true },
     'max-tensor': { value: true },
+    'borrow-inputs': {},
     help: {},
   });
   if (options.help) {
@@ -91,6 +95,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       dirs,
       timeoutMs: timeout === undefined ? undefined : timeout * 1000,
       maxMemoryBytes: maxMemory === undefined ? undefined : maxMemory * 2 ** 20,
+      borrowInputs: options['borrow-inputs'] !== undefined,
     });
     if (result.error) console.error(`wacs: ${result.error}`);
     return result.exitCode;

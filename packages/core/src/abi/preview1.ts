@@ -9,12 +9,16 @@
  * out-pointers and returns an errno. Nothing a guest passes can throw into the host: bad pointers
  * and unknown handles are `invalid_argument`. Inputs stay in the worker until compute (named "0",
  * "1", … by index), and outputs stay in the worker for get_output.
+ *
+ * Where a graph's backend offers it (`Graph.inThread`), computes run right here in the worker on a
+ * synchronous twin of the graph: no round trip, and inputs copied once into buffers reused from one
+ * compute to the next, or, with `borrowInputs`, not copied at all.
  */
-import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
+import type { ExecutionTarget, GraphEncoding, InThreadContext, InThreadGraph, InThreadSpec, Options } from '../backend.js';
 import type { BridgeClient } from '../bridge.js';
-import { NnError, type ErrorCode, type ErrorReason } from '../errors.js';
+import { NnError, toNnError, type ErrorCode, type ErrorReason } from '../errors.js';
 import type { NnSession } from '../host.js';
-import { TENSOR_TYPES, validateTensor, type NamedTensor, type Tensor, type TensorType } from '../tensor.js';
+import { TENSOR_TYPES, validateTensor, type NamedTensor, type Tensor, type TensorLimits, type TensorType } from '../tensor.js';
 
 export const WITX_MODULE = 'wasi_ephemeral_nn';
 
@@ -93,9 +97,9 @@ class GuestMemory {
   private readonly bytes: Uint8Array;
   private readonly view: DataView;
 
-  constructor(memory: WebAssembly.Memory) {
-    this.bytes = new Uint8Array(memory.buffer);
-    this.view = new DataView(memory.buffer);
+  constructor(readonly buffer: ArrayBuffer) {
+    this.bytes = new Uint8Array(buffer);
+    this.view = new DataView(buffer);
   }
 
   /** Checks [ptr, ptr + len) lies inside memory; `what` names the argument in the error. */
@@ -126,6 +130,12 @@ class GuestMemory {
     return this.bytes.slice(ptr, ptr + len);
   }
 
+  /** Guest bytes themselves, valid until memory grows: only for use before the guest runs again. */
+  borrow(ptr: number, len: number, what: string): Uint8Array {
+    this.check(ptr, len, what);
+    return this.bytes.subarray(ptr, ptr + len);
+  }
+
   text(ptr: number, len: number, what: string): string {
     this.check(ptr, len, what);
     try {
@@ -142,10 +152,24 @@ class GuestMemory {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** An input as set_input left it: a copy, or (borrowed) where it lies in guest memory. */
+type HeldInput = Tensor & { borrowedAt?: number };
+
+/** A graph's in-thread twin in this worker, released when its last context and its handle are gone. */
+interface LocalGraph {
+  handle: number;
+  graph: InThreadGraph;
+  limits: TensorLimits;
+  contexts: number;
+  unloaded: boolean;
+}
+
 /** What the worker keeps for one execution context. */
 interface ContextState {
   /** Inputs by index, kept across computes (witx inputs persist until set again). */
-  inputs: Map<number, Tensor>;
+  inputs: Map<number, HeldInput>;
+  /** The in-thread twin's context, when the graph has one: computes run here, not on the host. */
+  local?: { context: InThreadContext; graph: LocalGraph };
   /** What get_output reads: the last compute's outputs, or the running stream's (see `streamOutputs`). */
   outputs?: NamedTensor[];
   /** Set from the first compute_single until fini_single, set_input or compute. */
@@ -198,6 +222,14 @@ export interface Preview1Options {
    * host memory under input indices it never computes with.
    */
   maxHeldBytes?: number;
+  /** Opens a graph's in-thread twin (see `Graph.inThread`); without it every compute goes to the host. */
+  openInThread?: (spec: InThreadSpec) => InThreadGraph;
+  /**
+   * For in-thread computes: set_input records where the tensor lies and compute reads it there,
+   * with no copy (as WasmEdge's zero-copy backends do). The guest must leave those bytes alone
+   * until compute; a guest that does not only gets wrong results of its own.
+   */
+  borrowInputs?: boolean;
 }
 
 type WitxFunction = (...args: number[]) => number;
@@ -209,6 +241,8 @@ type WitxFunction = (...args: number[]) => number;
 export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembly.Memory | undefined, options: Preview1Options): Record<WitxFunctionName, WitxFunction> {
   const graphs = new Set<number>();
   const contexts = new Map<number, ContextState>();
+  /** Per graph handle, its in-thread twin, or null where there is none. */
+  const localGraphs = new Map<number, LocalGraph | null>();
   /** Bytes of all inputs held, across contexts (see `maxHeldBytes`). */
   let heldBytes = 0;
 
@@ -223,13 +257,18 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
     return handle;
   }
 
+  /** Access to memory as it is now: a new one only once memory grew (its buffer then changes). */
+  let access: GuestMemory | undefined;
+
   /** Wraps one witx function: unsigned arguments, fresh memory access, and every failure an errno. */
   function witx(name: WitxFunctionName, body: (mem: GuestMemory, ...args: number[]) => void): WitxFunction {
-    return (...raw: number[]) => {
+    return (...args: number[]) => {
       const current = memory();
       if (!current) return WITX_ERRNO.missing_memory;
       try {
-        body(new GuestMemory(current), ...raw.map((a) => a >>> 0));
+        if (access?.buffer !== current.buffer) access = new GuestMemory(current.buffer);
+        for (let i = 0; i < args.length; i++) args[i]! >>>= 0;
+        body(access, ...args);
         return WITX_ERRNO.success;
       } catch (e) {
         const error = e instanceof NnError ? e : new NnError('runtime-error', e instanceof Error ? e.message : String(e));
@@ -263,6 +302,40 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
     const handle = bridge.call<number>('loadByName', config ? [name, config] : [name]);
     graphs.add(handle);
     mem.setU32(graphOut, handle, 'graph out-pointer');
+  }
+
+  /** The graph's in-thread twin, opened on its first context; null when it has none. */
+  function localGraph(handle: number): LocalGraph | null {
+    if (!options.openInThread) return null;
+    let local = localGraphs.get(handle);
+    if (local !== undefined) return local;
+    local = null;
+    const offer = bridge.call<{ spec: InThreadSpec; limits: TensorLimits } | null>('inThread', [handle]);
+    if (offer) {
+      try {
+        local = { handle, graph: options.openInThread(offer.spec), limits: offer.limits, contexts: 0, unloaded: false };
+      } catch (e) {
+        options.log(`wacs: graph ${handle} computes on the host thread: its in-thread twin did not open: ${(e as Error).message}`);
+      }
+    }
+    localGraphs.set(handle, local);
+    return local;
+  }
+
+  function releaseLocal(local: LocalGraph): void {
+    if (local.contexts > 0 || !local.unloaded) return;
+    localGraphs.delete(local.handle);
+    local.graph.dispose();
+  }
+
+  /** The context's inputs in index order, named "0", "1", …, borrowed ones read from guest memory now. */
+  function namedInputs(state: ContextState, mem?: GuestMemory): NamedTensor[] {
+    return [...state.inputs.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, input]) => ({
+        name: String(index),
+        tensor: input.borrowedAt === undefined ? input : { ...input, data: mem!.borrow(input.borrowedAt, input.data.byteLength, `input ${index} data`) },
+      }));
   }
 
   /** Ends a running stream on the host (fini_single, or a new prompt). */
@@ -314,8 +387,18 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
     init_execution_context: witx('init_execution_context', (mem, graphHandle, contextOut) => {
       mem.check(contextOut, 4, 'context out-pointer');
       const handle = bridge.call<number>('initContext', [graph(graphHandle)]);
-      contexts.set(handle, { inputs: new Map() });
+      const state: ContextState = { inputs: new Map() };
+      contexts.set(handle, state);
       mem.setU32(contextOut, handle, 'context out-pointer');
+      const local = localGraph(graphHandle);
+      if (local) {
+        try {
+          state.local = { context: local.graph.createContext(), graph: local };
+          local.contexts++;
+        } catch (e) {
+          options.log(`wacs: context ${handle} computes on the host thread: ${(e as Error).message}`);
+        }
+      }
     }),
 
     set_input: witx('set_input', (mem, contextHandle, index, tensorPtr) => {
@@ -331,17 +414,26 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       mem.check(dimsPtr, dimsLen * 4, `input ${index} dimensions`);
       let dimensions = Array.from({ length: dimsLen }, (_, i) => mem.u32(dimsPtr + i * 4, `input ${index} dimensions`));
       mem.check(dataPtr, dataLen, `input ${index} data`);
-      const held = heldBytes - (state.inputs.get(index)?.data.byteLength ?? 0) + dataLen;
+      const previous = state.inputs.get(index);
+      const borrow = options.borrowInputs === true && state.local !== undefined;
+      const copied = (input: HeldInput | undefined) => (input && input.borrowedAt === undefined ? input.data.byteLength : 0);
+      const held = heldBytes - copied(previous) + (borrow ? 0 : dataLen);
       if (options.maxHeldBytes !== undefined && held > options.maxHeldBytes) {
         throw new NnError(
           'too-large',
           `input ${index}: the inputs set would take ${held} bytes of host memory, over the --max-memory limit of ${options.maxHeldBytes / 2 ** 20} MiB`,
         );
       }
-      const data = mem.copy(dataPtr, dataLen, `input ${index} data`);
+      let data: Uint8Array;
+      if (borrow) data = mem.borrow(dataPtr, dataLen, `input ${index} data`);
+      else if (state.local && previous && previous.borrowedAt === undefined && previous.data.byteLength === dataLen) {
+        // In-thread computes only lend inputs to the engine, so the last buffer can take the new bytes.
+        data = previous.data;
+        data.set(mem.borrow(dataPtr, dataLen, `input ${index} data`));
+      } else data = mem.copy(dataPtr, dataLen, `input ${index} data`);
       // WasmEdge guests pass text (a prompt, JSON metadata) as U8 with dimensions [1] whatever its length.
       if (type === 'U8' && dimsLen === 1 && dimensions[0] === 1) dimensions = [dataLen];
-      const tensor: Tensor = { dimensions, type, data };
+      const tensor: HeldInput = borrow ? { dimensions, type, data, borrowedAt: dataPtr } : { dimensions, type, data };
       validateTensor(tensor, String(index), SHAPE_ONLY);
       // A new input starts a new computation: a stream in progress ends (as in WasmEdge).
       endStream(contextHandle, state);
@@ -349,10 +441,21 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       heldBytes = held;
     }),
 
-    compute: witx('compute', (_mem, contextHandle) => {
+    compute: witx('compute', (mem, contextHandle) => {
       const state = context(contextHandle);
       endStream(contextHandle, state);
-      state.outputs = bridge.call<NamedTensor[]>('compute', [contextHandle, namedInputs(state)]);
+      state.outputs = undefined;
+      if (!state.local) {
+        state.outputs = bridge.call<NamedTensor[]>('compute', [contextHandle, namedInputs(state)]);
+        return;
+      }
+      const inputs = namedInputs(state, mem);
+      for (const { name, tensor } of inputs) validateTensor(tensor, name, state.local.graph.limits);
+      try {
+        state.outputs = state.local.context.compute(inputs);
+      } catch (e) {
+        throw toNnError(e, 'runtime-error', 'compute');
+      }
     }),
 
     get_output: witx('get_output', (mem, contextHandle, index, bufPtr, bufMax, writtenPtr) => {
@@ -361,7 +464,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       writeOutput(mem, outputs, index, bufPtr, bufMax, writtenPtr, 'call compute first');
     }),
 
-    compute_single: witx('compute_single', (_mem, contextHandle) => {
+    compute_single: witx('compute_single', (mem, contextHandle) => {
       const state = context(contextHandle);
       // The first call carries the inputs and starts the stream. A round trip brings every step the
       // backend has ready, so later calls often need none.
@@ -370,7 +473,9 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       const stream = state.stream!;
       if (stream.ready.length === 0) {
         try {
-          stream.ready = unpackSteps(bridge.call<Uint8Array>('streamSteps', [contextHandle, starting ? namedInputs(state) : [], STREAM_BATCH]));
+          // Borrowed inputs are copied here: the host thread cannot see guest memory.
+          const inputs = starting ? namedInputs(state, mem).map(({ name, tensor }) => ({ name, tensor: { ...tensor, data: tensor.data.slice() } })) : [];
+          stream.ready = unpackSteps(bridge.call<Uint8Array>('streamSteps', [contextHandle, inputs, STREAM_BATCH]));
         } catch (e) {
           stream.live = false; // the host dropped the failed stream; what it streamed stays readable
           throw e;
@@ -395,19 +500,25 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
     unload: witx('unload', (_mem, graphHandle) => {
       bridge.call('dropGraph', [graph(graphHandle)]);
       graphs.delete(graphHandle);
+      const local = localGraphs.get(graphHandle);
+      if (local) {
+        local.unloaded = true;
+        releaseLocal(local);
+      }
     }),
 
     finalize_execution_context: witx('finalize_execution_context', (_mem, contextHandle) => {
-      for (const input of context(contextHandle).inputs.values()) heldBytes -= input.data.byteLength;
+      const state = context(contextHandle);
+      for (const input of state.inputs.values()) if (input.borrowedAt === undefined) heldBytes -= input.data.byteLength;
       contexts.delete(contextHandle);
+      if (state.local) {
+        state.local.context.dispose();
+        state.local.graph.contexts--;
+        releaseLocal(state.local.graph);
+      }
       bridge.call('dropContext', [contextHandle]);
     }),
   };
-}
-
-/** The context's inputs in index order, named "0", "1", … */
-function namedInputs(state: ContextState): NamedTensor[] {
-  return [...state.inputs.entries()].sort(([a], [b]) => a - b).map(([index, tensor]) => ({ name: String(index), tensor }));
 }
 
 /** The import modules a preview1 guest may use: node:wasi's preview1, and this front end. */

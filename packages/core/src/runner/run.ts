@@ -33,6 +33,11 @@ export interface RunOptions {
   /** Cap on the guest's linear memory, in bytes. */
   maxMemoryBytes?: number;
   cacheDir?: string;
+  /**
+   * Preview1 guests, graphs computed in the guest's thread: compute reads inputs where set_input
+   * found them instead of from a copy (see `Preview1Options.borrowInputs`).
+   */
+  borrowInputs?: boolean;
 }
 
 export interface RunResult {
@@ -50,6 +55,7 @@ export interface GuestSetup {
   env: Record<string, string>;
   preopens: Record<string, string>;
   maxMemoryBytes?: number;
+  borrowInputs?: boolean;
   bridge: BridgeMemory;
   port: MessagePort;
 }
@@ -96,6 +102,8 @@ export function serveSession(port: MessagePort, memory: BridgeMemory, session: N
         return { value: await session.loadByName(args[0] as string, args[1] as Options | undefined) };
       case 'initContext':
         return { value: await session.initContext(args[0] as number) };
+      case 'inThread':
+        return { value: session.inThread(args[0] as number) };
       case 'compute': {
         const outputs = await session.compute(args[0] as number, args[1] as NamedTensor[]);
         return { value: outputs, transfer: transferables(outputs.map((o) => o.tensor.data)) };
@@ -207,6 +215,7 @@ async function runWorker(
     env: options.env ?? {},
     preopens,
     maxMemoryBytes: options.maxMemoryBytes,
+    borrowInputs: options.borrowInputs,
     bridge,
     port: port2,
   };

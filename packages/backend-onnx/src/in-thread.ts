@@ -1,0 +1,126 @@
+/**
+ * A graph's twin in a preview1 guest's worker thread (core's `Graph.inThread`): its own
+ * onnxruntime session, run synchronously while the guest waits in `compute`. No round trip to the
+ * host thread, and inputs go to onnxruntime as views of the guest's bytes. The compute logic is
+ * the host graph's own (`OnnxModel`), so results and errors are the same on both paths.
+ *
+ * onnxruntime-node's public `run` is asynchronous (it waits a turn of the event loop, which a
+ * blocked guest's thread never gets), so this drives its native binding, whose `run` is
+ * synchronous. The worker loads this module with `require`, so it has no top-level await.
+ */
+import { NnError, type InThreadContext, type InThreadGraph, type NamedTensor } from '@wacs/core';
+import { createRequire } from 'node:module';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { OnnxModel, originSessionOptions, runError, settingsKey, type InThreadInit, type IoInfo, type ModelOrigin } from './session.js';
+import { sessionSettings, type SessionSettings } from './options.js';
+
+/** onnxruntime-node's exports, as the shared compute code takes them. */
+type Ort = Parameters<OnnxModel['plan']>[0];
+
+/** The part of onnxruntime-node's native session (dist/binding.js) used here. */
+interface NativeSession {
+  loadModel(path: string, options: InferenceSession.SessionOptions): void;
+  loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: InferenceSession.SessionOptions): void;
+  run(feeds: Record<string, OrtTensor>, fetches: Record<string, null>, options: object): Record<string, OrtTensor>;
+  dispose(): void;
+}
+
+interface Native {
+  ort: Ort;
+  Session: new () => NativeSession;
+}
+
+let native: Native | undefined;
+
+function loadNative(): Native {
+  if (native) return native;
+  const require = createRequire(import.meta.url);
+  const ort = require('onnxruntime-node') as Ort;
+  const { binding, initOrt } = require('onnxruntime-node/dist/binding.js') as { binding?: { InferenceSession?: unknown }; initOrt?: () => void };
+  if (typeof binding?.InferenceSession !== 'function' || typeof initOrt !== 'function') {
+    throw new Error('this onnxruntime-node has no native session binding where 1.30 has it (dist/binding.js)');
+  }
+  initOrt();
+  return (native = { ort, Session: binding.InferenceSession as Native['Session'] });
+}
+
+/** Distinct session-option sets one twin keeps sessions for, as the host graph does. */
+const MAX_SESSION_VARIANTS = 8;
+
+function openNative(origin: ModelOrigin, settings: SessionSettings, providers: string[]): NativeSession {
+  const session = new (loadNative().Session)();
+  const options = { ...originSessionOptions(origin, settings), executionProviders: settings.providers ?? providers };
+  try {
+    if (origin.kind === 'path') session.loadModel(origin.path, options);
+    else session.loadModel(origin.bytes.buffer, origin.bytes.byteOffset, origin.bytes.byteLength, options);
+  } catch (e) {
+    throw new NnError('runtime-error', `onnxruntime could not load the model in the guest's thread: ${(e as Error).message}`, undefined, { cause: e });
+  }
+  return session;
+}
+
+class OnnxInThreadGraph extends OnnxModel implements InThreadGraph {
+  readonly ort: Ort;
+  readonly session: NativeSession;
+  private readonly variants = new Map<string, NativeSession>();
+  private disposed = false;
+
+  constructor(private readonly init: InThreadInit) {
+    super(init.inputs, init.outputs, init.options);
+    this.ort = loadNative().ort;
+    this.session = openNative(init.origin, init.settings, init.providers);
+  }
+
+  sessionFor(settings: SessionSettings | undefined): NativeSession {
+    if (!settings) return this.session;
+    const merged = { ...sessionSettings(this.options), ...settings };
+    const key = settingsKey(merged);
+    let variant = this.variants.get(key);
+    if (!variant) {
+      if (this.variants.size >= MAX_SESSION_VARIANTS) {
+        throw new NnError('too-large', `metadata: this graph already keeps ${MAX_SESSION_VARIANTS} sessions for different session options; reuse one of them`);
+      }
+      variant = openNative(this.init.origin, merged, this.init.providers);
+      this.variants.set(key, variant);
+    }
+    return variant;
+  }
+
+  private readonly fetchesFor = new WeakMap<IoInfo[], Record<string, null>>();
+
+  /** The native run's `fetches` argument, made once per output selection. */
+  private fetches(outputs: IoInfo[]): Record<string, null> {
+    let fetches = this.fetchesFor.get(outputs);
+    if (!fetches) this.fetchesFor.set(outputs, (fetches = Object.fromEntries(outputs.map((o) => [o.sessionName, null]))));
+    return fetches;
+  }
+
+  createContext(): InThreadContext {
+    return {
+      compute: (inputs: NamedTensor[]): NamedTensor[] => {
+        const plan = this.plan(this.ort, inputs);
+        const session = this.sessionFor(plan.settings);
+        let results: Record<string, OrtTensor>;
+        try {
+          results = session.run(plan.feeds, this.fetches(plan.outputs), {});
+        } catch (e) {
+          throw runError(e);
+        }
+        return this.results(plan, results);
+      },
+      dispose: () => {},
+    };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const variant of this.variants.values()) variant.dispose();
+    this.variants.clear();
+    this.session.dispose();
+  }
+}
+
+export function openInThread(init: unknown): InThreadGraph {
+  return new OnnxInThreadGraph(init as InThreadInit);
+}
