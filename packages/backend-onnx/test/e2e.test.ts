@@ -60,6 +60,15 @@ describe('onnx-classify', () => {
     expect(r.stdout).toBe(`1 2 eel score=8 p=${+p[2]!.toPrecision(5)}\n2 1 dog score=6 p=${+p[1]!.toPrecision(5)}\n`);
   });
 
+  it("computes the same in the guest's thread (the default here) as on the host thread, errors included", async () => {
+    const run = (spec: string, input: string) =>
+      runWacs(['run', guest('onnx-classify'), ...bind, '--dir', `${dir}::/data`, '--model', `cls=${join(dir, 'classifier.onnx')}${spec}`, '--', 'cls', input, '--top', '3']);
+    for (const input of ['/data/x.npy', '/data/short.npy']) {
+      const [inThread, onHost] = await Promise.all([run('', input), run(',in_thread=false', input)]);
+      expect({ code: inThread.code, stdout: inThread.stdout, stderr: inThread.stderr }).toEqual({ code: onHost.code, stdout: onHost.stdout, stderr: onHost.stderr });
+    }
+  });
+
   it('from a preopened .onnx file, on a TensorProto file', async () => {
     const r = await runWacs(['run', guest('onnx-classify'), ...bind, '--dir', `${dir}::/data`, '--', '/data/classifier.onnx', '/data/x.pb', '--top', '3']);
     expect(r.stdout.split('\n').slice(0, 3).map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual(['1 2 score=8', '2 1 score=6', '3 0 score=4']);

@@ -1,18 +1,29 @@
 /**
  * The WIT front end (wasi:nn@0.2.0-rc-2024-10-28) for component guests, running in the guest's
  * worker. It builds the import objects jco's generated bindings call; tensors stay in the worker
- * until a compute, which is one bridge round trip carrying every input tensor (moved, not copied).
+ * until a compute, which is one bridge round trip carrying every input tensor (moved, not copied),
+ * or none where the graph's backend offers an in-thread twin (see in-thread.ts).
  */
 import type { BridgeClient } from '../bridge.js';
 import { NnError, type ErrorCode } from '../errors.js';
 import type { NamedTensor, TensorType } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding } from '../backend.js';
+import { InThreadTwins, type InThreadOpener, type LocalContext } from './in-thread.js';
 
 export const WASI_NN_VERSION = '0.2.0-rc-2024-10-28';
 
 const symbolDispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
 
-export function componentNnImports(bridge: BridgeClient): Record<string, Record<string, unknown>> {
+export interface ComponentOptions {
+  /** Opens a graph's in-thread twin; without it every compute goes to the host. */
+  openInThread?: InThreadOpener;
+  /** Where the front end says why a graph computes on the host thread after all. */
+  log?: (line: string) => void;
+}
+
+export function componentNnImports(bridge: BridgeClient, options: ComponentOptions = {}): Record<string, Record<string, unknown>> {
+  const twins = new InThreadTwins(bridge, options.openInThread, options.log ?? (() => {}));
+
   class Tensor {
     constructor(
       private readonly dims: Uint32Array,
@@ -47,25 +58,30 @@ export function componentNnImports(bridge: BridgeClient): Record<string, Record<
     }
   }
 
-  /** Runs a bridge call; a failure becomes `result::err(error)` (jco reads the `payload`). */
-  function call<T>(op: string, args: unknown[]): T {
+  /** Runs a wasi:nn call; a failure becomes `result::err(error)` (jco reads the `payload`). */
+  function guard<T>(run: () => T): T {
     try {
-      return bridge.call<T>(op, args);
+      return run();
     } catch (e) {
       const err = e instanceof NnError ? e : new NnError('unknown', String(e));
       throw Object.assign(new Error(err.message), { payload: new NnErrorResource(err.code, err.message) });
     }
   }
+  const call = <T>(op: string, args: unknown[]): T => guard(() => bridge.call<T>(op, args));
 
   class GraphExecutionContext {
-    constructor(private readonly handle: number) {}
+    constructor(
+      private readonly handle: number,
+      private readonly local: LocalContext | undefined,
+    ) {}
     compute(inputs: Array<[string, Tensor]>): Array<[string, Tensor]> {
       // compute owns its input tensors (the guest gave them up), so the bridge may move their buffers.
       const wire = inputs.map(([name, tensor]) => tensor.toWire(name));
-      const outputs = call<NamedTensor[]>('compute', [this.handle, wire]);
+      const outputs = guard(() => (this.local ? this.local.compute(wire) : bridge.call<NamedTensor[]>('compute', [this.handle, wire])));
       return outputs.map(({ name, tensor }) => [name, new Tensor(Uint32Array.from(tensor.dimensions), tensor.type, tensor.data)]);
     }
     [symbolDispose](): void {
+      this.local?.dispose();
       call('dropContext', [this.handle]);
     }
   }
@@ -73,10 +89,12 @@ export function componentNnImports(bridge: BridgeClient): Record<string, Record<
   class Graph {
     constructor(private readonly handle: number) {}
     initExecutionContext(): GraphExecutionContext {
-      return new GraphExecutionContext(call<number>('initContext', [this.handle]));
+      const context = call<number>('initContext', [this.handle]);
+      return new GraphExecutionContext(context, guard(() => twins.context(this.handle, context)));
     }
     [symbolDispose](): void {
       call('dropGraph', [this.handle]);
+      twins.unload(this.handle);
     }
   }
 

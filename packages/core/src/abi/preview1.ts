@@ -14,11 +14,12 @@
  * synchronous twin of the graph: no round trip, and inputs copied once into buffers reused from one
  * compute to the next, or, with `borrowInputs`, not copied at all.
  */
-import type { ExecutionTarget, GraphEncoding, InThreadContext, InThreadGraph, InThreadSpec, Options } from '../backend.js';
+import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
 import type { BridgeClient } from '../bridge.js';
-import { NnError, toNnError, type ErrorCode, type ErrorReason } from '../errors.js';
+import { NnError, type ErrorCode, type ErrorReason } from '../errors.js';
 import type { NnSession } from '../host.js';
-import { TENSOR_TYPES, validateTensor, type NamedTensor, type Tensor, type TensorLimits, type TensorType } from '../tensor.js';
+import { TENSOR_TYPES, validateTensor, type NamedTensor, type Tensor, type TensorType } from '../tensor.js';
+import { InThreadTwins, type InThreadOpener, type LocalContext } from './in-thread.js';
 
 export const WITX_MODULE = 'wasi_ephemeral_nn';
 
@@ -155,21 +156,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** An input as set_input left it: a copy, or (borrowed) where it lies in guest memory. */
 type HeldInput = Tensor & { borrowedAt?: number };
 
-/** A graph's in-thread twin in this worker, released when its last context and its handle are gone. */
-interface LocalGraph {
-  handle: number;
-  graph: InThreadGraph;
-  limits: TensorLimits;
-  contexts: number;
-  unloaded: boolean;
-}
-
 /** What the worker keeps for one execution context. */
 interface ContextState {
   /** Inputs by index, kept across computes (witx inputs persist until set again). */
   inputs: Map<number, HeldInput>;
-  /** The in-thread twin's context, when the graph has one: computes run here, not on the host. */
-  local?: { context: InThreadContext; graph: LocalGraph };
+  /** A context on the graph's in-thread twin, when it has one: computes run here, not on the host. */
+  local?: LocalContext;
   /** What get_output reads: the last compute's outputs, or the running stream's (see `streamOutputs`). */
   outputs?: NamedTensor[];
   /** Set from the first compute_single until fini_single, set_input or compute. */
@@ -223,7 +215,7 @@ export interface Preview1Options {
    */
   maxHeldBytes?: number;
   /** Opens a graph's in-thread twin (see `Graph.inThread`); without it every compute goes to the host. */
-  openInThread?: (spec: InThreadSpec) => InThreadGraph;
+  openInThread?: InThreadOpener;
   /**
    * For in-thread computes: set_input records where the tensor lies and compute reads it there,
    * with no copy (as WasmEdge's zero-copy backends do). The guest must leave those bytes alone
@@ -241,8 +233,7 @@ type WitxFunction = (...args: number[]) => number;
 export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembly.Memory | undefined, options: Preview1Options): Record<WitxFunctionName, WitxFunction> {
   const graphs = new Set<number>();
   const contexts = new Map<number, ContextState>();
-  /** Per graph handle, its in-thread twin, or null where there is none. */
-  const localGraphs = new Map<number, LocalGraph | null>();
+  const twins = new InThreadTwins(bridge, options.openInThread, options.log);
   /** Bytes of all inputs held, across contexts (see `maxHeldBytes`). */
   let heldBytes = 0;
 
@@ -304,30 +295,6 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
     mem.setU32(graphOut, handle, 'graph out-pointer');
   }
 
-  /** The graph's in-thread twin, opened on its first context; null when it has none. */
-  function localGraph(handle: number): LocalGraph | null {
-    if (!options.openInThread) return null;
-    let local = localGraphs.get(handle);
-    if (local !== undefined) return local;
-    local = null;
-    const offer = bridge.call<{ spec: InThreadSpec; limits: TensorLimits } | null>('inThread', [handle]);
-    if (offer) {
-      try {
-        local = { handle, graph: options.openInThread(offer.spec), limits: offer.limits, contexts: 0, unloaded: false };
-      } catch (e) {
-        options.log(`wacs: graph ${handle} computes on the host thread: its in-thread twin did not open: ${(e as Error).message}`);
-      }
-    }
-    localGraphs.set(handle, local);
-    return local;
-  }
-
-  function releaseLocal(local: LocalGraph): void {
-    if (local.contexts > 0 || !local.unloaded) return;
-    localGraphs.delete(local.handle);
-    local.graph.dispose();
-  }
-
   /** The context's inputs in index order, named "0", "1", …, borrowed ones read from guest memory now. */
   function namedInputs(state: ContextState, mem?: GuestMemory): NamedTensor[] {
     return [...state.inputs.entries()]
@@ -387,18 +354,8 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
     init_execution_context: witx('init_execution_context', (mem, graphHandle, contextOut) => {
       mem.check(contextOut, 4, 'context out-pointer');
       const handle = bridge.call<number>('initContext', [graph(graphHandle)]);
-      const state: ContextState = { inputs: new Map() };
-      contexts.set(handle, state);
+      contexts.set(handle, { inputs: new Map(), local: twins.context(graphHandle, handle) });
       mem.setU32(contextOut, handle, 'context out-pointer');
-      const local = localGraph(graphHandle);
-      if (local) {
-        try {
-          state.local = { context: local.graph.createContext(), graph: local };
-          local.contexts++;
-        } catch (e) {
-          options.log(`wacs: context ${handle} computes on the host thread: ${(e as Error).message}`);
-        }
-      }
     }),
 
     set_input: witx('set_input', (mem, contextHandle, index, tensorPtr) => {
@@ -449,13 +406,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
         state.outputs = bridge.call<NamedTensor[]>('compute', [contextHandle, namedInputs(state)]);
         return;
       }
-      const inputs = namedInputs(state, mem);
-      for (const { name, tensor } of inputs) validateTensor(tensor, name, state.local.graph.limits);
-      try {
-        state.outputs = state.local.context.compute(inputs);
-      } catch (e) {
-        throw toNnError(e, 'runtime-error', 'compute');
-      }
+      state.outputs = state.local.compute(namedInputs(state, mem));
     }),
 
     get_output: witx('get_output', (mem, contextHandle, index, bufPtr, bufMax, writtenPtr) => {
@@ -500,22 +451,14 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
     unload: witx('unload', (_mem, graphHandle) => {
       bridge.call('dropGraph', [graph(graphHandle)]);
       graphs.delete(graphHandle);
-      const local = localGraphs.get(graphHandle);
-      if (local) {
-        local.unloaded = true;
-        releaseLocal(local);
-      }
+      twins.unload(graphHandle);
     }),
 
     finalize_execution_context: witx('finalize_execution_context', (_mem, contextHandle) => {
       const state = context(contextHandle);
       for (const input of state.inputs.values()) if (input.borrowedAt === undefined) heldBytes -= input.data.byteLength;
       contexts.delete(contextHandle);
-      if (state.local) {
-        state.local.context.dispose();
-        state.local.graph.contexts--;
-        releaseLocal(state.local.graph);
-      }
+      state.local?.dispose();
       bridge.call('dropContext', [contextHandle]);
     }),
   };

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { componentNnImports } from '../abi/component.js';
+import { requireInThread } from '../abi/in-thread.js';
 import { BridgeClient } from '../bridge.js';
 import type { WorkerSetup } from './run.js';
 import { reportGuestFailure } from './guest-failure.js';
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
 
   const bridge = new BridgeClient(setup.port, setup.bridge);
   const overrides: Record<string, unknown> = {
-    ...componentNnImports(bridge),
+    ...componentNnImports(bridge, { openInThread: requireInThread, log: (line) => writeAllSync(2, `${line}\n`) }),
     'wasi:http/outgoing-handler': {
       handle() {
         throw { payload: { tag: 'HTTP-request-denied' } };

@@ -4,9 +4,8 @@
  * `wasi_ephemeral_nn` wired to the sync bridge, and the guest's `_start` run to its exit code.
  * The module arrives compiled, with its memory already capped to --max-memory.
  */
-import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { InThreadSpec, OpenInThread } from '../backend.js';
+import { requireInThread } from '../abi/in-thread.js';
 import { preview1NnImports, WITX_MODULE } from '../abi/preview1.js';
 import { BridgeClient } from '../bridge.js';
 import { reportGuestFailure } from './guest-failure.js';
@@ -15,17 +14,6 @@ import { writeAllSync } from './stdio.js';
 import type { ModuleWorkerSetup } from './run.js';
 
 const setup = workerData as ModuleWorkerSetup;
-
-/**
- * Loads a backend's in-thread module while the guest waits in a wasi:nn call, so it cannot be an
- * `import()`; `require` loads ES modules too (Node >= 20.19).
- */
-const requireModule = createRequire(import.meta.url);
-function openInThread(spec: InThreadSpec) {
-  const open = (requireModule(spec.module) as { openInThread?: OpenInThread }).openInThread;
-  if (typeof open !== 'function') throw new Error(`${spec.module} exports no openInThread function`);
-  return open(spec.init);
-}
 
 /** node:wasi warns that it is experimental on load; that is for developers, not for a guest's stderr. */
 function silenceWasiWarning(): void {
@@ -87,7 +75,7 @@ async function main(): Promise<void> {
   const nn = preview1NnImports(new BridgeClient(setup.port, setup.bridge), () => memory, {
     log: (line) => writeAllSync(2, `${line}\n`),
     maxHeldBytes: setup.maxMemoryBytes,
-    openInThread,
+    openInThread: requireInThread,
     borrowInputs: setup.borrowInputs,
   });
   const instance = await WebAssembly.instantiate(setup.module, { wasi_snapshot_preview1: preview1, [WITX_MODULE]: nn });

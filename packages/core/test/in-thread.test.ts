@@ -1,0 +1,64 @@
+// In-thread compute through the component front end: a graph whose backend offers a twin
+// computes on it with no bridge round trip; errors reach the guest as wasi:nn errors; the twin goes
+// with the last handle; and a graph with no twin computes through the host.
+import { describe, expect, it } from 'vitest';
+import { componentNnImports } from '../src/abi/component.js';
+import type { BridgeClient } from '../src/bridge.js';
+import type { InThreadGraph, NamedTensor } from '../src/index.js';
+
+function setup(offer: boolean) {
+  const calls: string[] = [];
+  const disposed: string[] = [];
+  let next = 0;
+  const bridge = {
+    call: (op: string) => {
+      calls.push(op);
+      if (op === 'inThread') return offer ? { spec: { module: 'twin', init: 3 }, limits: { maxBytes: 8, maxRank: 4 } } : null;
+      if (op === 'compute') return [];
+      return next++;
+    },
+  } as unknown as BridgeClient;
+  const twin = (factor: number): InThreadGraph => ({
+    createContext: () => ({
+      compute: (inputs: NamedTensor[]) => inputs.map(({ name, tensor }) => ({ name: `${name}*${factor}`, tensor: { ...tensor, data: tensor.data.map((b) => b * factor) } })),
+      dispose: () => disposed.push('context'),
+    }),
+    dispose: () => disposed.push('graph'),
+  });
+  const imports = componentNnImports(bridge, { openInThread: (spec) => twin(spec.init as number) });
+  const { loadByName } = imports['wasi:nn/graph'] as { loadByName: (name: string) => { initExecutionContext(): Record<string | symbol, (...a: unknown[]) => unknown>; [k: symbol]: () => void } };
+  const { Tensor } = imports['wasi:nn/tensor'] as { Tensor: new (dims: Uint32Array, type: string, data: Uint8Array) => { data(): Uint8Array } };
+  return { calls, disposed, loadByName, Tensor };
+}
+
+const dispose = (resource: object) => (resource as Record<symbol, () => void>)[Symbol.for('dispose')] ?? (resource as Record<symbol, () => void>)[(Symbol as { dispose?: symbol }).dispose!];
+
+describe('componentNnImports with an in-thread twin', () => {
+  it("computes on the twin, applies the host's limits, and releases the twin with the last handle", () => {
+    const { calls, disposed, loadByName, Tensor } = setup(true);
+    const graph = loadByName('m');
+    const context = graph.initExecutionContext();
+    const out = context.compute!([['x', new Tensor(Uint32Array.of(2), 'U8', Uint8Array.of(1, 2))]]) as Array<[string, { data(): Uint8Array }]>;
+    expect(out.map(([name, t]) => [name, Array.from(t.data())])).toEqual([['x*3', [3, 6]]]);
+    let error: { payload?: { code(): string; data(): string } } = {};
+    try {
+      context.compute!([['x', new Tensor(Uint32Array.of(9), 'U8', new Uint8Array(9))]]);
+    } catch (e) {
+      error = e as typeof error;
+    }
+    expect([error.payload?.code(), error.payload?.data()]).toEqual(['too-large', expect.stringMatching(/9 bytes/)]);
+    expect(calls).toEqual(['loadByName', 'initContext', 'inThread']);
+    dispose(graph).call(graph);
+    expect(disposed).toEqual([]);
+    dispose(context).call(context);
+    expect(disposed).toEqual(['context', 'graph']);
+    expect(calls).toEqual(['loadByName', 'initContext', 'inThread', 'dropGraph', 'dropContext']);
+  });
+
+  it('computes through the host when the backend offers no twin', () => {
+    const { calls, loadByName, Tensor } = setup(false);
+    const context = loadByName('m').initExecutionContext();
+    context.compute!([['x', new Tensor(Uint32Array.of(1), 'U8', Uint8Array.of(1))]]);
+    expect(calls).toEqual(['loadByName', 'initContext', 'inThread', 'compute']);
+  });
+});
