@@ -31,7 +31,13 @@ function setup(offer: boolean) {
   return { calls, disposed, loadByName, Tensor };
 }
 
-const dispose = (resource: object) => (resource as Record<symbol, () => void>)[Symbol.for('dispose')] ?? (resource as Record<symbol, () => void>)[(Symbol as { dispose?: symbol }).dispose!];
+/** Drops a resource as jco's bindings do, by its dispose symbol. */
+function drop(resource: object): void {
+  const methods = resource as Record<symbol, (() => void) | undefined>;
+  const dispose = methods[(Symbol as { dispose?: symbol }).dispose ?? Symbol.for('dispose')] ?? methods[Symbol.for('dispose')];
+  if (!dispose) throw new Error('the resource has no dispose method');
+  dispose.call(resource);
+}
 
 describe('componentNnImports with an in-thread twin', () => {
   it("computes on the twin, applies the host's limits, and releases the twin with the last handle", () => {
@@ -48,9 +54,9 @@ describe('componentNnImports with an in-thread twin', () => {
     }
     expect([error.payload?.code(), error.payload?.data()]).toEqual(['too-large', expect.stringMatching(/9 bytes/)]);
     expect(calls).toEqual(['loadByName', 'initContext', 'inThread']);
-    dispose(graph).call(graph);
+    drop(graph);
     expect(disposed).toEqual([]);
-    dispose(context).call(context);
+    drop(context);
     expect(disposed).toEqual(['context', 'graph']);
     expect(calls).toEqual(['loadByName', 'initContext', 'inThread', 'dropGraph', 'dropContext']);
   });
