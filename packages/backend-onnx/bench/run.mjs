@@ -8,8 +8,8 @@
 //     through the host thread (in_thread=false, the path components and GPU sessions take),
 // on mnist.onnx at batch 1 (../shared; a generated CNN-free stand-in when absent), on a generated
 // Identity model with a 16 MiB float32 input (all copying, no compute: the worst case) and on a
-// generated MatMul with a 16 MiB input (compute-bound, like a real model of that size). Direct and in-process loops alternate (A B A B, best of
-// each); the guest figure is the median of 3 guest runs. All in one run, on one machine.
+// generated MatMul with a 16 MiB input (compute-bound). Five rounds, each running every path once;
+// every figure is the median of its rounds. All in one run, on one machine.
 //   node bench/run.mjs            (after `npm run build` and building the nn-compute guest)
 import { buildOnnxModel, guest, identityModel, repoRoot, runWacs, sharedModel } from '@wacs/fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { onnxBackend } from '../dist/index.js';
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 // One intra-op thread on every path: with ORT's default pool on a small machine its spinning threads
 // compete with the guest's worker thread, which measures the machine rather than the path.
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
@@ -95,10 +95,14 @@ async function inProcess({ model, dims, repeat }) {
     await direct();
     await viaBackend();
   }
-  const [d1, b1, d2, b2] = [await meanUs(direct, repeat), await meanUs(viaBackend, repeat), await meanUs(direct, repeat), await meanUs(viaBackend, repeat)];
-  await graph.dispose();
-  await session.release();
-  return { direct: Math.min(d1, d2), backend: Math.min(b1, b2) };
+  return {
+    /** One round: the direct loop, then the backend's. */
+    measure: async () => ({ direct: await meanUs(direct, repeat), backend: await meanUs(viaBackend, repeat) }),
+    close: async () => {
+      await graph.dispose();
+      await session.release();
+    },
+  };
 }
 
 async function guestMeanUs({ model, dims, repeat }) {
@@ -126,17 +130,23 @@ async function compiledMeanUs({ model, dims, outputs, repeat }, lane) {
 const rows = [];
 for (const c of CASES) {
   const local = await inProcess(c);
-  const runs = { guest: [], compiled: [], borrowed: [], viaHost: [] };
+  const runs = { direct: [], backend: [], guest: [], compiled: [], borrowed: [], viaHost: [] };
+  // Rounds interleave every path, and each figure is the median of its rounds: the same statistic
+  // for all, taken over the same stretch of time.
   for (let i = 0; i < ROUNDS; i++) {
+    const { direct, backend } = await local.measure();
+    runs.direct.push(direct);
+    runs.backend.push(backend);
     runs.guest.push(await guestMeanUs(c));
     runs.compiled.push(await compiledMeanUs(c, 'in-thread'));
     runs.borrowed.push(await compiledMeanUs(c, 'borrow'));
     runs.viaHost.push(await compiledMeanUs(c, 'host'));
   }
-  const row = { ...c, ...local, ...Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) };
+  await local.close();
+  const row = { ...c, ...Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) };
   rows.push(row);
   console.error(
-    `${c.name}: direct ${local.direct.toFixed(1)} µs, backend ${local.backend.toFixed(1)} µs, compiled guest ${row.compiled.toFixed(1)} µs (borrowed inputs ${row.borrowed.toFixed(1)}, via the host thread ${row.viaHost.toFixed(1)}), TS guest ${row.guest.toFixed(1)} µs`,
+    `${c.name}: direct ${row.direct.toFixed(1)} µs, backend ${row.backend.toFixed(1)} µs, compiled guest ${row.compiled.toFixed(1)} µs (borrowed inputs ${row.borrowed.toFixed(1)}, via the host thread ${row.viaHost.toFixed(1)}), TS guest ${row.guest.toFixed(1)} µs`,
   );
 }
 
@@ -145,7 +155,7 @@ const lines = [
   '## backend-onnx benchmark',
   '',
   `Node ${process.version}, onnxruntime-node ${ort.env.versions?.common ?? '1.30'}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, load average ${loadavg()[0].toFixed(2)} at the end; CPU EP, ${THREADS} intra-op thread(s) on every path (BENCH_THREADS).`,
-  'Time per compute. Direct: onnxruntime-node `session.run` in a loop. Backend: `context.compute` in the same process (wasi:nn tensors in and out). Compiled guest: `guests/preview1/bin/nn-bench` (Rust, set_input + compute + get_output, outputs copied into the guest), computing in its own thread (the default for CPU models up to 64 MiB): inputs copied into reused buffers, or with `--borrow-inputs` read where they lie; "via host" is the same guest with `in_thread=false`, computing on the host thread through the bridge (the path of component guests and GPU sessions). TS guest: `nn-compute --repeat` (a component; its JavaScript runs in StarlingMonkey, through the bridge). Guests: median of 3 `wacs run`s.',
+  'Time per compute. Direct: onnxruntime-node `session.run` in a loop. Backend: `context.compute` in the same process (wasi:nn tensors in and out). Compiled guest: `guests/preview1/bin/nn-bench` (Rust, set_input + compute + get_output, outputs copied into the guest), computing in its own thread (the default for CPU models up to 64 MiB): inputs copied into reused buffers, or with `--borrow-inputs` read where they lie; "via host" is the same guest with `in_thread=false`, computing on the host thread through the bridge (the path of component guests and GPU sessions). TS guest: `nn-compute --repeat` (a component; its JavaScript runs in StarlingMonkey, through the bridge). Every figure: the median of 5 rounds, each round running every path once.',
   '',
   '| model | direct | backend in-process | compiled guest | compiled / direct | compiled − direct | borrowed inputs / direct | via host / direct | TS guest / direct |',
   '|---|---|---|---|---|---|---|---|---|',

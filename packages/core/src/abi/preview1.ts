@@ -218,8 +218,8 @@ export interface Preview1Options {
   openInThread?: InThreadOpener;
   /**
    * For in-thread computes: set_input records where the tensor lies and compute reads it there,
-   * with no copy (as WasmEdge's zero-copy backends do). The guest must leave those bytes alone
-   * until compute; a guest that does not only gets wrong results of its own.
+   * with no copy. The guest must leave those bytes alone until compute; a guest that does not only
+   * gets wrong results of its own.
    */
   borrowInputs?: boolean;
 }
@@ -295,14 +295,18 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
     mem.setU32(graphOut, handle, 'graph out-pointer');
   }
 
-  /** The context's inputs in index order, named "0", "1", …, borrowed ones read from guest memory now. */
-  function namedInputs(state: ContextState, mem?: GuestMemory): NamedTensor[] {
+  /**
+   * The context's inputs in index order, named "0", "1", …; borrowed ones read from guest memory
+   * now, as views (in-thread computes) or as copies (for the host thread, which cannot see it).
+   */
+  function namedInputs(state: ContextState, mem?: GuestMemory, borrowed: 'view' | 'copy' = 'view'): NamedTensor[] {
     return [...state.inputs.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([index, input]) => ({
-        name: String(index),
-        tensor: input.borrowedAt === undefined ? input : { ...input, data: mem!.borrow(input.borrowedAt, input.data.byteLength, `input ${index} data`) },
-      }));
+      .map(([index, input]) => {
+        if (input.borrowedAt === undefined) return { name: String(index), tensor: input };
+        const read = borrowed === 'view' ? mem!.borrow.bind(mem) : mem!.copy.bind(mem);
+        return { name: String(index), tensor: { ...input, data: read(input.borrowedAt, input.data.byteLength, `input ${index} data`) } };
+      });
   }
 
   /** Ends a running stream on the host (fini_single, or a new prompt). */
@@ -424,8 +428,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       const stream = state.stream!;
       if (stream.ready.length === 0) {
         try {
-          // Borrowed inputs are copied here: the host thread cannot see guest memory.
-          const inputs = starting ? namedInputs(state, mem).map(({ name, tensor }) => ({ name, tensor: { ...tensor, data: tensor.data.slice() } })) : [];
+          const inputs = starting ? namedInputs(state, mem, 'copy') : [];
           stream.ready = unpackSteps(bridge.call<Uint8Array>('streamSteps', [contextHandle, inputs, STREAM_BATCH]));
         } catch (e) {
           stream.live = false; // the host dropped the failed stream; what it streamed stays readable
