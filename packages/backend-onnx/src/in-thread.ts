@@ -11,8 +11,8 @@
 import { NnError, type InThreadContext, type InThreadGraph, type NamedTensor } from '@wacs/core';
 import { createRequire } from 'node:module';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { OnnxModel, originSessionOptions, runError, settingsKey, type InThreadInit, type IoInfo, type ModelOrigin } from './session.js';
-import { sessionSettings, type SessionSettings } from './options.js';
+import { OnnxModel, originSessionOptions, runError, SessionVariants, type InThreadInit, type IoInfo, type ModelOrigin } from './session.js';
+import type { SessionSettings } from './options.js';
 
 /** onnxruntime-node's exports, as the shared compute code takes them. */
 type Ort = Parameters<OnnxModel['plan']>[0];
@@ -44,9 +44,6 @@ function loadNative(): Native {
   return (native = { ort, Session: binding.InferenceSession as Native['Session'] });
 }
 
-/** Distinct session-option sets one twin keeps sessions for, as the host graph does. */
-const MAX_SESSION_VARIANTS = 8;
-
 function openNative(origin: ModelOrigin, settings: SessionSettings, providers: string[]): NativeSession {
   const session = new (loadNative().Session)();
   const options = { ...originSessionOptions(origin, settings), executionProviders: settings.providers ?? providers };
@@ -62,28 +59,18 @@ function openNative(origin: ModelOrigin, settings: SessionSettings, providers: s
 class OnnxInThreadGraph extends OnnxModel implements InThreadGraph {
   readonly ort: Ort;
   readonly session: NativeSession;
-  private readonly variants = new Map<string, NativeSession>();
+  private readonly variants: SessionVariants<NativeSession>;
   private disposed = false;
 
-  constructor(private readonly init: InThreadInit) {
+  constructor(init: InThreadInit) {
     super(init.inputs, init.outputs, init.options);
     this.ort = loadNative().ort;
     this.session = openNative(init.origin, init.settings, init.providers);
+    this.variants = new SessionVariants(init.options, (settings) => openNative(init.origin, settings, init.providers));
   }
 
   sessionFor(settings: SessionSettings | undefined): NativeSession {
-    if (!settings) return this.session;
-    const merged = { ...sessionSettings(this.options), ...settings };
-    const key = settingsKey(merged);
-    let variant = this.variants.get(key);
-    if (!variant) {
-      if (this.variants.size >= MAX_SESSION_VARIANTS) {
-        throw new NnError('too-large', `metadata: this graph already keeps ${MAX_SESSION_VARIANTS} sessions for different session options; reuse one of them`);
-      }
-      variant = openNative(this.init.origin, merged, this.init.providers);
-      this.variants.set(key, variant);
-    }
-    return variant;
+    return settings ? this.variants.get(settings) : this.session;
   }
 
   private readonly fetchesFor = new WeakMap<IoInfo[], Record<string, null>>();
@@ -115,8 +102,7 @@ class OnnxInThreadGraph extends OnnxModel implements InThreadGraph {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const variant of this.variants.values()) variant.dispose();
-    this.variants.clear();
+    for (const variant of this.variants.drain()) variant.dispose();
     this.session.dispose();
   }
 }

@@ -217,13 +217,44 @@ export function runError(e: unknown): NnError {
   return new NnError(/shape|dimension|rank/i.test(message) ? 'invalid-argument' : 'runtime-error', `onnxruntime: ${message.trim()}`, undefined, { cause: e });
 }
 
-/** The key of a set of session settings, for keeping one session per distinct set. */
-export function settingsKey(settings: SessionSettings): string {
-  return JSON.stringify(settings, Object.keys(settings).sort());
+/**
+ * The sessions a graph keeps for the session settings computes ask for in their metadata, one per
+ * distinct set (each is a full copy of the model, hence the cap). `S` is the host's session or the
+ * in-thread twin's.
+ */
+export class SessionVariants<S> {
+  private readonly sessions = new Map<string, S>();
+
+  constructor(
+    private readonly options: GraphOptions,
+    /** Opens a session; `forget` drops it again (one that failed to open). */
+    private readonly open: (settings: SessionSettings, forget: () => void) => S,
+  ) {}
+
+  get(settings: SessionSettings): S {
+    const merged = { ...sessionSettings(this.options), ...settings };
+    const key = JSON.stringify(merged, Object.keys(merged).sort());
+    let session = this.sessions.get(key);
+    if (!session) {
+      if (this.sessions.size >= MAX_SESSION_VARIANTS) {
+        throw new NnError('too-large', `metadata: this graph already keeps ${MAX_SESSION_VARIANTS} sessions for different session options; reuse one of them`);
+      }
+      session = this.open(merged, () => this.sessions.delete(key));
+      this.sessions.set(key, session);
+    }
+    return session;
+  }
+
+  /** Every session, taken out for disposal. */
+  drain(): S[] {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    return all;
+  }
 }
 
 export class OnnxGraph extends OnnxModel implements Graph {
-  private readonly variants = new Map<string, Promise<InferenceSession>>();
+  private readonly variants: SessionVariants<Promise<InferenceSession>>;
 
   private constructor(
     readonly engine: Ort,
@@ -231,11 +262,16 @@ export class OnnxGraph extends OnnxModel implements Graph {
     /** The execution providers the session runs on. */
     readonly providers: string[],
     private readonly origin: ModelOrigin,
-    private readonly target: ExecutionTarget,
+    target: ExecutionTarget,
     options: GraphOptions,
     proxies: Bf16Proxies | undefined,
   ) {
     super(ioInfo(session.inputMetadata, proxies?.inputs), ioInfo(session.outputMetadata, proxies?.outputs), options);
+    this.variants = new SessionVariants(options, (settings, forget) => {
+      const opened = openSession(engine, origin, settings, target).then((s) => s.session);
+      opened.catch(forget);
+      return opened;
+    });
   }
 
   static async load(request: LoadRequest): Promise<OnnxGraph> {
@@ -266,19 +302,7 @@ export class OnnxGraph extends OnnxModel implements Graph {
 
   /** The session for a compute's session settings (created on first use). */
   sessionFor(settings: SessionSettings | undefined): Promise<InferenceSession> {
-    if (!settings) return Promise.resolve(this.session);
-    const merged = { ...sessionSettings(this.options), ...settings };
-    const key = settingsKey(merged);
-    let variant = this.variants.get(key);
-    if (!variant) {
-      if (this.variants.size >= MAX_SESSION_VARIANTS) {
-        throw new NnError('too-large', `metadata: this graph already keeps ${MAX_SESSION_VARIANTS} sessions for different session options; reuse one of them`);
-      }
-      variant = openSession(this.engine, this.origin, merged, this.target).then((s) => s.session);
-      this.variants.set(key, variant);
-      variant.catch(() => this.variants.delete(key));
-    }
-    return variant;
+    return settings ? this.variants.get(settings) : Promise.resolve(this.session);
   }
 
   createContext(): ExecutionContext {
@@ -307,9 +331,7 @@ export class OnnxGraph extends OnnxModel implements Graph {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    const variants = [...this.variants.values()];
-    this.variants.clear();
-    for (const v of variants) await (await v.catch(() => undefined))?.release();
+    for (const v of this.variants.drain()) await (await v.catch(() => undefined))?.release();
     await this.session.release();
   }
 }
