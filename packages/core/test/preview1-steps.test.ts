@@ -216,6 +216,16 @@ describe('preview1NnImports: computes in the guest thread (Graph.inThread)', () 
     expect(disposed).toEqual(['context', 'graph']);
   });
 
+  it('a refused set_input leaves the input set before intact (its buffer is reused only once checked)', () => {
+    const { nn, context, data, memory, output } = setup();
+    expect(nn.set_input(context, 0, 0)).toBe(WITX_ERRNO.success);
+    data.set([7, 8]);
+    new DataView(memory.buffer).setUint32(64, 3, true); // dimensions [3]: 12 bytes wanted, 8 given
+    expect(nn.set_input(context, 0, 0)).toBe(WITX_ERRNO.invalid_argument);
+    expect(nn.compute(context)).toBe(WITX_ERRNO.success);
+    expect(output()).toEqual([2, 4]);
+  });
+
   it('with borrowInputs reads the bytes where they lie when compute runs', () => {
     const { nn, context, data, memory, seen, output } = setup({ borrowInputs: true });
     expect(nn.set_input(context, 0, 0)).toBe(WITX_ERRNO.success);

@@ -385,17 +385,18 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
           `input ${index}: the inputs set would take ${held} bytes of host memory, over the --max-memory limit of ${options.maxHeldBytes / 2 ** 20} MiB`,
         );
       }
-      let data: Uint8Array;
-      if (borrow) data = mem.borrow(dataPtr, dataLen, `input ${index} data`);
-      else if (state.local && previous && previous.borrowedAt === undefined && previous.data.byteLength === dataLen) {
-        // In-thread computes only lend inputs to the engine, so the last buffer can take the new bytes.
-        data = previous.data;
-        data.set(mem.borrow(dataPtr, dataLen, `input ${index} data`));
-      } else data = mem.copy(dataPtr, dataLen, `input ${index} data`);
+      const bytes = mem.borrow(dataPtr, dataLen, `input ${index} data`);
       // WasmEdge guests pass text (a prompt, JSON metadata) as U8 with dimensions [1] whatever its length.
       if (type === 'U8' && dimsLen === 1 && dimensions[0] === 1) dimensions = [dataLen];
-      const tensor: HeldInput = borrow ? { dimensions, type, data, borrowedAt: dataPtr } : { dimensions, type, data };
-      validateTensor(tensor, String(index), SHAPE_ONLY);
+      // Checked before anything is kept: a refused input leaves the one set before intact.
+      validateTensor({ dimensions, type, data: bytes }, String(index), SHAPE_ONLY);
+      let tensor: HeldInput;
+      if (borrow) tensor = { dimensions, type, data: bytes, borrowedAt: dataPtr };
+      else if (state.local && previous && previous.borrowedAt === undefined && previous.data.byteLength === dataLen) {
+        // In-thread computes only lend inputs to the engine, so the last buffer can take the new bytes.
+        previous.data.set(bytes);
+        tensor = { dimensions, type, data: previous.data };
+      } else tensor = { dimensions, type, data: bytes.slice() };
       // A new input starts a new computation: a stream in progress ends (as in WasmEdge).
       endStream(contextHandle, state);
       state.inputs.set(index, tensor);
