@@ -17,6 +17,7 @@ export const CHECK_IDS = [
   'unknown-option',
   'concurrency',
   'stream',
+  'in-thread',
   'dispose',
   'backend-dispose',
 ] as const;
@@ -37,6 +38,7 @@ export const CHECK_TITLES: Record<CheckId, string> = {
   'unknown-option': 'an unknown option key fails with invalid-argument',
   concurrency: 'many contexts compute at once on one graph, each correct',
   stream: 'stream() yields well-formed steps and ends with the compute outputs',
+  'in-thread': "the graph's in-thread twin loads as a worker loads it and computes what the graph computes, synchronously",
   dispose: 'contexts and graphs dispose twice without throwing; a fresh load still works',
   'backend-dispose': 'backend.dispose() releases the engine without throwing',
 };

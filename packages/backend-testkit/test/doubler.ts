@@ -4,8 +4,9 @@
  * per step. Each `Fault` breaks one rule of the backend contract, so the tests can show the kit
  * catches it.
  */
-import { NnError, probeBytes, tensorFrom, tensorView, type Backend, type ExecutionContext, type FormatProbe, type Graph, type LoadRequest, type NamedTensor } from '@wacs/core';
+import { NnError, probeBytes, tensorFrom, tensorView, type Backend, type ExecutionContext, type FormatProbe, type Graph, type InThreadSpec, type LoadRequest, type NamedTensor } from '@wacs/core';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 export const FAULTS = [
   'wrong-answer',
@@ -22,6 +23,7 @@ export const FAULTS = [
   'stream-final-differs',
   'bad-hardware',
   'reuses-output-buffer',
+  'twin-differs',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -48,6 +50,10 @@ export function makeDoubler(faults: ReadonlySet<Fault> = new Set()): Backend {
     constructor(readonly factor: number) {}
     createContext(): ExecutionContext {
       return new DoublerContext(this);
+    }
+    /** Its twin computes in a guest's thread (test/doubler-twin.mjs). */
+    inThread(): InThreadSpec {
+      return { module: fileURLToPath(new URL('./doubler-twin.mjs', import.meta.url)), init: { factor: this.factor * (has('twin-differs') ? 2 : 1) } };
     }
     dispose(): void {
       if (this.disposed && has('double-dispose-throws')) throw new Error('graph already disposed');
