@@ -3,25 +3,7 @@
 import { decodeTensorProto, encodeTensorProto, identityModel, ONNX_TYPES, type OnnxType, type TensorValues } from '@wacs/fixtures';
 import { describe, expect, it } from 'vitest';
 import { OnnxGraph, WASI_TYPE_FOR } from '../src/index.js';
-import { loadBytes, ort } from './helpers.js';
-
-/** onnxruntime-node's name for each fixture type. */
-const ORT_NAMES: Partial<Record<OnnxType, string>> = {
-  float: 'float32',
-  double: 'float64',
-  float16: 'float16',
-  bfloat16: 'bfloat16',
-  uint8: 'uint8',
-  int8: 'int8',
-  uint16: 'uint16',
-  int16: 'int16',
-  int32: 'int32',
-  uint32: 'uint32',
-  int64: 'int64',
-  uint64: 'uint64',
-  bool: 'bool',
-  string: 'string',
-};
+import { loadBytes, ORT_NAMES, ort } from './helpers.js';
 
 const SAMPLES: Record<string, TensorValues['values']> = {
   float: Float32Array.of(1.5, -0),

@@ -1,4 +1,5 @@
 import type { ExecutionTarget, Graph, NamedTensor, Options, Tensor, TensorType } from '@wacs/core';
+import type { OnnxType } from '@wacs/fixtures';
 import ort from 'onnxruntime-node';
 import { onnxBackend } from '../src/index.js';
 
@@ -49,3 +50,22 @@ export async function ortDirect(model: Uint8Array | string, feeds: Record<string
 }
 
 export { ort };
+
+/** onnxruntime-node's name for each fixture type. */
+export const ORT_NAMES: Partial<Record<OnnxType, string>> = {
+  float: 'float32',
+  double: 'float64',
+  float16: 'float16',
+  bfloat16: 'bfloat16',
+  uint8: 'uint8',
+  int8: 'int8',
+  uint16: 'uint16',
+  int16: 'int16',
+  int32: 'int32',
+  uint32: 'uint32',
+  int64: 'int64',
+  uint64: 'uint64',
+  bool: 'bool',
+  string: 'string',
+};
+

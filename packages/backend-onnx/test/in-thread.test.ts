@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openInThread } from '../src/in-thread.js';
 import { OnnxGraph, WASI_TYPE_FOR, type OnnxElementType } from '../src/index.js';
-import { compute, loadBytes, loadPath, named, tensor } from './helpers.js';
+import { compute, loadBytes, loadPath, named, ORT_NAMES, tensor } from './helpers.js';
 
 const json = (value: unknown): Tensor => tensor('U8', [1], new TextEncoder().encode(JSON.stringify(value)));
 
@@ -43,7 +43,7 @@ function twinOf(graph: OnnxGraph): InThreadGraph {
 describe('the in-thread twin', () => {
   it('gives the outputs and errors of the host graph for every ONNX type wasi:nn can carry', async () => {
     const types = (Object.keys(WASI_TYPE_FOR) as OnnxElementType[]).filter((t) => t !== 'string');
-    const fixtureType = (t: OnnxElementType) => (t === 'float32' ? 'float' : t === 'float64' ? 'double' : t) as OnnxType;
+    const fixtureType = (t: OnnxElementType) => (Object.keys(ORT_NAMES) as OnnxType[]).find((f) => ORT_NAMES[f] === t)!;
     const seen = { outputs: 0, errors: 0 };
     for (const type of types) {
       const graph = (await loadBytes(identityModel(fixtureType(type), [2]))) as OnnxGraph;
