@@ -4,6 +4,7 @@
  * Both front ends (component and preview1) translate onto `NnSession`.
  */
 import type { Backend, ExecutionContext, ExecutionTarget, Graph, GraphEncoding, InThreadSpec, Options } from './backend.js';
+import { existsSync } from 'node:fs';
 import { probeBytes, probePath } from './detect.js';
 import { NnError, toNnError } from './errors.js';
 import { ModelRegistry } from './models.js';
@@ -67,6 +68,12 @@ export class NnHost {
     } catch (e) {
       this.log(`wacs: ${(e as Error).message}`);
       throw e;
+    }
+    // As in WasmEdge, a registered model whose file is missing fails when a guest loads it (model_not_found), not at start.
+    if (!existsSync(spec.path)) {
+      const error = new NnError('not-found', `the model "${name}" is registered with ${spec.path}, which does not exist`, 'model-not-found');
+      this.log(`wacs: ${error.message}`);
+      throw error;
     }
     const probe = await probePath(spec.path);
     const { backend, encoding } = await this.backends.resolve(spec.encoding ?? 'autodetect', probe, spec.backend);

@@ -126,7 +126,7 @@ export function tensorJson(tensor: Tensor, what: string): Record<string, unknown
   try {
     value = JSON.parse(tensorText(tensor));
   } catch (e) {
-    throw new NnError('invalid-argument', `${what} is not valid JSON: ${(e as Error).message}`);
+    throw new NnError('invalid-encoding', `${what} is not valid JSON: ${(e as Error).message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new NnError('invalid-argument', `${what} must be a JSON object`);

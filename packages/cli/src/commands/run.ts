@@ -3,6 +3,7 @@ import { DEFAULT_TENSOR_LIMITS, EXIT, ModelRegistry, settleWithin, NnHost, parse
 import { basename } from 'node:path';
 import { list, number, parseArgs, UsageError } from '../args.js';
 import { bindBackends } from '../discover.js';
+import { DirGrantError, parseDirArg } from '../dir-grant.js';
 import { readWasm } from '../read-wasm.js';
 
 export const runHelp = `Usage: wacs run <guest.wasm> [options] [guest args…] [-- guest args…]
@@ -21,6 +22,9 @@ Options:
   --models-dir <dir>          Register every model in <dir> a bound backend recognises (GGUF, ONNX,
                               GenAI and tfjs folders, …) under its file name without extension.
   --dir <host>[::<guest>]     Preopen a host directory (repeatable); the guest path defaults to the host path.
+  --dir <guest>:<host>[:readonly]
+                              WasmEdge's syntax for the same (guest path first; .:. is the current
+                              folder). :readonly (either syntax) refuses every write under it.
   --env <KEY=VALUE>           Set a guest environment variable (repeatable).
   --timeout <seconds>         Kill the guest after this long (exit code 124).
   --max-memory <MiB>          Cap the guest's linear memory (exit code 137 when it runs out).
@@ -69,10 +73,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (eq <= 0) throw new UsageError(`--env expects KEY=VALUE, got "${kv}"`);
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  const dirs: DirGrant[] = list(options.dir).map((d) => {
-    const [hostDir, guestDir] = d.split('::');
-    return { host: hostDir!, guest: guestDir ?? hostDir! };
-  });
+  let dirs: DirGrant[];
+  try {
+    dirs = list(options.dir).map(parseDirArg);
+  } catch (e) {
+    if (!(e instanceof DirGrantError)) throw e;
+    console.error(`wacs: ${e.message}`);
+    return EXIT.startFailure;
+  }
   const timeout = number(options.timeout, 'timeout');
   const maxMemory = number(options['max-memory'], 'max-memory');
   const maxTensor = number(options['max-tensor'], 'max-tensor');

@@ -264,7 +264,8 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       } catch (e) {
         const error = e instanceof NnError ? e : new NnError('runtime-error', e instanceof Error ? e.message : String(e));
         // End of sequence is how a stream ends, not a failure; a missing model the host reports itself.
-        if (error.reason !== 'end-of-sequence' && error.reason !== 'model-not-found') {
+        const missingModel = error.code === 'not-found' && name.startsWith('load_by_name');
+        if (error.reason !== 'end-of-sequence' && !missingModel) {
           options.log(`wacs: ${WITX_MODULE}.${name}: ${error.message}`);
         }
         return witxErrno(error);
@@ -347,7 +348,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
         try {
           value = JSON.parse(text);
         } catch (e) {
-          throw new NnError('invalid-argument', `the config is not valid JSON: ${(e as Error).message}`);
+          throw new NnError('invalid-encoding', `the config is not valid JSON: ${(e as Error).message}`);
         }
         if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new NnError('invalid-argument', 'the config must be a JSON object');
         config = value as Options;

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   cli._setCwd('/');
   // Replaces the shim's default preopen of the whole host filesystem with the granted dirs only.
   filesystem._setPreopens(setup.preopens);
-  confineFilesystem(filesystem.types.Descriptor, filesystem._getPreopens(), setup.preopens);
+  confineFilesystem(filesystem.types.Descriptor, filesystem._getPreopens(), setup.preopens, setup.readonlyDirs);
   sockets._denyTcp();
   sockets._denyUdp();
   sockets._denyDnsLookup();
