@@ -10,6 +10,7 @@
  * declares itself in package.json with `"wacs": { "backend": "./dist/index.js" }` and the keyword
  * `wacs-backend`, so `wacs backends` and `wacs run` can discover it. See docs/backend-authoring.md.
  */
+import type { OptionSet, OptionSpecs } from './options/spec.js';
 import type { NamedTensor } from './tensor.js';
 
 /** The wasi:nn graph encodings, in WIT order, plus WasmEdge's `ggml` position being WIT's too. */
@@ -47,8 +48,13 @@ export interface LoadRequest {
   source: ModelSource;
   encoding: GraphEncoding;
   target: ExecutionTarget;
-  /** Graph options (named-model spec, load-by-name config). Reject keys you do not know. */
+  /**
+   * Graph options: the named-model spec's, with the guest's load-by-name config over them. Check
+   * them with the backend's option set (`OptionSet.parseLoad`), which treats the two sources apart.
+   */
   options: Options;
+  /** The part of `options` the guest sent (load_by_name_with_config); the rest is the host user's. */
+  guestOptions?: Options;
   /** The registered name, when loaded by name. */
   name?: string;
 }
@@ -68,6 +74,8 @@ export interface Backend {
   readonly name: string;
   /** The encodings this backend serves; `autodetect` loads reach it through `detect`. */
   readonly encodings: readonly GraphEncoding[];
+  /** The options it takes (`defineOptions`), listed by `wacs backends --json`. */
+  readonly options?: OptionSet<OptionSpecs>;
   /**
    * Whether this backend can load what the probe describes. Used for `autodetect`, and to choose
    * between backends of one encoding (e.g. ONNX-ML models go to backend-classic).
@@ -83,7 +91,7 @@ export interface Backend {
 
 /** A loaded model. One graph may serve many execution contexts, from many guests, at once. */
 export interface Graph {
-  /** Create a context; `options` come from the guest's load-by-name config, if any. */
+  /** Create a context: one inference session's state (per-compute options arrive with its inputs). */
   createContext(): Promise<ExecutionContext> | ExecutionContext;
   /**
    * Called when the last guest handle and registry entry for the graph are gone. Make it

@@ -3,6 +3,8 @@ export * from './errors.js';
 export * from './tensor.js';
 export { concatBytes, modelBytes } from './bytes.js';
 export * from './backend.js';
+export * from './options/index.js';
+export { readBackendManifest, findBackendManifest, importBackendModule, type BackendManifest } from './manifest.js';
 export { BackendRegistry } from './registry.js';
 export { ModelRegistry, parseModelArg, parseNnPreload, registerModelsDir, type ModelSpec } from './models.js';
 export { sniffBytes, sniffFolder, probeBytes, probePath, type SniffedFormat } from './detect.js';
