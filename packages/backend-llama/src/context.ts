@@ -19,7 +19,7 @@ import type {
 } from 'node-llama-cpp';
 import { defaultThreads, llamaBuildInfo, nodeLlamaCpp, raiseLogLevel } from './engine.js';
 import type { LlamaGraph } from './graph.js';
-import { checkModelScope, mergeOptions, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
+import { changedModelOptions, mergeOptions, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
 import { OutputTracker, type OutputListener } from './output-tracker.js';
 import { embeddingOutputs, readInputs, textOutputs, type Usage } from './outputs.js';
 
@@ -54,6 +54,11 @@ function beginningToken(model: LlamaModel): Token | null {
 /** How far past its training context a model may be asked to run. */
 const MAX_CONTEXT_STRETCH = 8;
 
+/** Notes on stderr what a guest sent that the backend skipped (only under enable-log, as WasmEdge logs). */
+export function noteIgnored(where: string, ignored: string[]): void {
+  process.stderr.write(`wacs: llama: ${where}: ignored ${ignored.join(', ')}\n`);
+}
+
 function promptTooLong(tokens: number, contextSize: number): NnError {
   return new NnError(
     'invalid-argument',
@@ -78,6 +83,8 @@ export class LlamaExecutionContext implements ExecutionContext {
   private embeddingContext?: { context: LlamaEmbeddingContext; key: string };
   /** The generation in progress, so a new compute can stop an unfinished stream first. */
   private running?: { controller: AbortController; finished: Promise<unknown> };
+  /** What the last generation produced, kept when it failed (a full context keeps its text). */
+  private last: Generated = { text: '', usage: { inputTokens: 0, outputTokens: 0 } };
 
   constructor(private readonly graph: LlamaGraph) {
     this.options = graph.options;
@@ -132,6 +139,38 @@ export class LlamaExecutionContext implements ExecutionContext {
     };
   }
 
+  /**
+   * What a guest reads before computing, or after a compute failed (WasmEdge's get_output): output
+   * 0 the last generation's text (the partial text after a full context), output 1 the metadata
+   * with the token count of the prompt set now and the tokens last generated.
+   */
+  async peekOutputs(inputs: NamedTensor[]): Promise<NamedTensor[]> {
+    const request = readInputs(inputs, { promptOptional: true });
+    let options = this.options;
+    if (request.metadata) options = mergeOptions(options, parseOptions(request.metadata, 'metadata', 'lenient'), this.graph.options);
+    const inputTokens = request.prompt === undefined ? 0 : await this.countInputTokens(request.prompt, options);
+    return textOutputs(this.last.text, { inputTokens, outputTokens: this.last.usage.outputTokens }, llamaBuildInfo(this.graph.llama));
+  }
+
+  /** The prompt's tokens as a compute would evaluate them (a chat counts the whole conversation). */
+  private async countInputTokens(prompt: string, options: LlamaOptions): Promise<number> {
+    if (!options.chat || options.embedding) return this.promptTokens(prompt).length;
+    if (!this.llamaContext) return this.promptTokens(prompt).length;
+    const chat = await this.chatSession();
+    return this.chatTokens(chat, [...chat.getChatHistory(), { type: 'user', text: prompt }]);
+  }
+
+  /**
+   * A raw prompt as WasmEdge tokenizes it: special tokens in the text are parsed (a prompt may
+   * carry its own chat template, e.g. `<|im_start|>`), and BOS is added where the model wants it.
+   */
+  private promptTokens(prompt: string): Token[] {
+    const model = this.graph.model;
+    const bos = beginningToken(model);
+    const tokens = model.tokenize(prompt, true, bos === null ? undefined : 'trimLeadingSpace');
+    return bos === null || tokens[0] === bos ? tokens : [bos, ...tokens];
+  }
+
   async dispose(): Promise<void> {
     this.running?.controller.abort();
     await this.running?.finished;
@@ -145,16 +184,20 @@ export class LlamaExecutionContext implements ExecutionContext {
   private async run(inputs: NamedTensor[], listen: (options: LlamaOptions) => OutputListener): Promise<NamedTensor[]> {
     const request = readInputs(inputs);
     let options = this.options;
+    let ignored: string[] = [];
     if (request.metadata) {
-      const update = parseOptions(request.metadata, 'metadata');
-      checkModelScope(this.graph.options, update.set);
+      // Metadata comes from the guest: keys the backend does not know are skipped, as in WasmEdge.
+      const update = parseOptions(request.metadata, 'metadata', 'lenient');
+      ignored = [...update.ignored, ...changedModelOptions(this.graph.options, update.set).map((name) => `"${name}" (the model is loaded once per graph; load it with this value instead)`)];
       options = mergeOptions(options, update, this.graph.options);
     }
+    this.last = { text: '', usage: { inputTokens: 0, outputTokens: 0 } };
     // Options are kept for later computes only once they work (a grammar that compiles).
     const grammar = await this.graph.grammar(options);
     this.options = options;
     if (options['enable-debug-log']) raiseLogLevel(this.graph.llama, 'debug');
     else if (options['enable-log']) raiseLogLevel(this.graph.llama, 'info');
+    if (ignored.length && (options['enable-log'] || options['enable-debug-log'])) noteIgnored('metadata', ignored);
     const settings = this.settings(options);
     const build = llamaBuildInfo(this.graph.llama);
 
@@ -188,14 +231,12 @@ export class LlamaExecutionContext implements ExecutionContext {
     if (contextSize > trained * MAX_CONTEXT_STRETCH) {
       throw new NnError('invalid-argument', `ctx-size ${contextSize} is more than ${MAX_CONTEXT_STRETCH} times the model's training context of ${trained} tokens`);
     }
+    // More threads than cores only slows every thread down (LlamaEdge asks for 2 wherever it runs).
     const cores = availableParallelism();
-    if (options.threads !== undefined && options.threads > cores) {
-      throw new NnError('invalid-argument', `threads ${options.threads} is more than this machine's ${cores} cores`);
-    }
     return {
       contextSize,
       batchSize: options['batch-size'] ?? Math.min(DEFAULT_BATCH, contextSize),
-      threads: options.threads ?? defaultThreads(this.graph.llama),
+      threads: Math.min(options.threads ?? defaultThreads(this.graph.llama), cores),
     };
   }
 
@@ -267,10 +308,12 @@ export class LlamaExecutionContext implements ExecutionContext {
     listener: OutputListener,
     grammar: LlamaGrammar | undefined,
   ): Promise<Generated> {
-    const model = this.graph.model;
-    const bos = beginningToken(model);
-    const promptTokens = model.tokenize(prompt, false, bos === null ? undefined : 'trimLeadingSpace');
-    const inputTokens = promptTokens.length + (bos === null ? 0 : 1);
+    const tokens = this.promptTokens(prompt);
+    // node-llama-cpp adds BOS itself.
+    const bos = beginningToken(this.graph.model);
+    const promptTokens = bos === null ? tokens : tokens.slice(1);
+    const inputTokens = tokens.length;
+    this.last = { text: '', usage: { inputTokens, outputTokens: 0 } };
     const room = contextSize - inputTokens;
     if (room < 1) throw promptTooLong(inputTokens, contextSize);
     const nPredict = options['n-predict'] ?? -1;
@@ -298,8 +341,9 @@ export class LlamaExecutionContext implements ExecutionContext {
         throw toNnError(e, 'runtime-error', 'llama.cpp generation failed');
       });
     const text = output.finish();
+    this.last = { text, usage: output.usage };
     if (result.metadata.stopReason === 'maxTokens' && maxTokens === room && nPredict !== room) throw contextFull(contextSize, output.usage);
-    return { text, usage: output.usage };
+    return this.last;
   }
 
   private async chatReply(
@@ -342,11 +386,13 @@ export class LlamaExecutionContext implements ExecutionContext {
       history[history.length - 1] = { type: 'model', response: [text] };
       chat.setChatHistory(history);
     }
+    this.last = { text, usage: output.usage };
     if (result.stopReason === 'maxTokens' && nPredict < 0) throw contextFull(contextSize, output.usage);
     // Count again from what was evaluated: node-llama-cpp may have dropped early turns to fit.
     const window = chat.getLastEvaluationContextWindow();
     if (window) output.inputTokens = this.chatTokens(chat, window.slice(0, -1));
-    return { text, usage: output.usage };
+    this.last = { text, usage: output.usage };
+    return this.last;
   }
 
   /** Tokens of a conversation as the chat template renders it, up to the start of the reply. */

@@ -129,15 +129,38 @@ function checkValue(name: OptionName, value: JsonValue, where: string): LlamaOpt
 }
 
 /**
- * Checks options from any source; `where` names the source in messages ("graph options",
- * "metadata"). A `null` value clears the option back to the graph's value or the default.
+ * How options are checked: `strict` for options a person typed (a typo is an error naming the
+ * known keys), `lenient` for options a guest sent (WasmEdge reads the keys it knows and ignores the
+ * rest; guests send keys of their own, e.g. "llama3" or LlamaEdge's "include_usage").
  */
-export function parseOptions(raw: Options | Record<string, unknown>, where: string): { set: LlamaOptions; cleared: OptionName[] } {
+export type Strictness = 'strict' | 'lenient';
+
+export interface ParsedOptions {
+  set: LlamaOptions;
+  cleared: OptionName[];
+  /** Keys a lenient parse skipped, each with the reason (noted on stderr under enable-log). */
+  ignored: string[];
+}
+
+/** Options whose empty string means "none" (LlamaEdge sends `"grammar": ""`). */
+const EMPTY_MEANS_NONE = new Set<string>(['grammar', 'json-schema', 'reverse-prompt']);
+
+/**
+ * Checks options from any source; `where` names the source in messages ("graph options",
+ * "metadata"). A `null` value clears the option back to the graph's value or the default. A known
+ * key with a wrong type is an error either way.
+ */
+export function parseOptions(raw: Options | Record<string, unknown>, where: string, strictness: Strictness = 'strict'): ParsedOptions {
   const set: LlamaOptions = {};
   const cleared: OptionName[] = [];
+  const ignored: string[] = [];
   for (const [key, value] of Object.entries(raw)) {
     if (!(key in OPTION_SPECS)) {
       const reason = UNSUPPORTED[key];
+      if (strictness === 'lenient') {
+        ignored.push(reason ? `"${key}" (${reason})` : `"${key}" (not a GGML option)`);
+        continue;
+      }
       throw new NnError(
         'invalid-argument',
         reason
@@ -146,13 +169,13 @@ export function parseOptions(raw: Options | Record<string, unknown>, where: stri
       );
     }
     const name = key as OptionName;
-    if (value === null) cleared.push(name);
+    if (value === null || (value === '' && EMPTY_MEANS_NONE.has(name))) cleared.push(name);
     else (set as Record<string, unknown>)[name] = checkValue(name, value as JsonValue, where);
   }
   if (set.grammar !== undefined && set['json-schema'] !== undefined) {
     throw new NnError('invalid-argument', `${where}: give "grammar" or "json-schema", not both`);
   }
-  return { set, cleared };
+  return { set, cleared, ignored };
 }
 
 /** Layers `update` over `base`: set keys replace, cleared keys go back to `initial` (or the default). */
@@ -168,15 +191,12 @@ export function mergeOptions(base: LlamaOptions, update: { set: LlamaOptions; cl
   return merged;
 }
 
-/** The model-scope options a compute may repeat but not change (they would need a reload). */
-export function checkModelScope(graph: LlamaOptions, update: LlamaOptions): void {
-  for (const name of Object.keys(OPTION_SPECS) as OptionName[]) {
-    if (OPTION_SPECS[name].scope !== 'model' || update[name] === undefined) continue;
-    if (update[name] !== graph[name]) {
-      throw new NnError(
-        'invalid-argument',
-        `metadata: option "${name}" applies when the model loads; set it in the graph options (--model name=path,${name}=…, or load_by_name_with_config)`,
-      );
-    }
-  }
+/**
+ * Model-scope options a compute changes (they would need the model loaded again, which the
+ * graph's other contexts share): WasmEdge reloads the model, wacs keeps it and reports them.
+ */
+export function changedModelOptions(graph: LlamaOptions, update: LlamaOptions): OptionName[] {
+  return (Object.keys(OPTION_SPECS) as OptionName[]).filter(
+    (name) => OPTION_SPECS[name].scope === 'model' && update[name] !== undefined && update[name] !== graph[name],
+  );
 }

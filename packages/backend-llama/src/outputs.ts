@@ -11,7 +11,10 @@ export interface Request {
 }
 
 /** Reads `prompt` (or "0") and the optional `metadata` (or "1") JSON options. */
-export function readInputs(inputs: NamedTensor[]): Request {
+export function readInputs(inputs: NamedTensor[]): Request;
+/** The same where the prompt may not be set yet (outputs read before a compute). */
+export function readInputs(inputs: NamedTensor[], how: { promptOptional: true }): Partial<Request>;
+export function readInputs(inputs: NamedTensor[], how?: { promptOptional: true }): Partial<Request> {
   let prompt: string | undefined;
   let metadata: Record<string, unknown> | undefined;
   for (const { name, tensor } of inputs) {
@@ -25,7 +28,7 @@ export function readInputs(inputs: NamedTensor[]): Request {
     if (role === 'prompt') prompt = tensorText(tensor);
     else metadata = tensorJson(tensor, 'the metadata input');
   }
-  if (prompt === undefined) {
+  if (prompt === undefined && !how?.promptOptional) {
     throw new NnError('invalid-argument', 'no prompt: pass the text as a U8 tensor named "prompt" (index 0)');
   }
   return metadata ? { prompt, metadata } : { prompt };

@@ -148,5 +148,11 @@ export interface ExecutionContext {
    * value of the iterator: the outputs a plain `compute` would have given.
    */
   stream?(inputs: NamedTensor[]): AsyncIterator<NamedTensor[], NamedTensor[]>;
+  /**
+   * Optional: the outputs a guest may read before computing with `inputs`, or after a compute
+   * failed (WasmEdge's get_output). The llama backend gives the metadata with the prompt's token
+   * count right after set_input, and the text generated before a full context stopped it.
+   */
+  peekOutputs?(inputs: NamedTensor[]): Promise<NamedTensor[]>;
   dispose(): Promise<void> | void;
 }

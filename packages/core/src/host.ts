@@ -224,6 +224,17 @@ export class NnSession {
     }
   }
 
+  /** Outputs readable before (or after a failed) compute, or null where the backend has none. */
+  async peekOutputs(contextHandle: number, inputs: NamedTensor[]): Promise<NamedTensor[] | null> {
+    const entry = this.contexts.get(contextHandle, 'execution context');
+    if (!entry.context.peekOutputs) return null;
+    try {
+      return await entry.context.peekOutputs(inputs);
+    } catch (e) {
+      throw toNnError(e, 'runtime-error', 'get_output');
+    }
+  }
+
   /**
    * One streaming step: the first call starts the stream with `inputs`, each call returns the next
    * token's outputs, and `null` means the sequence ended.
