@@ -40,7 +40,7 @@ export interface Usage {
 }
 
 /** WasmEdge's output metadata: token counts and the llama.cpp build. */
-export function metadataJson(usage: Usage, build: BuildInfo): Record<string, number | string | null> {
+export function metadataJson(usage: Usage, build: BuildInfo): Record<string, number | string> {
   return {
     input_tokens: usage.inputTokens,
     output_tokens: usage.outputTokens,
