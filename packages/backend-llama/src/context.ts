@@ -4,7 +4,6 @@
  * A raw completion starts afresh each compute (the KV cache of a shared prompt prefix is reused);
  * with `chat`, the context keeps the conversation, and each prompt is the next user message.
  */
-import { availableParallelism } from 'node:os';
 import { NnError, toNnError, type ExecutionContext, type NamedTensor } from '@wacs/core';
 import type {
   ChatHistoryItem,
@@ -19,7 +18,7 @@ import type {
 } from 'node-llama-cpp';
 import { defaultThreads, llamaBuildInfo, nodeLlamaCpp, raiseLogLevel } from './engine.js';
 import type { LlamaGraph } from './graph.js';
-import { checkModelScope, mergeOptions, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
+import { checkModelScope, mergeOptions, noteIgnored, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
 import { OutputTracker, type OutputListener } from './output-tracker.js';
 import { embeddingOutputs, readInputs, textOutputs, type Usage } from './outputs.js';
 
@@ -149,6 +148,7 @@ export class LlamaExecutionContext implements ExecutionContext {
       const update = parseOptions(request.metadata, 'metadata');
       checkModelScope(this.graph.options, update.set);
       options = mergeOptions(options, update, this.graph.options);
+      noteIgnored(update.ignored, options, 'metadata');
     }
     // Options are kept for later computes only once they work (a grammar that compiles).
     const grammar = await this.graph.grammar(options);
@@ -187,10 +187,6 @@ export class LlamaExecutionContext implements ExecutionContext {
     // llama.cpp can run past the training context (RoPE scaling), within reason.
     if (contextSize > trained * MAX_CONTEXT_STRETCH) {
       throw new NnError('invalid-argument', `ctx-size ${contextSize} is more than ${MAX_CONTEXT_STRETCH} times the model's training context of ${trained} tokens`);
-    }
-    const cores = availableParallelism();
-    if (options.threads !== undefined && options.threads > cores) {
-      throw new NnError('invalid-argument', `threads ${options.threads} is more than this machine's ${cores} cores`);
     }
     return {
       contextSize,
