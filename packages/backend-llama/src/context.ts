@@ -4,7 +4,6 @@
  * A raw completion starts afresh each compute (the KV cache of a shared prompt prefix is reused);
  * with `chat`, the context keeps the conversation, and each prompt is the next user message.
  */
-import { availableParallelism } from 'node:os';
 import { NnError, toNnError, type ExecutionContext, type NamedTensor } from '@wacs/core';
 import type {
   ChatHistoryItem,
@@ -19,7 +18,7 @@ import type {
 } from 'node-llama-cpp';
 import { defaultThreads, llamaBuildInfo, nodeLlamaCpp, raiseLogLevel } from './engine.js';
 import type { LlamaGraph } from './graph.js';
-import { changedModelOptions, mergeOptions, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
+import { changedModelOptions, mergeOptions, noteIgnored, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
 import { OutputTracker, type OutputListener } from './output-tracker.js';
 import { embeddingOutputs, readInputs, textOutputs, type Usage } from './outputs.js';
 
@@ -53,11 +52,6 @@ function beginningToken(model: LlamaModel): Token | null {
 
 /** How far past its training context a model may be asked to run. */
 const MAX_CONTEXT_STRETCH = 8;
-
-/** Notes on stderr what a guest sent that the backend skipped (only under enable-log, as WasmEdge logs). */
-export function noteIgnored(where: string, ignored: string[]): void {
-  process.stderr.write(`wacs: llama: ${where}: ignored ${ignored.join(', ')}\n`);
-}
 
 function promptTooLong(tokens: number, contextSize: number): NnError {
   return new NnError(
@@ -147,7 +141,7 @@ export class LlamaExecutionContext implements ExecutionContext {
   async peekOutputs(inputs: NamedTensor[]): Promise<NamedTensor[]> {
     const request = readInputs(inputs, { promptOptional: true });
     let options = this.options;
-    if (request.metadata) options = mergeOptions(options, parseOptions(request.metadata, 'metadata', 'lenient'), this.graph.options);
+    if (request.metadata) options = mergeOptions(options, parseOptions(request.metadata, 'metadata'), this.graph.options);
     const inputTokens = request.prompt === undefined ? 0 : await this.countInputTokens(request.prompt, options);
     return textOutputs(this.last.text, { inputTokens, outputTokens: this.last.usage.outputTokens }, llamaBuildInfo(this.graph.llama));
   }
@@ -187,8 +181,9 @@ export class LlamaExecutionContext implements ExecutionContext {
     let ignored: string[] = [];
     if (request.metadata) {
       // Metadata comes from the guest: keys the backend does not know are skipped, as in WasmEdge.
-      const update = parseOptions(request.metadata, 'metadata', 'lenient');
-      ignored = [...update.ignored, ...changedModelOptions(this.graph.options, update.set).map((name) => `"${name}" (the model is loaded once per graph; load it with this value instead)`)];
+      const update = parseOptions(request.metadata, 'metadata');
+      // WasmEdge reloads the model for a changed load-time key; here the graph's contexts share it.
+      ignored = [...update.ignored, ...changedModelOptions(this.graph.options, update.set).map((name) => `${name} (changed per compute: the model stays loaded as it was)`)];
       options = mergeOptions(options, update, this.graph.options);
     }
     this.last = { text: '', usage: { inputTokens: 0, outputTokens: 0 } };
@@ -197,7 +192,7 @@ export class LlamaExecutionContext implements ExecutionContext {
     this.options = options;
     if (options['enable-debug-log']) raiseLogLevel(this.graph.llama, 'debug');
     else if (options['enable-log']) raiseLogLevel(this.graph.llama, 'info');
-    if (ignored.length && (options['enable-log'] || options['enable-debug-log'])) noteIgnored('metadata', ignored);
+    noteIgnored(ignored, options, 'metadata');
     const settings = this.settings(options);
     const build = llamaBuildInfo(this.graph.llama);
 
@@ -231,12 +226,10 @@ export class LlamaExecutionContext implements ExecutionContext {
     if (contextSize > trained * MAX_CONTEXT_STRETCH) {
       throw new NnError('invalid-argument', `ctx-size ${contextSize} is more than ${MAX_CONTEXT_STRETCH} times the model's training context of ${trained} tokens`);
     }
-    // More threads than cores only slows every thread down (LlamaEdge asks for 2 wherever it runs).
-    const cores = availableParallelism();
     return {
       contextSize,
       batchSize: options['batch-size'] ?? Math.min(DEFAULT_BATCH, contextSize),
-      threads: Math.min(options.threads ?? defaultThreads(this.graph.llama), cores),
+      threads: options.threads ?? defaultThreads(this.graph.llama),
     };
   }
 

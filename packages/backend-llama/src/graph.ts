@@ -4,11 +4,11 @@
  */
 import { NnError, toNnError, type ExecutionTarget, type Graph, type LoadRequest } from '@wacs/core';
 import type { Llama, LlamaGrammar, LlamaModel, LlamaModelOptions } from 'node-llama-cpp';
-import { LlamaExecutionContext, noteIgnored } from './context.js';
+import { LlamaExecutionContext } from './context.js';
 import { llama, raiseLogLevel } from './engine.js';
 import { checkGguf } from './gguf-check.js';
 import { modelFile, type ModelFile } from './model-file.js';
-import { parseOptions, type LlamaOptions } from './options.js';
+import { noteIgnored, parseLoadOptions, type LlamaOptions } from './options.js';
 
 export class LlamaGraph implements Graph {
   /** Grammars compile once per graph (keyed by their GBNF or JSON-schema text). */
@@ -69,13 +69,9 @@ function gpuLayers(target: ExecutionTarget, options: LlamaOptions, instance: Lla
 }
 
 export async function loadGraph(request: LoadRequest): Promise<LlamaGraph> {
-  // What the user typed is checked strictly; what the guest sent (load_by_name_with_config) as WasmEdge reads it.
-  const guest = request.guestOptions ?? {};
-  const user = Object.fromEntries(Object.entries(request.options).filter(([key]) => !Object.hasOwn(guest, key)));
-  const fromGuest = parseOptions(guest, 'load_by_name_with_config', 'lenient');
-  const options = { ...parseOptions(user, 'graph options').set, ...fromGuest.set };
+  const { set: options, ignored } = parseLoadOptions(request);
+  noteIgnored(ignored, options, 'load_by_name_with_config');
   const instance = await llama();
-  if (fromGuest.ignored.length && (options['enable-log'] || options['enable-debug-log'])) noteIgnored('load_by_name_with_config', fromGuest.ignored);
   if (options['enable-debug-log']) raiseLogLevel(instance, 'debug');
   else if (options['enable-log']) raiseLogLevel(instance, 'info');
   const layers = gpuLayers(request.target, options, instance);

@@ -10,7 +10,7 @@
  * declares itself in package.json with `"wacs": { "backend": "./dist/index.js" }` and the keyword
  * `wacs-backend`, so `wacs backends` and `wacs run` can discover it. See docs/backend-authoring.md.
  */
-import type { OptionSet, OptionSpecs } from './options/spec.js';
+import type { OptionDescription } from './options/spec.js';
 import type { NamedTensor } from './tensor.js';
 
 /** The wasi:nn graph encodings, in WIT order, plus WasmEdge's `ggml` position being WIT's too. */
@@ -74,8 +74,8 @@ export interface Backend {
   readonly name: string;
   /** The encodings this backend serves; `autodetect` loads reach it through `detect`. */
   readonly encodings: readonly GraphEncoding[];
-  /** The options it takes (`defineOptions`), listed by `wacs backends --json`. */
-  readonly options?: OptionSet<OptionSpecs>;
+  /** The options it takes (an `OptionSet` from `defineOptions`), listed by `wacs backends --json`. */
+  readonly options?: { describe(): OptionDescription[] };
   /**
    * Whether this backend can load what the probe describes. Used for `autodetect`, and to choose
    * between backends of one encoding (e.g. ONNX-ML models go to backend-classic).
