@@ -155,14 +155,14 @@ export class LlamaExecutionContext implements ExecutionContext {
   }
 
   /**
-   * A raw prompt as WasmEdge tokenizes it: special tokens in the text are parsed (a prompt may
-   * carry its own chat template, e.g. `<|im_start|>`), and BOS is added where the model wants it.
+   * A raw prompt's tokens, BOS first where the model wants it, as node-llama-cpp's completion
+   * tokenizes text (special-token text such as `<|im_start|>` stays text; WasmEdge parses it).
    */
   private promptTokens(prompt: string): Token[] {
     const model = this.graph.model;
     const bos = beginningToken(model);
-    const tokens = model.tokenize(prompt, true, bos === null ? undefined : 'trimLeadingSpace');
-    return bos === null || tokens[0] === bos ? tokens : [bos, ...tokens];
+    const tokens = model.tokenize(prompt, false, bos === null ? undefined : 'trimLeadingSpace');
+    return bos === null ? tokens : [bos, ...tokens];
   }
 
   async dispose(): Promise<void> {

@@ -71,7 +71,7 @@ export class NnHost {
     }
     // As in WasmEdge, a registered model whose file is missing fails when a guest loads it (model_not_found), not at start.
     if (!existsSync(spec.path)) {
-      const error = new NnError('not-found', `the model "${name}" is registered with ${spec.path}, which does not exist`, 'model-not-found');
+      const error = new NnError('not-found', `model file not found: ${spec.path} (registered as "${name}")`, 'model-not-found');
       this.log(`wacs: ${error.message}`);
       throw error;
     }
