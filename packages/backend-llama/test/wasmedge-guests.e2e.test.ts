@@ -106,7 +106,8 @@ describe('the wasmedge-ggml CI jobs that need no natural end of text', () => {
 
 describe('LlamaEdge-style apps (metadata at set_input(ctx, 1) with load-time keys, compute_single to end_of_sequence)', () => {
   it('llama-simple streams one completion of n-predict tokens', async () => {
-    const r = await wacs(['--dir', '.:.', '--nn-preload', 'default:GGML:AUTO:tiny-1.gguf', bin('llama-simple'), '-p', PROMPT, '-n', '6', '-c', '128']);
+    // Options after the module are the app's, as with wasmedge (none of them is wacs's).
+    const r = await wacs(['--dir', '.:.', '--nn-preload', 'default:GGML:AUTO:tiny-1.gguf', bin('llama-simple'), '--prompt', PROMPT, '--n-predict', '6', '--ctx-size', '128']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\[prompt\] the cat sat on the\n\[answer\] .+\n$/);
     expect(r.stderr).toContain(`[usage] prompt_tokens: ${await promptTokens(PROMPT)}, completion_tokens: 6`);

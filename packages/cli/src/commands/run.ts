@@ -7,6 +7,7 @@ import { DirGrantError, parseDirArg } from '../dir-grant.js';
 import { readWasm } from '../read-wasm.js';
 
 export const runHelp = `Usage: wacs run <guest.wasm> [options] [guest args…] [-- guest args…]
+       wacs run [options] <guest.wasm> [guest args and options…]   (WasmEdge's order)
 
 Runs a WebAssembly guest (a component, or a preview1 core module) in a sandboxed worker, serving its
 wasi:nn calls with the bound backends. The guest sees no environment, no files and no network unless
@@ -35,6 +36,13 @@ Options:
                               The guest must not change those bytes between set_input and compute.
   -h, --help                  Show this help.
 
+GGML models (backend-llama), for guests that set nothing: n-predict -1 (until the end of text or a
+full context: compute then returns context_full with the text so far), temp 0.8, top-k 40, top-p
+0.95, min-p 0.05, repeat-penalty 1.1, ctx-size the model's training context up to 4096, batch-size
+512, threads half the cores. Options a guest sends (load_by_name_with_config, metadata) that the
+backend does not know are ignored, as WasmEdge does (noted on stderr with enable-log); options typed
+in --model are checked strictly. WasmEdge's command lines work as they are: docs/wasmedge-compat.md.
+
 Exit code: the guest's own; 1 if its run failed, 124 timeout, 125 could not start, 134 trap.`;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -50,7 +58,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'max-tensor': { value: true },
     'borrow-inputs': {},
     help: {},
-  });
+  }, { guestArgsAfterPositional: true });
   if (options.help) {
     console.log(runHelp);
     return 0;
