@@ -30,9 +30,8 @@ export interface SortedInputs<R extends string> {
 }
 
 function roleList(roles: Record<string, InputRole>): string {
-  return Object.entries(roles)
-    .map(([name, role]) => `"${name}" (index ${role.index})`)
-    .join(', ');
+  const names = Object.entries(roles).map(([name, role]) => `"${name}" (index ${role.index})`);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? 'no inputs');
 }
 
 /**
