@@ -1,4 +1,4 @@
-import { NnError } from './errors.js';
+import { NnError, type ErrorCode } from './errors.js';
 
 /** The wasi:nn tensor element types, in WIT order (`wasi:nn/tensor.tensor-type`). */
 export const TENSOR_TYPES = ['FP16', 'FP32', 'FP64', 'BF16', 'U8', 'I32', 'I64'] as const;
@@ -121,12 +121,13 @@ export function jsonTensor(value: unknown): Tensor {
 }
 
 /** Parses a U8 JSON tensor such as a `metadata` input; `what` names it in the error. */
-export function tensorJson(tensor: Tensor, what: string): Record<string, unknown> {
+/** A U8 tensor's JSON object; `parseCode` is the error code for text that does not parse. */
+export function tensorJson(tensor: Tensor, what: string, parseCode: ErrorCode = 'invalid-argument'): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(tensorText(tensor));
   } catch (e) {
-    throw new NnError('invalid-argument', `${what} is not valid JSON: ${(e as Error).message}`);
+    throw new NnError(parseCode, `${what} is not valid JSON: ${(e as Error).message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new NnError('invalid-argument', `${what} must be a JSON object`);
