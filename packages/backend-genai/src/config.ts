@@ -3,7 +3,7 @@
  * what a decoder-only generator needs, with an error that names the field when something is wrong.
  * Field names and defaults follow onnxruntime-genai's own parser (src/config.cpp).
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 

@@ -4,7 +4,7 @@
  * element types (int32/int64 ids, fp32/fp16 KV and logits) come from the model itself.
  */
 import { createWithProviders, ort } from '@wacs/backend-onnx';
-import { halfToFloat, NnError, toNnError, type ExecutionTarget } from '@wacs/core';
+import { halfToFloat, NnError, toNnError, type ExecutionTarget } from '@wacs/core/backend';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -2,7 +2,7 @@
  * The generation loop: prefill the prompt in one decoder run, then one run per new token, each
  * feeding the previous run's KV cache back in (see Sequence). Stops at an EOS id or at max_length.
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { argmaxLastLogits, lastLogits, type DecoderModel } from './decoder.js';
 import { Sampler } from './sampling.js';
 import { resolveSearch, type SearchSettings } from './search.js';

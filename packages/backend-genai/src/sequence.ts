@@ -5,7 +5,7 @@
  * costs what the model's own attention over the cache costs.
  */
 import { ort } from '@wacs/backend-onnx';
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import { intArray, setInt, type DecoderModel, type IntArray } from './decoder.js';
 

@@ -1,6 +1,8 @@
 // Every way a model folder or a request can be wrong gives a wasi:nn error that says what to fix,
 // and the host goes on serving other models afterwards.
-import { BackendRegistry, ModelRegistry, NnError, NnHost, probePath, textTensor } from '@wacs/core';
+import { NnError, textTensor } from '@wacs/core/backend';
+import { probePath } from '@wacs/core/backend/node';
+import { BackendRegistry, ModelRegistry, NnHost } from '@wacs/core';
 import { tinyGenaiConfig, writeTinyGenaiFolder } from '@wacs/fixtures';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /** Shared test helpers: load a folder through the backend, and run the tiny decoder directly on ORT. */
-import { jsonTensor, tensorFrom, tensorView, textTensor, type NamedTensor } from '@wacs/core';
+import { jsonTensor, tensorFrom, tensorView, textTensor, type NamedTensor } from '@wacs/core/backend';
 import ort from 'onnxruntime-node';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
