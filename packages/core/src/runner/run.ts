@@ -13,7 +13,8 @@ import type { NamedTensor } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
 import { WASI_NN_VERSION } from '../abi/component.js';
 import { defaultCacheDir, prepareComponent } from './component-cache.js';
-import { checkModuleImports, packSteps, StreamSteps } from '../abi/preview1.js';
+import { checkModuleImports } from '../abi/preview1-module.js';
+import { packSteps, StreamSteps } from '../stream-steps.js';
 import { capModuleMemory, wasmKind } from './wasm-binary.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 
@@ -107,10 +108,6 @@ export function serveSession(port: MessagePort, memory: BridgeMemory, session: N
       case 'compute': {
         const outputs = await session.compute(args[0] as number, args[1] as NamedTensor[]);
         return { value: outputs, transfer: transferables(outputs.map((o) => o.tensor.data)) };
-      }
-      case 'streamNext': {
-        const outputs = await session.streamNext(args[0] as number, args[1] as NamedTensor[]);
-        return { value: outputs, transfer: outputs ? transferables(outputs.map((o) => o.tensor.data)) : [] };
       }
       case 'streamSteps': {
         const value = packSteps(await steps.next(args[0] as number, args[1] as NamedTensor[], args[2] as number));
