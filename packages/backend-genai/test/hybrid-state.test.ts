@@ -71,6 +71,10 @@ const VARIANTS: Array<[string, TinyHybridOptions]> = [
   ['lfm2: fp16 states, KV and logits, int32 ids', { ...LFM2, floatType: 'float16', idType: 'int32', seed: 2 }],
   ['qwen3_5_text: conv + recurrent state on linear-attention layers, 3-row positions', { ...QWEN35, positionRows: 3 }],
   ['qwen3_5_text: fp16 conv state and KV, fp32 recurrent state, layer_types listed', { ...QWEN35, floatType: 'float16', writeLayerTypes: true, seed: 7 }],
+  [
+    'gemma4_text: KV sharing (two layers without a cache) and a head size per layer',
+    { layerTypes: ['full_attention', 'full_attention', 'shared_attention', 'shared_attention'], headSizes: [8, 4], seed: 9 },
+  ],
 ];
 
 describe.each(VARIANTS)('hybrid state: %s', (_label, variant) => {
@@ -93,6 +97,7 @@ describe.each(VARIANTS)('hybrid state: %s', (_label, variant) => {
     variant.layerTypes.forEach((type, layer) => {
       const kinds = slots.filter((s) => s.layer === layer).map((s) => s.kind);
       if (type === 'full_attention') expect(kinds).toEqual(['kv', 'kv']);
+      else if (type === 'shared_attention') expect(kinds).toEqual([]);
       else if (type === 'conv') expect(kinds).toEqual(['conv']);
       else expect(kinds.sort()).toEqual(['conv', 'recurrent']);
     });
@@ -100,9 +105,9 @@ describe.each(VARIANTS)('hybrid state: %s', (_label, variant) => {
       expect(slot.type).toBe(slot.kind === 'recurrent' || !fp16 ? 'float32' : 'float16');
       if (slot.kind === 'conv') expect(slot.initialDims).toEqual([1, 16, 2]);
       if (slot.kind === 'recurrent') expect(slot.initialDims).toEqual([1, 2, 4, 4]);
-      if (slot.kind === 'kv') expect(slot.initialDims).toEqual([1, 1, 0, 8]);
+      if (slot.kind === 'kv') expect(slot.initialDims).toEqual([1, 1, 0, variant.headSizes?.[slot.layer] ?? 8]);
     }
-    expect(graph.model.states.rewindable).toBe(false);
+    expect(graph.model.states.rewindable).toBe(variant.layerTypes.every((t) => t.endsWith('attention') && t !== 'linear_attention'));
   });
 
   it('generates the greedy tokens of a full-sequence pass at every step', async () => {
@@ -127,15 +132,27 @@ describe.each(VARIANTS)('hybrid state: %s', (_label, variant) => {
     }
   });
 
-  it('restarts instead of rewinding when a new prompt departs from the kept sequence', async () => {
+  it('keeps a shared prefix of a KV-only sequence, and restarts one with a conv or recurrent state', async () => {
     const sequence = await Sequence.start(graph.model);
     await sequence.feed([...PROMPT, 20, 21]);
-    sequence.truncate(PROMPT.length);
+    sequence.truncate(PROMPT.length - 1);
     // A conv or recurrent state cannot be cut back: the sequence starts over from zero states.
-    expect(sequence.length).toBe(0);
-    const logits = lastLogits(await sequence.feed(PROMPT), graph.config.vocabSize);
+    const kept = graph.model.states.rewindable ? PROMPT.length - 1 : 0;
+    expect(sequence.length).toBe(kept);
+    const logits = lastLogits(await sequence.feed(PROMPT.slice(kept)), graph.config.vocabSize);
     const expected = await oracle.lastLogits(PROMPT);
     for (let t = 0; t < expected.length; t++) expect(Math.abs(logits[t]! - expected[t]!)).toBeLessThanOrEqual(5e-3 * (1 + Math.abs(expected[t]!)));
+  });
+
+  it('continues a chat: a prompt that extends the previous sequence reuses its state', async () => {
+    const context = graph.createContext();
+    const first = await generateIds(graph, PROMPT, { max_new_tokens: 6 }, context);
+    const extended = [...PROMPT, ...first, 7, 9];
+    const fedBefore = graph.model.stats.tokens;
+    const second = await generateIds(graph, extended, { max_new_tokens: 6 }, context);
+    expect(second).toEqual(await oracle.greedy(extended, 6));
+    // Only what the kept sequence lacks is fed: the last generated token, the two new ones, then 5 steps.
+    expect(graph.model.stats.tokens - fedBefore).toBe(3 + 5);
   });
 });
 
