@@ -180,6 +180,25 @@ describe('hybrid state config errors', () => {
     expect(e.message).toContain('model.decoder.layer_types is missing');
   });
 
+  it('sizes a conv state with symbolic dimensions from hidden_size and conv_cache_size', async () => {
+    const symbolic = await loadFolder(await writeTinyHybridGenaiFolder(join(await tempDir(), 'hybrid'), { ...LFM2, symbolicConvState: true }));
+    const fixed = await loadFolder(await writeTinyHybridGenaiFolder(join(await tempDir(), 'hybrid'), LFM2));
+    try {
+      expect(symbolic.model.states.slots.filter((s) => s.kind === 'conv').map((s) => s.initialDims)).toEqual([
+        [1, 16, 2],
+        [1, 16, 2],
+        [1, 16, 2],
+      ]);
+      // Same weights, so the same tokens as the model whose shapes are fixed.
+      expect(await generateIds(symbolic, PROMPT, { max_new_tokens: 12 })).toEqual(await generateIds(fixed, PROMPT, { max_new_tokens: 12 }));
+    } finally {
+      await symbolic.dispose();
+      await fixed.dispose();
+    }
+    const e = await loadError(await folderWith({ ...LFM2, symbolicConvState: true }, (c) => delete c.model.decoder.conv_cache_size));
+    expect(e.message).toMatch(/conv state input past\.0\.conv has a dynamic dimension "conv_width" at axis 2.*model\.decoder\.conv_cache_size/);
+  });
+
   it('checks layer_types against num_hidden_layers', async () => {
     const e = await loadError(await folderWith(LFM2, (c) => c.model.decoder.layer_types.pop()));
     expect(e.message).toContain('model.decoder.layer_types has 3 entries, but num_hidden_layers is 4');
