@@ -130,6 +130,13 @@ class Planner {
             const dim = info.shape[axis];
             return typeof dim === 'number' && dim > 0 ? dim : fallback;
           };
+          const sequence = info.shape[rank - 2];
+          if (typeof sequence === 'number' && sequence > 0) {
+            throw new NnError(
+              'unsupported-operation',
+              `the KV cache input ${past} has a fixed sequence length of ${sequence} (a static-shape export that shares one past/present buffer); the genai backend grows the cache every step and cannot run it`,
+            );
+          }
           const heads = fixed(rank - 3, decoder.numKeyValueHeads);
           const headSize = fixed(rank - 1, decoder.headSize);
           return combined ? [2, 1, heads, 0, headSize] : [1, heads, 0, headSize];
