@@ -7,8 +7,8 @@
  *   all means no cache), or every layer for a combined `past_names` cache. Each starts empty
  *   (sequence 0) with its own head count and head size from the model's input shape.
  * - Convolution state (conv_kv_cache.cpp) when the type is lfm2 or `layer_types` is given: every layer
- *   that is not `full_attention` carries `past_conv_names` → `present_conv_names`, a fixed
- *   [batch, channels, width] tensor; the KV cache is then on the `full_attention` layers only.
+ *   that is not `full_attention` (nor has a KV input) carries `past_conv_names` → `present_conv_names`,
+ *   a fixed [batch, channels, width] tensor; the KV cache is then on the attention layers only.
  * - Recurrent state (recurrent_state.cpp), e.g. qwen3_5 linear attention: the layers whose
  *   `past_recurrent_names` input exists carry it and their `past_conv_names` state together.
  *
@@ -194,10 +194,14 @@ export function planStates(config: GenaiConfig, session: Session): DecoderStates
         `${CONFIG_FILE}: model.type "${config.type}" carries a convolution state on its conv layers, but model.decoder.layer_types is missing, so which layers are conv layers is unknown (onnxruntime-genai needs it too); add it from the model's config.json`,
       );
     }
-    planner.kv(layerTypes.flatMap((type, layer) => (type === 'full_attention' ? [layer] : [])));
-    layerTypes.forEach((type, layer) => {
+    // A layer whose KV input exists also counts as attention (a sliding_attention layer of a
+    // Qwen3.5 export); onnxruntime-genai would mistake it for a conv layer and fail.
+    const withKv = new Set(decoder.kv.combined ? [] : layersMatching(decoder.kv.pastKey, session.inputs.keys()));
+    const attention = layerTypes.map((type, layer) => type === 'full_attention' || withKv.has(layer));
+    planner.kv(layerTypes.flatMap((_, layer) => (attention[layer] ? [layer] : [])));
+    layerTypes.forEach((_, layer) => {
       const past = layerName(inputs.pastConv, layer);
-      if (type === 'full_attention' || planner.claims(past)) return;
+      if (attention[layer] || planner.claims(past)) return;
       planner.fixed('conv', layer, past, layerName(outputs.presentConv, layer), 'past_conv_names', () => 0, [
         [decoder.hiddenSize, 'model.decoder.hidden_size'],
         [decoder.convCacheSize, 'model.decoder.conv_cache_size'],

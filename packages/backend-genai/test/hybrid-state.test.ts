@@ -199,6 +199,19 @@ describe('hybrid state config errors', () => {
     expect(e.message).toMatch(/conv state input past\.0\.conv has a dynamic dimension "conv_width" at axis 2.*model\.decoder\.conv_cache_size/);
   });
 
+  it('counts a layer with a KV input as attention whatever layer_types calls it (sliding_attention)', async () => {
+    const folder = await folderWith(QWEN35, (c) => (c.model.decoder.layer_types = ['linear_attention', 'linear_attention', 'sliding_attention']));
+    const graph = await loadFolder(folder);
+    const oracle = await FullPassDecoder.open(join(folder, 'model.onnx'));
+    try {
+      expect(graph.model.states.slots.map((s) => `${s.layer}:${s.kind}`)).toEqual(['0:conv', '0:recurrent', '1:conv', '1:recurrent', '2:kv', '2:kv']);
+      expect(await generateIds(graph, PROMPT, { max_new_tokens: 12 })).toEqual(await oracle.greedy(PROMPT, 12));
+    } finally {
+      await graph.dispose();
+      await oracle.release();
+    }
+  });
+
   it('checks layer_types against num_hidden_layers', async () => {
     const e = await loadError(await folderWith(LFM2, (c) => c.model.decoder.layer_types.pop()));
     expect(e.message).toContain('model.decoder.layer_types has 3 entries, but num_hidden_layers is 4');
