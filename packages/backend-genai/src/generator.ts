@@ -48,7 +48,8 @@ export async function* generate(model: DecoderModel, promptIds: readonly number[
     // Keep at least the last prompt token to feed: its logits choose the first new token.
     const keep = Math.min(sharedPrefix(sequence.tokens, promptIds), promptIds.length - 1);
     sequence.truncate(keep);
-    fresh = promptIds.slice(keep);
+    // A stateful (conv/recurrent) sequence restarts rather than truncates: feed what it no longer holds.
+    fresh = promptIds.slice(sequence.length);
   } else sequence = await Sequence.start(model);
   const vocab = model.vocabSize;
   // fp16 logits are widened into this one buffer, reused every step (greedy skips widening).

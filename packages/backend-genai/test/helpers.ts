@@ -38,8 +38,7 @@ export function ids(outputs: NamedTensor[]): number[] {
 }
 
 /** Greedy generation from ids through the backend. */
-export async function generateIds(graph: GenaiGraph, promptIds: number[], search: Record<string, unknown> = {}): Promise<number[]> {
-  const context = graph.createContext();
+export async function generateIds(graph: GenaiGraph, promptIds: number[], search: Record<string, unknown> = {}, context = graph.createContext()): Promise<number[]> {
   return ids(await context.compute([idsInput(promptIds), metadata({ generate: true, ...search })]));
 }
 
