@@ -19,7 +19,7 @@
 //    table first (no engine noise before it), and the last command the README's printed result,
 //    which must be y = x·W + b for the README's model, computed by hand.
 // Prints what it did; exits non-zero, saying why, when any step fails. --keep leaves the temp folders.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -191,10 +191,15 @@ async function quickStart() {
       const fd = openSync(log, 'w');
       const started = Date.now();
       // One file for stdout and stderr: what a terminal shows, in the order it shows it.
-      const result = spawnSync('bash', ['-c', command], { cwd: folder, env, stdio: ['ignore', fd, fd] });
+      // Not spawnSync: the registry answering npm runs on this process's event loop.
+      const status = await new Promise((resolve, reject) => {
+        const child = spawn('bash', ['-c', command], { cwd: folder, env, stdio: ['ignore', fd, fd] });
+        child.on('error', reject);
+        child.on('close', (code, signal) => resolve(code ?? signal));
+      });
       closeSync(fd);
       output = readFileSync(log, 'utf8');
-      if (result.status !== 0) fail(`quick start: \`${command}\` exited ${result.status ?? result.signal}:\n${output}`);
+      if (status !== 0) fail(`quick start: \`${command}\` exited ${status}:\n${output}`);
       console.log(`quick start: \`${command}\` ok in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       if (/^wacs backends\b/.test(command)) {
         const first = output.split('\n')[0];
