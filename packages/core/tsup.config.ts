@@ -6,6 +6,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'component-worker': 'src/runner/component-worker.ts',
     'module-worker': 'src/runner/module-worker.ts',
+    'http-worker': 'src/serve/http-worker.ts',
   },
   format: 'esm',
   dts: { entry: { index: 'src/index.ts' } },
