@@ -10,12 +10,12 @@ function startServe(args: string[], env: NodeJS.ProcessEnv = process.env) {
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const listening = new Promise<string>((resolve, reject) => {
+  const listening = new Promise<{ url: string; metrics?: string }>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
+      if (line) resolve(JSON.parse(line) as { url: string; metrics?: string });
     });
     void exited.then((code) => reject(new Error(`wacs serve exited ${code}: ${stderr}`)));
   });
@@ -26,7 +26,7 @@ describe('wacs serve (CLI)', () => {
   it('listens on $PORT when --port is not given, logs each request, and drains on SIGTERM to exit 0', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const serve = startServe([guest('serve-probe'), '--instances', '1'], { ...process.env, PORT: String(port) });
-    const url = await serve.listening;
+    const { url } = await serve.listening;
     expect(url).toBe(`http://127.0.0.1:${port}`);
     const inFlight = fetch(`${url}/stream?n=2&ms=700`).then((r) => r.text());
     await new Promise((r) => setTimeout(r, 300));
@@ -39,7 +39,7 @@ describe('wacs serve (CLI)', () => {
 
   it('--log json writes one JSON line per request', async () => {
     const serve = startServe([guest('serve-probe'), '--port', '0', '--instances', '1', '--log', 'json']);
-    const url = await serve.listening;
+    const { url } = await serve.listening;
     expect(await (await fetch(`${url}/hello`)).text()).toBe('hello');
     serve.child.kill('SIGINT');
     expect(await serve.exited).toBe(0);
@@ -63,5 +63,23 @@ describe('wacs serve (CLI)', () => {
     const r = await runWacs(['serve', guest('serve-probe'), '--log', 'xml']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--log expects text, json or off/);
+  });
+});
+
+describe('wacs serve --metrics-port', () => {
+  it('serves Prometheus metrics: requests by route and status, latency, instances, queue', async () => {
+    const serve = startServe([guest('serve-probe'), '--port', '0', '--metrics-port', '0', '--instances', '1', '--log', 'off']);
+    const { url, metrics } = await serve.listening;
+    expect(metrics).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect((await fetch(`${url}/hello`)).status).toBe(200);
+    expect((await fetch(`${url}/trap`)).status).toBe(500);
+    const text = await (await fetch(metrics!)).text();
+    serve.child.kill('SIGTERM');
+    await serve.exited;
+    expect(text).toMatch(/wacs_http_requests_total\{method="GET",route="\/hello",status="200",outcome="ok"\} 1/);
+    expect(text).toMatch(/wacs_http_requests_total\{method="GET",route="\/trap",status="500",outcome="trap"\} 1/);
+    expect(text).toMatch(/wacs_http_request_duration_seconds_count\{method="GET",route="\/hello"\} 1/);
+    expect(text).toMatch(/wacs_queue_depth 0/);
+    expect(text).toMatch(/wacs_instances\{state="busy"\} 0/);
   });
 });

@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { number, parseArgs, UsageError } from '../args.js';
 import { GUEST_HOST_OPTIONS, guestGrants, guestHost } from '../guest-host.js';
 import { readWasm } from '../read-wasm.js';
+import { serveMetrics, startMetricsServer } from '../serve-metrics.js';
 
 export const serveHelp = `Usage: wacs serve <guest.wasm> [options] [-- guest args…]
 
@@ -26,6 +27,7 @@ Server:
   --body-timeout <s>          Time a client has to send its whole request (default 30).
   --drain-timeout <s>         On SIGTERM/SIGINT, how long in-flight requests may finish (default 10).
   --log <text|json|off>       Access log on stderr, one line per request (default text).
+  --metrics-port <n>          Serve Prometheus metrics on GET /metrics at this port (same --host).
   --json                      Print one JSON line {"url": …} on stdout once listening.
 
 Guest (as wacs run):
@@ -63,6 +65,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     'body-timeout': { value: true },
     'drain-timeout': { value: true },
     log: { value: true },
+    'metrics-port': { value: true },
     json: {},
     help: {},
   });
@@ -81,6 +84,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const maxBody = number(options['max-body'], 'max-body');
   const drainMs = seconds(options['drain-timeout'], 'drain-timeout') ?? 10_000;
   const grants = guestGrants(options);
+  const metricsPort = nonNegativeInteger(options['metrics-port'], 'metrics-port');
+  const metrics = metricsPort === undefined ? undefined : serveMetrics();
+  const hostname = (options.host as string | undefined) ?? '127.0.0.1';
 
   const wasm = await readWasm(guestPath);
   if (!wasm) return EXIT.startFailure;
@@ -93,7 +99,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       programName: basename(guestPath),
       args: [...guestArgs, ...rest],
       port,
-      hostname: (options.host as string | undefined) ?? '127.0.0.1',
+      hostname,
       instances,
       queue: nonNegativeInteger(options.queue, 'queue'),
       reuseInstances: options['reuse-instances'] !== undefined,
@@ -102,6 +108,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       headersTimeoutMs: seconds(options['headers-timeout'], 'headers-timeout'),
       bodyTimeoutMs: seconds(options['body-timeout'], 'body-timeout'),
       log: log as 'text' | 'json' | 'off',
+      onRequest: metrics?.onRequest,
+      onModelLoaded: metrics?.onModelLoaded,
     });
   } catch (e) {
     await release(host);
@@ -111,14 +119,29 @@ export async function serveCommand(argv: string[]): Promise<number> {
     }
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      console.error(`wacs: cannot listen on ${(options.host as string | undefined) ?? '127.0.0.1'}:${port}: ${(e as Error).message}`);
+      console.error(`wacs: cannot listen on ${hostname}:${port}: ${(e as Error).message}`);
       return 1;
     }
     throw e;
   }
+  let metricsUrl: string | undefined;
+  let metricsServer: import('node:http').Server | undefined;
+  if (metrics) {
+    metrics.watch(server.handler);
+    try {
+      metricsServer = await startMetricsServer(metrics, metricsPort!, hostname);
+    } catch (e) {
+      console.error(`wacs: cannot serve metrics on ${hostname}:${metricsPort}: ${(e as Error).message}`);
+      await server.close(0);
+      await release(host);
+      return 1;
+    }
+    const address = metricsServer.address() as { port: number };
+    metricsUrl = `${server.url.slice(0, server.url.lastIndexOf(':'))}:${address.port}/metrics`;
+  }
   const count = instances ?? 4;
-  console.error(`wacs serve: ${basename(guestPath)} listening on ${server.url} (${count} instance${count === 1 ? '' : 's'})`);
-  if (options.json) console.log(JSON.stringify({ url: server.url, port: server.port }));
+  console.error(`wacs serve: ${basename(guestPath)} listening on ${server.url} (${count} instance${count === 1 ? '' : 's'})${metricsUrl ? `, metrics at ${metricsUrl}` : ''}`);
+  if (options.json) console.log(JSON.stringify({ url: server.url, port: server.port, ...(metricsUrl ? { metrics: metricsUrl } : {}) }));
 
   // Stop accepting, let in-flight requests finish (bounded), then exit 0; a second signal exits now.
   await new Promise<void>((resolve) => {
@@ -128,6 +151,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       process.once('SIGINT', () => process.exit(130));
       process.once('SIGTERM', () => process.exit(143));
       console.error(`wacs serve: ${signal}: draining (up to ${drainMs / 1000} s)`);
+      metricsServer?.close();
       void server.close(drainMs).then(resolve);
     };
     process.on('SIGINT', stop);

@@ -46,6 +46,8 @@ export interface ServeOptions {
   logLine?: (line: string) => void;
   /** Called once per finished request (metrics hook). */
   onRequest?: (record: AccessRecord) => void;
+  /** Called once per registered model, loaded before the first request (metrics hook). */
+  onModelLoaded?: (name: string, ms: number) => void;
 }
 
 export interface AccessRecord {
@@ -127,8 +129,18 @@ function formatAccess(record: AccessRecord, format: 'text' | 'json'): string {
 }
 
 /** Loads every registered model once, before the first request (they are shared by all instances). */
-async function loadModels(host: NnHost): Promise<void> {
-  await Promise.all(host.models.names().map((name) => host.graphByName(name)));
+async function loadModels(host: NnHost, loaded?: (name: string, ms: number) => void): Promise<void> {
+  await Promise.all(
+    host.models.names().map(async (name) => {
+      const started = performance.now();
+      try {
+        await host.graphByName(name);
+      } catch (e) {
+        throw new ServeSetupError(`cannot load the model ${name}: ${(e as Error).message}`);
+      }
+      loaded?.(name, performance.now() - started);
+    }),
+  );
 }
 
 /** A `(req, res)` handler that serves `wasm` with models from `host`; resolves once instances are ready. */
@@ -137,7 +149,7 @@ export async function createServeHandler(wasm: Uint8Array, host: NnHost, options
   const settings = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS &
     ServeOptions;
   const logLine = options.logLine ?? ((line: string) => process.stderr.write(`${line}\n`));
-  await loadModels(host);
+  await loadModels(host, options.onModelLoaded);
   const pool = new InstancePool(program, host, {
     instances: settings.instances,
     queue: settings.queue,
