@@ -17,7 +17,7 @@
 // and keeps the conversation itself), and token-by-token streaming (a component's compute returns
 // the whole answer; the stream carries it as one delta until wasi:nn gets a streaming call).
 import type { IncomingRequest, ResponseOutparam } from 'wasi:http/types@0.2.3';
-import { bodyText, readRequest, respondJson, ResponseWriter, type Request } from '../lib/http.js';
+import { bodyText, drop, readRequest, respondJson, ResponseWriter, type Request } from '../lib/http.js';
 import { env, loadByName, text, textTensor, values, type Graph, type Tensor } from '../lib/nn.js';
 
 class ApiError extends Error {
@@ -103,9 +103,15 @@ function generate(model: string, prompt: string, options: Json): Generated {
   let outputs: Map<string, Tensor>;
   try {
     const context = graph.initExecutionContext();
-    outputs = new Map(context.compute([['prompt', textTensor(prompt)], ['metadata', textTensor(JSON.stringify(options))]]));
+    try {
+      outputs = new Map(context.compute([['prompt', textTensor(prompt)], ['metadata', textTensor(JSON.stringify(options))]]));
+    } finally {
+      drop(context);
+    }
   } catch (e) {
     throw nnError(e);
+  } finally {
+    drop(graph); // with --reuse-instances the instance lives on: give the host its resources back now
   }
   const usage = JSON.parse(text(outputs.get('metadata')!)) as { input_tokens: number; output_tokens: number };
   return { text: text(outputs.get('0')!), promptTokens: usage.input_tokens, completionTokens: usage.output_tokens };
@@ -292,7 +298,12 @@ function embeddings(request: Request, outparam: ResponseOutparam): void {
   const data = (inputs as string[]).map((input, index) => {
     let outputs: Map<string, Tensor>;
     try {
-      outputs = new Map(graph.initExecutionContext().compute([['prompt', textTensor(input)], ['metadata', textTensor(JSON.stringify({ embedding: true }))]]));
+      const context = graph.initExecutionContext();
+      try {
+        outputs = new Map(context.compute([['prompt', textTensor(input)], ['metadata', textTensor(JSON.stringify({ embedding: true }))]]));
+      } finally {
+        drop(context);
+      }
     } catch (e) {
       throw nnError(e, 'input');
     }
@@ -300,6 +311,7 @@ function embeddings(request: Request, outparam: ResponseOutparam): void {
     const vector = outputs.get('embedding')!;
     return { object: 'embedding', index, embedding: format === 'base64' ? base64(vector.data()) : Array.from(values(vector) as Float32Array) };
   });
+  drop(graph);
   respondJson(outparam, 200, { object: 'list', data, model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } });
 }
 

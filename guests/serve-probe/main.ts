@@ -11,7 +11,7 @@
 //   GET  /write-after-finish    answers "done", then tries to write to the finished body
 import { subscribeDuration } from 'wasi:clocks/monotonic-clock@0.2.3';
 import type { IncomingRequest, ResponseOutparam } from 'wasi:http/types@0.2.3';
-import { bodyText, readRequest, respond, respondJson, ResponseWriter } from '../lib/http.js';
+import { bodyText, drop, readRequest, respond, respondJson, ResponseWriter } from '../lib/http.js';
 import { describeError, loadByName, tensor, values } from '../lib/nn.js';
 
 let handled = 0;
@@ -21,10 +21,17 @@ function sleep(ms: number): void {
 }
 
 function runModel(name: string, input: { dims: number[]; data: number[] }): { dims: number[]; data: number[] } {
-  const context = loadByName(name).initExecutionContext();
-  const outputs = context.compute([['x', tensor('FP32', input.dims, input.data)]]);
-  const [, output] = outputs[0]!;
-  return { dims: Array.from(output.dimensions()), data: Array.from(values(output) as Float32Array) };
+  const graph = loadByName(name);
+  const context = graph.initExecutionContext();
+  try {
+    const outputs = context.compute([['x', tensor('FP32', input.dims, input.data)]]);
+    const [, output] = outputs[0]!;
+    return { dims: Array.from(output.dimensions()), data: Array.from(values(output) as Float32Array) };
+  } finally {
+    // With --reuse-instances the instance lives on: give the host its context and graph back now.
+    drop(context);
+    drop(graph);
+  }
 }
 
 export const incomingHandler = {

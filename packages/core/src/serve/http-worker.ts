@@ -9,9 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { componentNnImports } from '../abi/component.js';
-import { requireInThread } from '../abi/in-thread.js';
 import { BridgeClient, type BridgeMemory } from '../bridge.js';
-import { writeAllSync } from '../runner/stdio.js';
 import { configureWasiShims, deniedOutgoingHandler, wasiImport, type SandboxGrants } from '../runner/wasi-shims.js';
 import { httpTypes, type HttpRequestData, type ResponseSink } from './wasi-http.js';
 
@@ -65,7 +63,9 @@ function findHandler(exports: Record<string, unknown>): IncomingHandler | undefi
 async function newInstance(bridgePort: MessagePort, bridge: BridgeMemory): Promise<void> {
   instantiate ??= import(pathToFileURL(join(setup.dir, 'guest.js')).href).then((m: { instantiate: Instantiate }) => m.instantiate);
   const overrides: Record<string, unknown> = {
-    ...componentNnImports(new BridgeClient(bridgePort, bridge), { openInThread: requireInThread, log: (line) => writeAllSync(2, `${line}\n`) }),
+    // No in-thread twins: engines live on the host thread only. Workers are ended at will (deadline,
+    // client gone, shutdown), and a native engine torn down with its worker can take the process with it.
+    ...componentNnImports(new BridgeClient(bridgePort, bridge)),
     'wasi:http/types': http.imports,
     'wasi:http/outgoing-handler': deniedOutgoingHandler,
   };
