@@ -13,9 +13,11 @@
 // response_format (json_object or json_schema, through the backend's grammar). Errors are OpenAI's
 // error JSON: 400 for a bad request, 404 for an unknown model or route.
 //
+// stream: true sends each chunk of text as the backend generates it, through wacs's streaming step
+// for components (a compute with a 'wacs:stream' input; see STREAM_INPUT in @wacs/core).
+//
 // Not yet: conversations of more than one message (the llama backend takes one message per compute
-// and keeps the conversation itself), and token-by-token streaming (a component's compute returns
-// the whole answer; the stream carries it as one delta until wasi:nn gets a streaming call).
+// and keeps the conversation itself).
 import type { IncomingRequest, ResponseOutparam } from 'wasi:http/types@0.2.3';
 import { bodyText, drop, readRequest, respondJson, ResponseWriter, type Request } from '../lib/http.js';
 import { env, loadByName, text, textTensor, values, type Graph, type Tensor } from '../lib/nn.js';
@@ -115,6 +117,46 @@ function generate(model: string, prompt: string, options: Json): Generated {
   }
   const usage = JSON.parse(text(outputs.get('metadata')!)) as { input_tokens: number; output_tokens: number };
   return { text: text(outputs.get('0')!), promptTokens: usage.input_tokens, completionTokens: usage.output_tokens };
+}
+
+/** wacs's streaming step for components (see STREAM_INPUT in @wacs/core): one chunk per compute. */
+const STREAM_INPUT = 'wacs:stream';
+
+/**
+ * Generates as a stream: `onPiece` gets each chunk of text as the backend produces it (the client
+ * sees it then); returns the whole text and the token counts of the last step.
+ */
+function generateStreaming(model: string, prompt: string, options: Json, onPiece: (piece: string) => void): Generated {
+  const graph = loadModel(model);
+  const generated: Generated = { text: '', promptTokens: 0, completionTokens: 0 };
+  try {
+    const context = graph.initExecutionContext();
+    try {
+      let inputs: Array<[string, Tensor]> = [
+        ['prompt', textTensor(prompt)],
+        ['metadata', textTensor(JSON.stringify(options))],
+        [STREAM_INPUT, textTensor('next')],
+      ];
+      for (;;) {
+        const outputs = new Map(context.compute(inputs));
+        if (outputs.size === 0) break;
+        const piece = text(outputs.get('0')!);
+        const usage = JSON.parse(text(outputs.get('metadata')!)) as { input_tokens: number; output_tokens: number };
+        generated.text += piece;
+        generated.promptTokens = usage.input_tokens;
+        generated.completionTokens = usage.output_tokens;
+        if (piece) onPiece(piece);
+        inputs = [[STREAM_INPUT, textTensor('next')]];
+      }
+    } finally {
+      drop(context);
+    }
+  } catch (e) {
+    throw nnError(e);
+  } finally {
+    drop(graph);
+  }
+  return generated;
 }
 
 /** OpenAI's sampling fields as llama backend options (OpenAI applies no top-k, min-p or repeat penalty). */
@@ -217,30 +259,44 @@ function chatCompletions(request: Request, outparam: ResponseOutparam): void {
   const model = requiredString(body, 'model');
   const prompt = chatPrompt(body);
   const { options, maxTokens } = samplingOptions(body);
-  const generated = generate(model, prompt, { ...options, chat: true });
   const id = newId('chatcmpl-');
   const created = Math.floor(Date.now() / 1000);
-  const finish = finishReason(generated, maxTokens);
   if (body.stream !== true) {
+    const generated = generate(model, prompt, { ...options, chat: true });
     return respondJson(outparam, 200, {
       id,
       object: 'chat.completion',
       created,
       model,
-      choices: [{ index: 0, message: { role: 'assistant', content: generated.text, refusal: null }, logprobs: null, finish_reason: finish }],
+      choices: [{ index: 0, message: { role: 'assistant', content: generated.text, refusal: null }, logprobs: null, finish_reason: finishReason(generated, maxTokens) }],
       usage: usage(generated),
     });
   }
+  // The model is loaded (an unknown one is a 404) before the event stream starts.
+  drop(loadModel(model));
   const events = new EventStream(outparam);
   const chunk = (delta: Json, finishReason: string | null) => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
   events.send(chunk({ role: 'assistant', content: '' }, null));
-  if (generated.text) events.send(chunk({ content: generated.text }, null));
-  events.send(chunk({}, finish));
+  const generated = streamOrError(events, () => generateStreaming(model, prompt, { ...options, chat: true }, (piece) => events.send(chunk({ content: piece }, null))));
+  if (!generated) return;
+  events.send(chunk({}, finishReason(generated, maxTokens)));
   if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) {
     events.send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(generated) });
   }
   events.send('[DONE]');
   events.end();
+}
+
+/** Runs a streamed generation; a failure once the stream has started is sent as an error event. */
+function streamOrError(events: EventStream, run: () => Generated): Generated | undefined {
+  try {
+    return run();
+  } catch (e) {
+    const error = e instanceof ApiError ? e : new ApiError(500, String(e), 'server_error');
+    events.send({ error: { message: error.message, type: error.type, param: error.param, code: error.code } });
+    events.end();
+    return undefined;
+  }
 }
 
 function completions(request: Request, outparam: ResponseOutparam): void {
@@ -249,24 +305,25 @@ function completions(request: Request, outparam: ResponseOutparam): void {
   const raw = Array.isArray(body.prompt) && body.prompt.length === 1 ? body.prompt[0] : body.prompt;
   if (typeof raw !== 'string') badRequest("'prompt' must be a string (one prompt per request)", 'prompt');
   const { options, maxTokens } = samplingOptions(body);
-  const generated = generate(model, raw, { ...options, chat: false });
   const id = newId('cmpl-');
   const created = Math.floor(Date.now() / 1000);
-  const finish = finishReason(generated, maxTokens);
   if (body.stream !== true) {
+    const generated = generate(model, raw, { ...options, chat: false });
     return respondJson(outparam, 200, {
       id,
       object: 'text_completion',
       created,
       model,
-      choices: [{ index: 0, text: generated.text, logprobs: null, finish_reason: finish }],
+      choices: [{ index: 0, text: generated.text, logprobs: null, finish_reason: finishReason(generated, maxTokens) }],
       usage: usage(generated),
     });
   }
+  drop(loadModel(model));
   const events = new EventStream(outparam);
   const chunk = (piece: string, finishReason: string | null) => ({ id, object: 'text_completion', created, model, choices: [{ index: 0, text: piece, logprobs: null, finish_reason: finishReason }] });
-  if (generated.text) events.send(chunk(generated.text, null));
-  events.send(chunk('', finish));
+  const generated = streamOrError(events, () => generateStreaming(model, raw, { ...options, chat: false }, (piece) => events.send(chunk(piece, null))));
+  if (!generated) return;
+  events.send(chunk('', finishReason(generated, maxTokens)));
   events.send('[DONE]');
   events.end();
 }

@@ -71,17 +71,21 @@ describe('openai-server with the openai client', () => {
     const whole = await client.chat.completions.create(request);
     const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
     let text = '';
+    let deltas = 0;
     const finishes: Array<string | null> = [];
     let usage;
     for await (const chunk of stream) {
       expect(chunk.object).toBe('chat.completion.chunk');
       for (const choice of chunk.choices) {
         text += choice.delta.content ?? '';
+        if (choice.delta.content) deltas++;
         finishes.push(choice.finish_reason);
       }
       usage ??= chunk.usage ?? undefined;
     }
     expect(text).toBe(whole.choices[0]!.message.content);
+    // Token by token: one delta per chunk the backend produced, not the whole text at the end.
+    expect(deltas).toBeGreaterThan(1);
     expect(finishes.at(-1)).toBe(whole.choices[0]!.finish_reason);
     expect(usage).toEqual(whole.usage);
     // The raw stream ends with the [DONE] sentinel the client consumes silently.
@@ -90,9 +94,20 @@ describe('openai-server with the openai client', () => {
     expect((await raw.text()).endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
-  it('completions: raw text equal to node-llama-cpp completing directly', async () => {
+  it('completions: raw text equal to node-llama-cpp completing directly, streamed or not', async () => {
     const reply = await client.completions.create({ model: 'tiny', prompt: 'The little cat', temperature: 0, max_tokens: 6 });
     expect(reply.choices[0]!.text).toBe(await direct('completion', 'The little cat', 6));
+    const pieces: string[] = [];
+    for await (const chunk of await client.completions.create({ model: 'tiny', prompt: 'The little cat', temperature: 0, max_tokens: 6, stream: true })) {
+      if (chunk.choices[0]?.text) pieces.push(chunk.choices[0].text);
+    }
+    expect(pieces.join('')).toBe(reply.choices[0]!.text);
+    expect(pieces.length).toBeGreaterThan(1);
+  });
+
+  it('a streamed request for an unknown model is a 404 before any event', async () => {
+    const error = await client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'hi' }], stream: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
   });
 
   it("embeddings: one vector of the model's width per input, float and base64 alike", async () => {
