@@ -74,10 +74,14 @@ for (const name of guests) {
   });
   const source = bundle.outputFiles[0].text;
   await writeFile(join(root, 'dist', `${name}.js`), source);
+  // guest.json's `world`: nn-command (a WASI command, the default) or nn-http (a wasi:http service
+  // for `wacs serve`, which needs the engine's http feature for the wasi:http types).
+  const manifest = join(root, name, 'guest.json');
+  const { world = 'nn-command' } = existsSync(manifest) ? JSON.parse(await readFile(manifest, 'utf8')) : {};
   const { component } = await componentize(source, {
     witPath: join(root, 'wit'),
-    worldName: 'nn-command',
-    disableFeatures: ['http'],
+    worldName: world,
+    disableFeatures: world === 'nn-http' ? [] : ['http'],
   });
   await writeFile(join(root, 'dist', `${name}.wasm`), component);
   await writeFile(stamp, hash);

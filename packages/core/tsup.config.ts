@@ -14,6 +14,7 @@ export default defineConfig({
     ...libraries,
     'component-worker': 'src/runner/component-worker.ts',
     'module-worker': 'src/runner/module-worker.ts',
+    'http-worker': 'src/serve/http-worker.ts',
   },
   format: 'esm',
   dts: { entry: libraries },
