@@ -7,7 +7,7 @@ import type { FormatProbe, GraphEncoding } from './backend.js';
 import { NnError } from './errors.js';
 
 export interface SniffedFormat {
-  /** gguf | onnx | genai-folder | tfjs-model | pmml | json | tar | unknown */
+  /** gguf | onnx | genai-folder | tfjs-model | pmml | json | tar | url | unknown */
   format: string;
   encoding?: GraphEncoding;
 }
@@ -57,8 +57,17 @@ export function probeBytes(builders: Uint8Array[]): FormatProbe {
   return { isDirectory: false, head, format: sniffBytes(head).format };
 }
 
-/** Builds the probe backends see, from a host path; `not-found` if it does not exist. */
+/** Whether a model "path" is a server address (`--model big=https://host:port,backend=remote,…`). */
+export function isModelUrl(path: string): boolean {
+  return /^https?:\/\//i.test(path);
+}
+
+/**
+ * Builds the probe backends see, from a host path; `not-found` if it does not exist. A URL is not
+ * read: its probe (format `url`) is for backends that serve models over the network.
+ */
 export async function probePath(path: string): Promise<FormatProbe> {
+  if (isModelUrl(path)) return { path, isDirectory: false, head: new Uint8Array(), format: 'url' };
   let info;
   try {
     info = await stat(path);

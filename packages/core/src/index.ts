@@ -12,3 +12,4 @@ export { settleWithin, RELEASE_GRACE_MS } from './settle.js';
 export { runGuest, EXIT, type RunOptions, type RunResult, type DirGrant } from './runner/run.js';
 export { prepareComponent, describeComponent, defaultCacheDir, JCO_VERSION, type ComponentInfo } from './runner/component-cache.js';
 export { wasmKind, capModuleMemory, type WasmKind } from './runner/wasm-binary.js';
+export { readTextRequest, textOutputs, type TextRequest, type TextUsage } from './text-io.js';

@@ -1,0 +1,71 @@
+/**
+ * @wacs/backend-remote: a model name whose model lives on an inference server. Register it with
+ * `--model big=https://host:port,backend=remote,protocol=oip|openai,remote-model=<name>`; the guest
+ * only ever sees "big". protocol=oip speaks the Open Inference Protocol (KServe v2 REST) for tensor
+ * models; protocol=openai speaks the OpenAI-compatible API for GGML-style text guests.
+ */
+import { NnError, type Backend, type FormatProbe, type Graph, type LoadRequest } from '@wacs/core';
+import { RemoteEndpoint } from './endpoint.js';
+import { OipGraph } from './oip.js';
+import { OpenAiGraph } from './openai.js';
+import { mergeGenerationOptions } from './openai-options.js';
+import { parseRemoteOptions, unknownOption } from './options.js';
+
+export { RemoteEndpoint, backoffMs } from './endpoint.js';
+export { OipGraph, type OipModelMetadata } from './oip.js';
+export { OpenAiGraph, OpenAiContext } from './openai.js';
+export { GENERATION_OPTIONS, SERVER_SIDE_OPTIONS, requestFields, mergeGenerationOptions } from './openai-options.js';
+export { OPTION_SPECS, DEFAULTS, parseRemoteOptions, type RemoteOptions, type Protocol } from './options.js';
+export { retryAfterMs, serverMessage } from './faults.js';
+export { sseData } from './sse.js';
+
+function isServerUrl(path: string | undefined): path is string {
+  return path !== undefined && /^https?:\/\//i.test(path);
+}
+
+async function load(request: LoadRequest): Promise<Graph> {
+  if (request.source.kind !== 'path' || !isServerUrl(request.source.path)) {
+    throw new NnError(
+      'unsupported-operation',
+      'the remote backend serves models on a server, by name: register one with --model NAME=https://host:port,backend=remote,protocol=oip|openai,remote-model=…',
+    );
+  }
+  const { remote, rest } = parseRemoteOptions(request.options, request.name);
+  const endpoint = new RemoteEndpoint(request.source.path, remote);
+  if (remote.protocol === 'oip') {
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) {
+      endpoint.dispose();
+      throw unknownOption(extra);
+    }
+    try {
+      return await OipGraph.load(endpoint, remote.remoteModel);
+    } catch (e) {
+      endpoint.dispose();
+      throw e;
+    }
+  }
+  let options;
+  try {
+    options = mergeGenerationOptions({}, rest, 'graph options');
+  } catch (e) {
+    endpoint.dispose();
+    throw e;
+  }
+  return OpenAiGraph.load(endpoint, remote.remoteModel, options);
+}
+
+export const remoteBackend: Backend = {
+  name: 'remote',
+  encodings: ['autodetect'],
+  /** Claims server addresses only (core's probe of a URL has format "url" and no bytes). */
+  detect(probe: FormatProbe): boolean {
+    return probe.format === 'url' && isServerUrl(probe.path);
+  },
+  load,
+  async hardware() {
+    return [{ name: 'server', available: true, active: true, detail: 'runs wherever the server registered with --model runs it' }];
+  },
+};
+
+export default remoteBackend;
