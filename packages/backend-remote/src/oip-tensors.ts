@@ -127,7 +127,8 @@ export function outputTensor(output: { name: string; datatype: unknown; shape: u
     if (binary.byteLength !== count * BYTES_PER[type]) {
       throw new NnError('runtime-error', `${what}: output "${output.name}" has ${binary.byteLength} bytes, its shape [${dimensions}] of ${type} needs ${count * BYTES_PER[type]}`);
     }
-    if (OIP_TYPE_FOR[wasiType] === type) return { type: wasiType, dimensions, data: binary.slice() };
+    // A fresh buffer of its own: the host may hand it to the guest (a Buffer view of the response would not do).
+    if (OIP_TYPE_FOR[wasiType] === type) return { type: wasiType, dimensions, data: new Uint8Array(binary) };
     values = decodeBinary(binary, type);
   } else {
     const flat = Array.isArray(output.data) ? (output.data as unknown[]).flat(Infinity) : undefined;
