@@ -180,38 +180,31 @@ export class RemoteEndpoint {
     return new Promise((resolve, reject) => {
       const parts: Buffer[] = [];
       let size = 0;
-      const declared = Number(response.headers['content-length'] ?? NaN);
+      let settled = false;
+      // The first outcome wins: destroying the response emits events of its own.
+      const settle = (outcome: Buffer | AttemptFailure) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (outcome instanceof AttemptFailure) {
+          reject(outcome);
+          response.destroy();
+        } else resolve(outcome);
+      };
       const tooLarge = () =>
         new AttemptFailure(new NnError('too-large', `${request.what}: the response is larger than max-response-bytes (${limit} bytes)`), false);
-      if (declared > limit) {
-        response.destroy();
-        return reject(tooLarge());
-      }
-      const timer = setTimeout(() => {
-        response.destroy();
-        reject(timeoutFailure(request.what, 'the response', this.options.requestTimeoutMs));
-      }, Math.max(1, timeoutMs));
+      const timer = setTimeout(() => settle(timeoutFailure(request.what, 'the response', this.options.requestTimeoutMs)), Math.max(1, timeoutMs));
+      if (Number(response.headers['content-length'] ?? NaN) > limit) return settle(tooLarge());
       response.on('data', (chunk: Buffer) => {
         size += chunk.byteLength;
-        if (size > limit) {
-          clearTimeout(timer);
-          response.destroy();
-          return reject(tooLarge());
-        }
+        if (size > limit) return settle(tooLarge());
         parts.push(chunk);
       });
-      response.on('end', () => {
-        clearTimeout(timer);
-        resolve(Buffer.concat(parts));
-      });
-      response.on('error', (error) => {
-        clearTimeout(timer);
-        reject(networkFailure(request.what, error));
-      });
-      response.on('aborted', () => {
-        clearTimeout(timer);
-        reject(new AttemptFailure(new NnError('runtime-error', `${request.what}: the server closed the connection before the response was complete`), true));
-      });
+      response.on('end', () => settle(Buffer.concat(parts)));
+      response.on('error', (error) => settle(networkFailure(request.what, error)));
+      response.on('aborted', () =>
+        settle(new AttemptFailure(new NnError('runtime-error', `${request.what}: the server closed the connection before the response was complete`), true)),
+      );
     });
   }
 

@@ -10,6 +10,8 @@ export interface Recorded {
   path: string;
   headers: IncomingMessage['headers'];
   body: Buffer;
+  /** When the request was complete (Date.now()). */
+  at: number;
 }
 
 export type Handler = (request: Recorded, response: ServerResponse) => void | Promise<void>;
@@ -26,7 +28,7 @@ export async function startServer(handle: Handler): Promise<TestServer> {
     const parts: Buffer[] = [];
     req.on('data', (d: Buffer) => parts.push(d));
     req.on('end', () => {
-      const recorded: Recorded = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(parts) };
+      const recorded: Recorded = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(parts), at: Date.now() };
       requests.push(recorded);
       Promise.resolve(handle(recorded, res)).catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
