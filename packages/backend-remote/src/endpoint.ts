@@ -52,6 +52,7 @@ export class RemoteEndpoint {
   readonly base: URL;
   private readonly agent: http.Agent;
   private readonly authorization?: string;
+  private readonly urls = new Map<string, URL>();
 
   constructor(
     url: string,
@@ -79,8 +80,13 @@ export class RemoteEndpoint {
 
   /** The URL of a path under the base (the base's own path kept as a prefix). */
   url(path: string): URL {
-    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base.origin);
-    if (url.origin !== this.base.origin) throw new NnError('security', `refusing to contact ${url.origin}: only ${this.base.origin} is configured`);
+    let url = this.urls.get(path);
+    if (!url) {
+      url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base.origin);
+      if (url.origin !== this.base.origin) throw new NnError('security', `refusing to contact ${url.origin}: only ${this.base.origin} is configured`);
+      // Paths are few and fixed (per model and route): the map stays small.
+      this.urls.set(path, url);
+    }
     return url;
   }
 

@@ -74,8 +74,8 @@ export function tensorValues(tensor: Tensor, datatype: OipDatatype, name: string
 }
 
 /** JSON-safe values: 64-bit integers as numbers (JSON has no other integers; beyond 2^53 they lose precision). */
-export function jsonValues(values: Array<number | bigint>): number[] {
-  return values.map(Number);
+export function jsonValues(values: Array<number | bigint>, type: Tensor['type']): number[] {
+  return type === 'I64' ? values.map(Number) : (values as number[]);
 }
 
 /** Little-endian bytes of values in an OIP datatype (the binary tensor extension). */
@@ -131,11 +131,16 @@ export function outputTensor(output: { name: string; datatype: unknown; shape: u
     if (OIP_TYPE_FOR[wasiType] === type) return { type: wasiType, dimensions, data: new Uint8Array(binary) };
     values = decodeBinary(binary, type);
   } else {
-    const flat = Array.isArray(output.data) ? (output.data as unknown[]).flat(Infinity) : undefined;
-    if (!flat || flat.length !== count || !flat.every((v) => typeof v === 'number' || typeof v === 'boolean')) {
+    const data = Array.isArray(output.data) ? (output.data as unknown[]) : undefined;
+    // OIP allows nested arrays; servers mostly send flat ones, kept as they are.
+    const flat = data?.some(Array.isArray) ? data.flat(Infinity) : data;
+    if (!flat || flat.length !== count) {
       throw new NnError('runtime-error', `${what}: output "${output.name}" should hold ${count} numbers for shape [${dimensions}]`);
     }
-    values = flat.map((v) => (typeof v === 'boolean' ? Number(v) : (v as number)));
+    for (const v of flat) {
+      if (typeof v !== 'number' && typeof v !== 'boolean') throw new NnError('runtime-error', `${what}: output "${output.name}" holds ${JSON.stringify(v)}, not a number`);
+    }
+    values = type === 'BOOL' ? flat.map(Number) : (flat as number[]);
   }
   return fromValues(wasiType, dimensions, values);
 }
@@ -169,8 +174,9 @@ function fromValues(type: TensorType, dimensions: number[], values: Array<number
     case 'U8': array = Uint8Array.from(values, Number); break;
     case 'I32': array = Int32Array.from(values, Number); break;
     case 'I64': array = BigInt64Array.from(values, (v) => BigInt(typeof v === 'number' ? Math.trunc(v) : v)); break;
-    case 'FP32': array = Float32Array.from(values, Number); break;
-    case 'FP64': array = Float64Array.from(values, Number); break;
+    // Plain numbers convert without a mapping function (much faster); bigints only come from binary I64.
+    case 'FP32': array = Float32Array.from(values as number[]); break;
+    case 'FP64': array = Float64Array.from(values as number[]); break;
     case 'FP16': array = Uint16Array.from(values, (v) => floatToHalf(Number(v))); break;
     case 'BF16': array = Uint16Array.from(values, (v) => floatToBf16(Number(v))); break;
   }

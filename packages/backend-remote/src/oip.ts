@@ -48,12 +48,17 @@ function checkTensorList(list: unknown, what: string): TensorMetadata[] {
 
 export class OipGraph implements Graph {
   private disposed = false;
+  private readonly inferPath: string;
+  private readonly inferWhat: string;
 
   constructor(
     readonly endpoint: RemoteEndpoint,
     readonly model: string,
     readonly metadata: OipModelMetadata,
-  ) {}
+  ) {
+    this.inferPath = `/v2/models/${encodeURIComponent(model)}/infer`;
+    this.inferWhat = `OIP infer on "${model}" at ${endpoint.describe(this.inferPath)}`;
+  }
 
   static async load(endpoint: RemoteEndpoint, model: string): Promise<OipGraph> {
     const path = `/v2/models/${encodeURIComponent(model)}`;
@@ -107,15 +112,15 @@ export class OipGraph implements Graph {
         parts.push(bytes);
         entry.parameters = { binary_data_size: bytes.byteLength };
       } else {
-        entry.data = jsonValues(tensorValues(tensor, datatype, spec.name));
+        entry.data = jsonValues(tensorValues(tensor, datatype, spec.name), tensor.type);
       }
       return entry;
     });
     const request: Record<string, unknown> = { inputs: requestInputs };
     if (binary) request.outputs = this.metadata.outputs.map((o) => ({ name: o.name, parameters: { binary_data: true } }));
     const header = Buffer.from(JSON.stringify(request));
-    const path = `/v2/models/${encodeURIComponent(this.model)}/infer`;
-    const what = `OIP infer on "${this.model}" at ${this.endpoint.describe(path)}`;
+    const path = this.inferPath;
+    const what = this.inferWhat;
     const reply = await this.endpoint.call({
       method: 'POST',
       path,
