@@ -44,10 +44,11 @@ export interface TextUsage {
  * fields after the token counts.
  */
 export function textOutputs(text: string, usage: TextUsage, extra: Record<string, unknown> = {}): NamedTensor[] {
-  const metadata = { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens, ...extra };
+  const metadata = jsonTensor({ input_tokens: usage.inputTokens, output_tokens: usage.outputTokens, ...extra });
+  // Each output owns its bytes (the host may transfer them), so the second is a copy, not the same view.
   return [
     { name: '0', tensor: textTensor(text) },
-    { name: '1', tensor: jsonTensor(metadata) },
-    { name: 'metadata', tensor: jsonTensor(metadata) },
+    { name: '1', tensor: metadata },
+    { name: 'metadata', tensor: { ...metadata, dimensions: [...metadata.dimensions], data: metadata.data.slice() } },
   ];
 }
