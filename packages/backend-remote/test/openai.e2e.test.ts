@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { llamaDir, remoteDir, tempFile } from './helpers.js';
 import { startOpenAiServer } from './servers/openai-server.js';
-import type { TestServer } from './servers/http-server.js';
+import { sendJson, startServer, type TestServer } from './servers/http-server.js';
 
 const PROMPT = 'Once upon a time';
 const GREEDY = ['--set', 'temp=0', '--set', 'repeat-penalty=1'];
@@ -72,5 +72,26 @@ describe('backend-remote protocol=openai against an OpenAI-compatible server', (
     expect(r.code).not.toBe(0);
     // llm-chat prints errors with its answers, on stdout.
     expect(r.stdout).toMatch(/wasi-nn error not-found: the server at http:\/\/127.0.0.1:\d+ has no model "huge"; it has tiny/);
+  });
+});
+
+describe('a stalled server, through wacs run', () => {
+  it('ends the guest\'s streamed compute with a timeout error, not a hang', async () => {
+    const stalled = await startServer((request, res) => {
+      if (request.path === '/v1/models') return sendJson(res, 200, { data: [{ id: 'tiny' }] });
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify({ choices: [{ text: 'Once', finish_reason: null }] })}\n\n`);
+    });
+    try {
+      const r = await runWacs(
+        ['run', guest('llm-chat'), '--bind', remoteDir, '--model', `tiny=${stalled.url},backend=remote,protocol=openai,request-timeout-ms=1000`, '--', '--model', 'tiny', '--raw', PROMPT],
+        { timeoutMs: 60_000 },
+      );
+      expect(r.code).toBe(1);
+      // The token that came is printed, then the error.
+      expect(r.stdout).toMatch(/^Once\n?error: wasi-nn error timeout: completion with "tiny" at http:\/\/127\.0\.0\.1:\d+\/v1\/completions: the stream stalled: nothing for 1000 ms/);
+    } finally {
+      await stalled.close();
+    }
   });
 });
