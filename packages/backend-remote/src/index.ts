@@ -4,8 +4,9 @@
  * only ever sees "big". protocol=oip speaks the Open Inference Protocol (KServe v2 REST) for tensor
  * models; protocol=openai speaks the OpenAI-compatible API for GGML-style text guests.
  */
-import { NnError, type Backend, type FormatProbe, type Graph, type LoadRequest } from '@wacs/core';
+import { NnError, type Backend, type FormatProbe, type Graph, type LoadRequest, type Options } from '@wacs/core';
 import { RemoteEndpoint } from './endpoint.js';
+import { isRemoteModelFile, readRemoteModelFile } from './model-file.js';
 import { OipGraph } from './oip.js';
 import { OpenAiGraph } from './openai.js';
 import { mergeGenerationOptions } from './openai-options.js';
@@ -23,15 +24,23 @@ function isServerUrl(path: string | undefined): path is string {
   return path !== undefined && /^https?:\/\//i.test(path);
 }
 
-async function load(request: LoadRequest): Promise<Graph> {
-  if (request.source.kind !== 'path' || !isServerUrl(request.source.path)) {
-    throw new NnError(
-      'unsupported-operation',
-      'the remote backend serves models on a server, by name: register one with --model NAME=https://host:port,backend=remote,protocol=oip|openai,remote-model=…',
-    );
+/** The server address and graph options: from the registered URL, or from a remote model file. */
+async function target(request: LoadRequest): Promise<{ url: string; options: Options }> {
+  if (request.source.kind === 'path' && isServerUrl(request.source.path)) return { url: request.source.path, options: request.options };
+  if (request.source.kind === 'path') {
+    const file = await readRemoteModelFile(request.source.path);
+    return { url: file.url, options: { ...file.options, ...request.options } };
   }
-  const { remote, rest } = parseRemoteOptions(request.options, request.name);
-  const endpoint = new RemoteEndpoint(request.source.path, remote);
+  throw new NnError(
+    'unsupported-operation',
+    'the remote backend serves models on a server, by name: register one with --model NAME=https://host:port,backend=remote,protocol=oip|openai,remote-model=…',
+  );
+}
+
+async function load(request: LoadRequest): Promise<Graph> {
+  const { url, options: graphOptions } = await target(request);
+  const { remote, rest } = parseRemoteOptions(graphOptions, request.name);
+  const endpoint = new RemoteEndpoint(url, remote);
   if (remote.protocol === 'oip') {
     const extra = Object.keys(rest)[0];
     if (extra !== undefined) {
@@ -58,9 +67,9 @@ async function load(request: LoadRequest): Promise<Graph> {
 export const remoteBackend: Backend = {
   name: 'remote',
   encodings: ['autodetect'],
-  /** Claims server addresses only (core's probe of a URL has format "url" and no bytes). */
+  /** Claims server addresses (core's probe of a URL has format "url") and remote model files. */
   detect(probe: FormatProbe): boolean {
-    return probe.format === 'url' && isServerUrl(probe.path);
+    return (probe.format === 'url' && isServerUrl(probe.path)) || isRemoteModelFile(probe);
   },
   load,
   async hardware() {

@@ -3,7 +3,7 @@
 // Protocol server in this process (onnxruntime-node called directly) reached through backend-remote.
 // The outputs must be identical.
 import { guest, identityModel, linearModel, repoRoot, runWacs } from '@wacs/fixtures';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnxDir, remoteDir, tempFile } from './helpers.js';
 import { startOipServer } from './servers/oip-server.js';
@@ -67,6 +67,12 @@ describe('backend-remote protocol=oip against an OIP server', () => {
     expect(here).toMatchObject({ code: 0 });
     expect(here.stdout).toContain('22.5');
     expect(there).toMatchObject({ code: 0, stdout: here.stdout });
+  });
+
+  it('registers a remote model from a --models-dir file, under the file\'s name', async () => {
+    const file = tempFile('linear.json', new TextEncoder().encode(JSON.stringify({ backend: 'remote', url: server.url, protocol: 'oip', 'remote-model': 'lin' })));
+    const r = await runWacs(['run', guest('nn-compute'), '--bind', remoteDir, '--models-dir', dirname(file), '--', 'linear', 'x=FP32:2x3:1,2,3,4,5,6']);
+    expect(r).toMatchObject({ code: 0, stdout: 'y FP32 [2,2] 22.5 27 49.5 63\ncompute ok\n' });
   });
 
   it('reports an unknown remote model at load as not-found, with the server\'s message', async () => {
