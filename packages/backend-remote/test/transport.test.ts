@@ -22,7 +22,7 @@ const load = (url: string) =>
 describe('transport', () => {
   it('does not follow a redirect to another origin', async () => {
     const elsewhere = await startServer((_r, res) => sendJson(res, 200, { ready: true }));
-    const redirecting = await startServer((_r, res) => res.writeHead(302, { location: `${elsewhere.url}/v2/models/m/ready` }).end());
+    const redirecting = await startServer((_r, res) => void res.writeHead(302, { location: `${elsewhere.url}/v2/models/m/ready` }).end());
     servers.push(elsewhere, redirecting);
     await expect(load(redirecting.url)).rejects.toMatchObject({ code: 'runtime-error', message: expect.stringContaining(`redirected (302) to ${elsewhere.url}/v2/models/m/ready; wacs contacts only the configured URL`) });
     expect(elsewhere.requests).toHaveLength(0);
