@@ -21,6 +21,8 @@ export interface RemoteRequest {
   repeatable: boolean;
   /** Says what was asked, in error messages. */
   what: string;
+  /** Error statuses the caller handles itself: returned as replies instead of failing. */
+  accept?: readonly number[];
 }
 
 export interface RemoteReply {
@@ -102,8 +104,9 @@ export class RemoteEndpoint {
       const response = await this.send(request);
       const limit = response.statusCode! >= 300 ? ERROR_BODY_BYTES : this.options.maxResponseBytes;
       const body = await this.readBody(response, request, limit, this.options.requestTimeoutMs - (Date.now() - started));
-      if (response.statusCode! >= 300) throw statusFailure(response.statusCode!, body, response.headers, request.what);
-      return { status: response.statusCode!, headers: response.headers, body };
+      const status = response.statusCode!;
+      if (status >= 300 && !request.accept?.includes(status)) throw statusFailure(status, body, response.headers, request.what);
+      return { status, headers: response.headers, body };
     });
   }
 

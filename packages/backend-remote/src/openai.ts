@@ -68,18 +68,18 @@ export class OpenAiGraph implements Graph {
   static async load(endpoint: RemoteEndpoint, model: string, options: GenerationOptions): Promise<OpenAiGraph> {
     const what = `OpenAI-compatible model list at ${endpoint.describe('/v1/models')}`;
     try {
-      const reply = await endpoint.call({ method: 'GET', path: '/v1/models', repeatable: true, what });
-      const list = parseJson<{ data?: Array<{ id?: unknown }> }>(reply.body.toString(), what);
-      const ids = Array.isArray(list.data) ? list.data.map((m) => String(m.id)) : undefined;
-      if (ids && !ids.includes(model)) {
-        throw new NnError('not-found', `the server at ${endpoint.base.origin} has no model "${model}"; it has ${ids.join(', ') || 'none'} (set remote-model=<one of them>)`, 'model-not-found');
+      // A server without the list (404) is checked on the first request instead.
+      const reply = await endpoint.call({ method: 'GET', path: '/v1/models', repeatable: true, what, accept: [404] });
+      if (reply.status === 200) {
+        const list = parseJson<{ data?: Array<{ id?: unknown }> }>(reply.body.toString(), what);
+        const ids = Array.isArray(list.data) ? list.data.map((m) => String(m.id)) : undefined;
+        if (ids && !ids.includes(model)) {
+          throw new NnError('not-found', `the server at ${endpoint.base.origin} has no model "${model}"; it has ${ids.join(', ') || 'none'} (set remote-model=<one of them>)`, 'model-not-found');
+        }
       }
     } catch (e) {
-      // A server without the model list (404 on /v1/models) is checked on the first request instead.
-      if (!(e instanceof NnError && e.code === 'not-found' && /answered 404/.test(e.message))) {
-        endpoint.dispose();
-        throw e;
-      }
+      endpoint.dispose();
+      throw e;
     }
     return new OpenAiGraph(endpoint, model, options);
   }

@@ -4,6 +4,7 @@
  * extension (`Inference-Header-Content-Length`, in both directions). It is an independent
  * implementation of the protocol, so what the backend sends is checked by a real parser.
  */
+import { floatToHalf, halfToFloat } from '@wacs/core';
 import * as ort from 'onnxruntime-node';
 import { sendJson, startServer, type TestServer } from './http-server.js';
 
@@ -62,7 +63,9 @@ export async function startOipServer(models: Record<string, OipModel>): Promise<
         data = new Array_(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + size) as ArrayBuffer);
       } else {
         const values = input.data ?? [];
-        data = type === 'int64' || type === 'uint64' ? new Array_(values.map((v) => BigInt(v)) as never) : new Array_(values);
+        // JSON carries values; FP16 tensors hold half-precision bits.
+        if (type === 'float16') data = Uint16Array.from(values, floatToHalf);
+        else data = type === 'int64' || type === 'uint64' ? new Array_(values.map((v) => BigInt(v)) as never) : new Array_(values);
       }
       try {
         feeds[input.name] = new ort.Tensor(type === 'float16' ? 'float16' : type, data as never, input.shape);
@@ -87,7 +90,7 @@ export async function startOipServer(models: Record<string, OipModel>): Promise<
         parts.push(bytes);
         entry.parameters = { binary_data_size: bytes.byteLength };
       } else {
-        entry.data = Array.from(data as unknown as ArrayLike<number | bigint>, Number);
+        entry.data = tensor.type === 'float16' ? Array.from(data as Uint16Array, halfToFloat) : Array.from(data as unknown as ArrayLike<number | bigint>, Number);
       }
       return entry;
     });
