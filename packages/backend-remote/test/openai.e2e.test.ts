@@ -67,6 +67,20 @@ describe('backend-remote protocol=openai against an OpenAI-compatible server', (
     expect(there).toMatchObject({ code: 0, stdout: here.stdout });
   });
 
+  it('gives a preview1 guest the same embedding (/v1/embeddings) as the local model', async () => {
+    const witxProbe = join(repoRoot, 'guests/preview1/bin/witx-probe.wasm');
+    const args = [witxProbe, 'generate', 'tiny', PROMPT, '{"embedding":true}'];
+    const here = await runWacs(['run', ...bindLocal(), ...args]);
+    expect(here.code).toBe(0);
+    expect(here.stdout).toContain('n_embedding');
+    const there = await runWacs(['run', ...bindRemote(), ...args]);
+    // Output 0 (the vector as JSON) is the same; output 1 (metadata) has the llama build fields only locally.
+    const vector = (out: string) => JSON.parse(/\{"n_embedding".*?\]\}/.exec(out)![0]) as { n_embedding: number; embedding: number[] };
+    expect(there.code).toBe(0);
+    expect(vector(there.stdout)).toEqual(vector(here.stdout));
+    expect(server.requests.at(-1)!.path).toBe('/v1/embeddings');
+  });
+
   it('reports a model the server does not have as not-found at load, naming the ones it has', async () => {
     const r = await chat(bindRemote(',remote-model=huge'), ['--raw', PROMPT]);
     expect(r.code).not.toBe(0);
