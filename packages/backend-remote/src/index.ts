@@ -10,7 +10,7 @@ import { isRemoteModelFile, readRemoteModelFile } from './model-file.js';
 import { OipGraph } from './oip.js';
 import { OpenAiGraph } from './openai.js';
 import { mergeGenerationOptions } from './openai-options.js';
-import { parseRemoteOptions, unknownOption } from './options.js';
+import { OPTION_SPECS, parseRemoteOptions, unknownOption } from './options.js';
 
 export { RemoteEndpoint, backoffMs } from './endpoint.js';
 export { OipGraph, type OipModelMetadata } from './oip.js';
@@ -37,7 +37,19 @@ async function target(request: LoadRequest): Promise<{ url: string; options: Opt
   );
 }
 
+/**
+ * Where a model lives and how it is reached belong to the host: a guest's load_by_name_with_config
+ * may not set them (it could pick which host variable's secret is sent).
+ */
+function refuseGuestConnectionOptions(request: LoadRequest): void {
+  const keys = Object.keys(request.guestOptions ?? {}).filter((key) => key in OPTION_SPECS);
+  if (keys.length) {
+    throw new NnError('security', `load_by_name_with_config: a guest cannot set ${keys.map((k) => `"${k}"`).join(', ')}; the host's --model spec decides where a remote model lives and how it is reached`);
+  }
+}
+
 async function load(request: LoadRequest): Promise<Graph> {
+  refuseGuestConnectionOptions(request);
   const { url, options: graphOptions } = await target(request);
   const { remote, rest } = parseRemoteOptions(graphOptions, request.name);
   const endpoint = new RemoteEndpoint(url, remote);

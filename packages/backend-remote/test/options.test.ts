@@ -2,6 +2,7 @@
 import { probePath } from '@wacs/core';
 import { describe, expect, it } from 'vitest';
 import { remoteBackend } from '../src/index.js';
+import { remoteHost } from './helpers.js';
 import { retryAfterMs, serverMessage } from '../src/faults.js';
 
 const load = (path: string, options: Record<string, string | number | boolean>, name = 'big') =>
@@ -30,6 +31,15 @@ describe('remote backend options', () => {
       code: 'security',
       message: expect.stringContaining('WACS_REMOTE_TEST_UNSET (api-key-env) is not set'),
     });
+  });
+
+  it('lets no guest choose the key variable, the protocol or the remote model (load_by_name_with_config)', async () => {
+    const host = remoteHost({ big: { url: 'http://127.0.0.1:9', options: { protocol: 'openai' } } });
+    await expect(host.loadNamed('big', { 'api-key-env': 'HOME', 'remote-model': 'other' })).rejects.toMatchObject({
+      code: 'security',
+      message: expect.stringContaining('a guest cannot set "api-key-env", "remote-model"'),
+    });
+    await host.dispose();
   });
 
   it('reads Retry-After as seconds or a date, and the server\'s message from OIP, OpenAI or text bodies', () => {
