@@ -5,9 +5,9 @@
  * `POST /v2/models/<name>/infer`, in JSON or, past `binary-threshold` input bytes, in the binary
  * tensor extension (`Inference-Header-Content-Length`).
  */
-import { NnError, type ExecutionContext, type Graph, type NamedTensor } from '@wacs/core';
+import { NnError, type ExecutionContext, type Graph, type NamedTensor, type Tensor } from '@wacs/core';
 import type { RemoteEndpoint } from './endpoint.js';
-import { encodeBinary, isOipDatatype, jsonValues, outputTensor, sameBytes, tensorValues, type OipDatatype } from './oip-tensors.js';
+import { encodeBinary, isOipDatatype, jsonValues, OIP_TYPE_FOR, outputTensor, sameBytes, tensorValues, type OipDatatype } from './oip-tensors.js';
 
 interface TensorMetadata {
   name: string;
@@ -87,6 +87,9 @@ export class OipGraph implements Graph {
   /** One inference: guest tensors by name or position, outputs in the model's order. */
   async infer(inputs: NamedTensor[]): Promise<NamedTensor[]> {
     const declared = this.metadata.inputs;
+    // Some servers cannot describe their models (wacs serve's oip-server: wasi:nn has no model
+    // metadata): the guest's inputs then go as they are, named as the guest named them.
+    if (declared.length === 0) return this.send(inputs.map(({ name, tensor }) => ({ spec: { name, datatype: OIP_TYPE_FOR[tensor.type], shape: [] }, tensor })));
     const names = declared.map((d) => d.name).join(', ');
     const given = new Map<string, NamedTensor>();
     for (const input of inputs) {
@@ -98,12 +101,15 @@ export class OipGraph implements Graph {
     }
     const missing = declared.filter((d) => !given.has(d.name)).map((d) => d.name);
     if (missing.length) throw new NnError('invalid-argument', `missing input(s) ${missing.join(', ')} of the remote model "${this.model}"`);
+    return this.send(declared.map((spec) => ({ spec, tensor: given.get(spec.name)!.tensor })));
+  }
 
+  /** Sends the inputs, in this order, with these names and datatypes. */
+  private async send(inputs: Array<{ spec: TensorMetadata; tensor: Tensor }>): Promise<NamedTensor[]> {
     const total = inputs.reduce((sum, i) => sum + i.tensor.data.byteLength, 0);
     const binary = total > this.endpoint.options.binaryThreshold;
     const parts: Uint8Array[] = [];
-    const requestInputs = declared.map((spec) => {
-      const { tensor } = given.get(spec.name)!;
+    const requestInputs = inputs.map(({ spec, tensor }) => {
       const datatype = spec.datatype;
       const entry: Record<string, unknown> = { name: spec.name, shape: tensor.dimensions, datatype };
       if (binary) {
@@ -117,7 +123,11 @@ export class OipGraph implements Graph {
       return entry;
     });
     const request: Record<string, unknown> = { inputs: requestInputs };
-    if (binary) request.outputs = this.metadata.outputs.map((o) => ({ name: o.name, parameters: { binary_data: true } }));
+    if (binary) {
+      // Outputs in binary too: by name where the metadata names them, else for every output.
+      if (this.metadata.outputs.length) request.outputs = this.metadata.outputs.map((o) => ({ name: o.name, parameters: { binary_data: true } }));
+      else request.parameters = { binary_data_output: true };
+    }
     const header = Buffer.from(JSON.stringify(request));
     const path = this.inferPath;
     const what = this.inferWhat;

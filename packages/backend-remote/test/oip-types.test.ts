@@ -15,6 +15,8 @@ beforeAll(async () => {
     addF16: { onnx: addModel('float16', [2]), inputs: [{ name: 'a', datatype: 'FP16', shape: [2] }, { name: 'b', datatype: 'FP16', shape: [2] }], outputs: [{ name: 'sum', datatype: 'FP16', shape: [2] }] },
     toBool: { onnx: castModel('float', 'bool', [3]), inputs: [{ name: 'x', datatype: 'FP32', shape: [3] }], outputs: [{ name: 'y', datatype: 'BOOL', shape: [3] }] },
     int8: { onnx: identityModel('int8', [3]), inputs: [{ name: 'x', datatype: 'INT8', shape: [3] }], outputs: [{ name: 'y', datatype: 'INT8', shape: [3] }] },
+    // A server that cannot describe its model (as wacs serve's oip-server): no input or output list.
+    anon: { onnx: addModel('uint8', [2]), inputs: [], outputs: [] },
     u8: { onnx: addModel('uint8', [2]), inputs: [{ name: 'a', datatype: 'UINT8', shape: [2] }, { name: 'b', datatype: 'UINT8', shape: [2] }], outputs: [{ name: 'sum', datatype: 'UINT8', shape: [2] }] },
   });
 });
@@ -77,6 +79,12 @@ describe.each([false, true])('OIP datatypes (binary: %s)', (binary) => {
     const out = await compute('u8', [{ name: 'a', tensor: tensorFrom('U8', [2], Uint8Array.of(200, 1)) }, { name: 'b', tensor: tensorFrom('U8', [2], Uint8Array.of(55, 2)) }], binary);
     expect(out.type).toBe('U8');
     expect(Array.from(out.data)).toEqual([255, 3]);
+  });
+
+  it('sends inputs as the guest named them when the server lists none', async () => {
+    const out = await compute('anon', [{ name: 'a', tensor: tensorFrom('U8', [2], Uint8Array.of(7, 1)) }, { name: 'b', tensor: tensorFrom('U8', [2], Uint8Array.of(3, 2)) }], binary);
+    expect(out.type).toBe('U8');
+    expect(Array.from(out.data)).toEqual([10, 3]);
   });
 
   it('names unknown and missing inputs', async () => {

@@ -48,6 +48,7 @@ export async function startOipServer(models: Record<string, OipModel>): Promise<
     const body = JSON.parse(request.body.subarray(0, jsonLength).toString()) as {
       inputs: Array<{ name: string; shape: number[]; datatype: string; data?: number[]; parameters?: { binary_data_size?: number } }>;
       outputs?: Array<{ name: string; parameters?: { binary_data?: boolean } }>;
+      parameters?: { binary_data_output?: boolean };
     };
     let offset = jsonLength;
     const feeds: Record<string, ort.Tensor> = {};
@@ -79,9 +80,11 @@ export async function startOipServer(models: Record<string, OipModel>): Promise<
     } catch (e) {
       return sendJson(res, 400, { error: (e as Error).message });
     }
+    const session = sessions.get(name)!;
     const binary = new Set((body.outputs ?? []).filter((o) => o.parameters?.binary_data).map((o) => o.name));
+    if (body.parameters?.binary_data_output) for (const n of session.outputNames) binary.add(n);
     const parts: Buffer[] = [];
-    const outputs = model.outputs.map(({ name: outputName }) => {
+    const outputs = session.outputNames.map((outputName) => {
       const tensor = results[outputName] as ort.Tensor;
       const entry: Record<string, unknown> = { name: outputName, datatype: ORT_TO_OIP[tensor.type], shape: tensor.dims };
       const data = tensor.data as ArrayBufferView;
