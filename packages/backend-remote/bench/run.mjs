@@ -7,7 +7,8 @@
 //      tiny llama. Goals (issue #18): latency ≤ 1.1×, tokens/s ≥ 0.95×.
 //
 //   node bench/run.mjs     (build first: pnpm --filter @wacs/backend-remote build)
-import { linearModel, sharedModel, tinyLlamaGguf } from '@wacs/fixtures';
+import { linearModel, repoRoot, sharedModel, tinyLlamaGguf, wacsBin } from '@wacs/fixtures';
+import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -50,20 +51,34 @@ function post(url, body, onData) {
   });
 }
 
-async function oipLatency() {
+/** `wacs serve` with the oip-server guest (issue #17), when this build has it. */
+async function startWacsServe(model, name) {
+  const oipServer = join(repoRoot, 'guests/dist/oip-server.wasm');
+  if (!existsSync(oipServer)) return undefined;
+  const child = spawn(process.execPath, [wacsBin, 'serve', oipServer, '--bind', join(repoRoot, 'packages/backend-onnx'), '--model', `${name}=${model}`, '--port', '0', '--json', '--log', 'off', '--instances', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`wacs serve exited (${code})`)));
+  });
+  return { url: JSON.parse(line).url, stop: () => child.kill() };
+}
+
+async function oipLatency(serverKind = 'node') {
   const mnist = sharedModel('onnx/mnist.onnx');
   const model = mnist ?? join(dir, 'linear.onnx');
   if (!mnist) writeFileSync(model, linearModel([[1, 2], [3, 4], [5, 6]], [0.5, -1]));
   const [inputName, shape] = mnist ? ['Input3', [1, 1, 28, 28]] : ['x', [1, 3]];
   const count = shape.reduce((a, b) => a * b, 1);
   const values = Float32Array.from({ length: count }, (_, i) => (i % 7) / 7);
-  const server = await startServer('oip', model, 'm');
+  const server = serverKind === 'wacs' ? await startWacsServe(model, 'm') : await startServer('oip', model, 'm');
+  if (!server) return undefined;
   try {
     const graph = await load(server.url, { protocol: 'oip' }, 'm');
     const context = await graph.createContext();
     const input = () => [{ name: inputName, tensor: { type: 'FP32', dimensions: shape, data: new Uint8Array(values.buffer.slice(0)) } }];
-    const body = JSON.stringify({ inputs: [{ name: inputName, shape, datatype: 'FP32', data: Array.from(values) }] });
+    // Like any client, the direct one serialises its tensor for each request.
     const direct = async () => {
+      const body = JSON.stringify({ inputs: [{ name: inputName, shape, datatype: 'FP32', data: Array.from(values) }] });
       const reply = JSON.parse((await post(`${server.url}/v2/models/m/infer`, body)).toString());
       return Float32Array.from(reply.outputs[0].data);
     };
@@ -86,7 +101,7 @@ async function oipLatency() {
       plain.push(performance.now() - t);
     }
     await graph.dispose();
-    return { model: mnist ? 'mnist (../shared)' : 'fixtures linear 3→2', remote: median(remote), direct: median(plain) };
+    return { model: `${mnist ? 'mnist (../shared)' : 'fixtures linear 3→2'}, ${serverKind === 'wacs' ? 'wacs serve + oip-server' : 'onnxruntime-node server'}`, remote: median(remote), direct: median(plain) };
   } finally {
     server.stop();
   }
@@ -148,6 +163,7 @@ async function streamRate() {
 }
 
 const oip = await oipLatency();
+const oipWacs = await oipLatency('wacs');
 const stream = await streamRate();
 agent.destroy();
 const report = `## backend-remote benchmark
@@ -158,6 +174,7 @@ work, so figures are noisy: compare the ratios, measured interleaved in one run,
 | what | backend-remote | direct client | ratio | goal |
 |---|---|---|---|---|
 | OIP infer latency, ${oip.model}, median of ${ROUNDS} | ${oip.remote.toFixed(3)} ms | ${oip.direct.toFixed(3)} ms | ${(oip.remote / oip.direct).toFixed(2)}× | ≤ 1.1× |
+${oipWacs ? `| OIP infer latency, ${oipWacs.model}, median of ${ROUNDS} | ${oipWacs.remote.toFixed(3)} ms | ${oipWacs.direct.toFixed(3)} ms | ${(oipWacs.remote / oipWacs.direct).toFixed(2)}× | ≤ 1.1× |` : '| OIP through wacs serve | (not measured: this build has no oip-server guest, issue #17) | | | |'}
 | streamed tokens/s, ${stream.model}, ${TOKENS} tokens, median of ${STREAMS} | ${stream.remote.toFixed(0)} | ${stream.direct.toFixed(0)} | ${(stream.remote / stream.direct).toFixed(2)}× | ≥ 0.95× |
 
 Server: a separate Node process on loopback (onnxruntime-node / node-llama-cpp, one thread), the same

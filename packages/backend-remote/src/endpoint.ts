@@ -148,9 +148,10 @@ export class RemoteEndpoint {
   /** Sends one request; resolves with the response once its headers are in. */
   private send(request: RemoteRequest): Promise<http.IncomingMessage> {
     const url = this.url(request.path);
-    const body = request.body === undefined ? undefined : Buffer.isBuffer(request.body) ? request.body : Buffer.from(request.body);
+    // Text stays text: Node then sends the headers and a string body in one write.
+    const body = request.body;
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
-    if (body) headers['content-length'] = String(body.byteLength);
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     if (this.authorization) headers.authorization = this.authorization;
     const client = url.protocol === 'https:' ? https : http;
     const { connectTimeoutMs, requestTimeoutMs } = this.options;

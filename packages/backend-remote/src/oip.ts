@@ -128,15 +128,15 @@ export class OipGraph implements Graph {
       if (this.metadata.outputs.length) request.outputs = this.metadata.outputs.map((o) => ({ name: o.name, parameters: { binary_data: true } }));
       else request.parameters = { binary_data_output: true };
     }
-    const header = Buffer.from(JSON.stringify(request));
+    const json = JSON.stringify(request);
     const path = this.inferPath;
     const what = this.inferWhat;
     const reply = await this.endpoint.call({
       method: 'POST',
       path,
-      body: binary ? Buffer.concat([header, ...parts]) : header,
+      body: binary ? Buffer.concat([Buffer.from(json), ...parts]) : json,
       headers: binary
-        ? { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(header.byteLength) }
+        ? { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(Buffer.byteLength(json)) }
         : { 'content-type': 'application/json' },
       // An inference has no side effects: sending it again is safe.
       repeatable: true,
