@@ -104,7 +104,7 @@ export class OpenAiContext implements ExecutionContext {
   }
 
   async compute(inputs: NamedTensor[]): Promise<NamedTensor[]> {
-    const steps = this.stream(inputs, true);
+    const steps = this.run(inputs, true);
     for (;;) {
       const step = await steps.next();
       if (step.done) return step.value;
@@ -112,12 +112,13 @@ export class OpenAiContext implements ExecutionContext {
   }
 
   /** Each step: one event's text (output "0") with the usage so far; the return value: what compute gives. */
-  stream(inputs: NamedTensor[], fromCompute = false): AsyncGenerator<NamedTensor[], NamedTensor[]> {
-    return this.run(inputs, fromCompute);
+  stream(inputs: NamedTensor[]): AsyncGenerator<NamedTensor[], NamedTensor[]> {
+    return this.run(inputs, false);
   }
 
   dispose(): void {}
 
+  /** One request; `fromCompute`: a plain compute (whole, or printed with stream-stdout) rather than stream(). */
   private async *run(inputs: NamedTensor[], fromCompute: boolean): AsyncGenerator<NamedTensor[], NamedTensor[]> {
     const request = readTextRequest(inputs, 'remote');
     const options = request.metadata ? mergeGenerationOptions(this.options, request.metadata, 'metadata', this.graph.options) : this.options;
