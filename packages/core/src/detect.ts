@@ -4,8 +4,17 @@ import type { FormatProbe } from './backend.js';
 import { NnError } from './errors.js';
 import { HEAD_BYTES, sniffBytes, sniffFolder } from './sniff.js';
 
-/** Builds the probe backends see, from a host path; `not-found` if it does not exist. */
+/** Whether a model "path" is a server address (`--model big=https://host:port,backend=remote,…`). */
+export function isModelUrl(path: string): boolean {
+  return /^https?:\/\//i.test(path);
+}
+
+/**
+ * Builds the probe backends see, from a host path; `not-found` if it does not exist. A URL is not
+ * read: its probe (format `url`) is for backends that serve models over the network.
+ */
 export async function probePath(path: string): Promise<FormatProbe> {
+  if (isModelUrl(path)) return { path, isDirectory: false, head: new Uint8Array(), format: 'url' };
   let info;
   try {
     info = await stat(path);

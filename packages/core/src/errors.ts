@@ -15,9 +15,10 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /**
  * Finer reasons a language-model backend can give. The component ABI reports them through the
  * `code` above; the preview1 ABI has its own errnos for them (WasmEdge's end_of_sequence,
- * context_full, prompt_too_long, model_not_found).
+ * context_full, prompt_too_long, model_not_found), and `busy` (a server that asked to be retried later,
+ * witx errno busy) for backends that forward work to one.
  */
-export type ErrorReason = 'end-of-sequence' | 'context-full' | 'prompt-too-long' | 'model-not-found';
+export type ErrorReason = 'end-of-sequence' | 'context-full' | 'prompt-too-long' | 'model-not-found' | 'busy';
 
 /** An error every layer can throw: it carries the wasi:nn code the guest will see. */
 export class NnError extends Error {

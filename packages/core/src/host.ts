@@ -72,7 +72,7 @@ export class NnHost {
     const probe = await probePath(spec.path);
     const { backend, encoding } = await this.backends.resolve(spec.encoding ?? 'autodetect', probe, spec.backend);
     return loadWith(backend, () =>
-      backend.load({ source: { kind: 'path', path: spec.path }, encoding, target: spec.target ?? 'auto', options: { ...spec.options, ...config }, name }),
+      backend.load({ source: { kind: 'path', path: spec.path }, encoding, target: spec.target ?? 'auto', options: { ...spec.options, ...config }, guestOptions: config, name }),
     );
   }
 

@@ -10,3 +10,4 @@ export { runGuest, EXIT, type RunOptions, type RunResult, type DirGrant } from '
 export { prepareComponent, describeComponent, defaultCacheDir, JCO_VERSION, type ComponentInfo } from './runner/component-cache.js';
 export { wasmKind, capModuleMemory, type WasmKind } from './runner/wasm-binary.js';
 export * from './serve/index.js';
+export { readTextRequest, textOutputs, type TextRequest, type TextUsage } from './text-io.js';

@@ -63,6 +63,7 @@ const REASON_ERRNO: Record<ErrorReason, number> = {
   'context-full': WITX_ERRNO.context_full,
   'prompt-too-long': WITX_ERRNO.prompt_too_long,
   'model-not-found': WITX_ERRNO.model_not_found,
+  busy: WITX_ERRNO.busy,
 };
 
 /** The errno a guest sees for an error from any layer. */
