@@ -109,6 +109,10 @@ export function serveSession(port: MessagePort, memory: BridgeMemory, session: N
         const outputs = await session.compute(args[0] as number, args[1] as NamedTensor[]);
         return { value: outputs, transfer: transferables(outputs.map((o) => o.tensor.data)) };
       }
+      case 'streamNext': {
+        const outputs = await session.streamNext(args[0] as number, args[1] as NamedTensor[]);
+        return { value: outputs, transfer: outputs ? transferables(outputs.map((o) => o.tensor.data)) : [] };
+      }
       case 'streamSteps': {
         const value = packSteps(await steps.next(args[0] as number, args[1] as NamedTensor[], args[2] as number));
         return { value, transfer: [value.buffer as ArrayBuffer] };
