@@ -26,7 +26,7 @@ import {
   type LoadRequest,
   type NamedTensor,
   type OptionValues,
-} from '@wacs/core';
+} from '@wacs/core/backend';
 import { readFile } from 'node:fs/promises';
 import { BigramTable, MAGIC, words, type Step } from './model.js';
 

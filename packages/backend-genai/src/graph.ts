@@ -26,7 +26,7 @@ import {
   type LoadRequest,
   type NamedTensor,
   type Tensor,
-} from '@wacs/core';
+} from '@wacs/core/backend';
 import { readGenaiConfig, type GenaiConfig } from './config.js';
 import { allLogits, DecoderModel, type SessionOverrides } from './decoder.js';
 import { checkPrompt, generate } from './generator.js';

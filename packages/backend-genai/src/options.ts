@@ -4,7 +4,7 @@
  * which graph options (`--model name=folder,temperature=0.7`) and then a compute's metadata override.
  */
 import { availableParallelism } from 'node:os';
-import { defineOptions, type OptionValues } from '@wacs/core';
+import { defineOptions, type OptionValues } from '@wacs/core/backend';
 
 const onlyOne = (what: string) => (n: number) => (n === 1 ? undefined : `1 (${what})`);
 

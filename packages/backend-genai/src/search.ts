@@ -3,7 +3,7 @@
  * (`--model name=folder,temperature=0.7`) and then by a compute's `metadata` JSON (the keys, with
  * onnxruntime-genai's names, are declared in options.ts).
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { randomInt } from 'node:crypto';
 import type { SearchDefaults } from './config.js';
 import type { GenaiOptions } from './options.js';

@@ -3,7 +3,8 @@
  * a folder with a package.json whose `"wacs"` field names the entry (`"backend"`) and, for the kit,
  * the fixtures module (`"conformance"`), a module file, or an installed package name.
  */
-import { importBackendModule, readBackendManifest, type Backend } from '@wacs/core';
+import type { Backend } from '@wacs/core/backend';
+import { importBackendModule, readBackendManifest } from '@wacs/core/backend/node';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -1,5 +1,5 @@
 /** The tfjs backend's options, declared with core's option kit. */
-import { defineOptions } from '@wacs/core';
+import { defineOptions } from '@wacs/core/backend';
 import { ENGINE_NAMES } from './engine.js';
 
 export const tfjsOptions = defineOptions('tfjs', {

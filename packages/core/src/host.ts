@@ -4,7 +4,8 @@
  * Both front ends (component and preview1) translate onto `NnSession`.
  */
 import type { Backend, ExecutionContext, ExecutionTarget, Graph, GraphEncoding, InThreadSpec, Options } from './backend.js';
-import { probeBytes, probePath } from './detect.js';
+import { probePath } from './detect.js';
+import { probeBytes } from './sniff.js';
 import { NnError, toNnError } from './errors.js';
 import { ModelRegistry } from './models.js';
 import { RELEASE_GRACE_MS, settleWithin } from './settle.js';
