@@ -1,8 +1,11 @@
 // Every way a model folder or a request can be wrong gives a wasi:nn error that says what to fix,
 // and the host goes on serving other models afterwards.
-import { BackendRegistry, ModelRegistry, NnError, NnHost, probePath, textTensor } from '@wacs/core';
+import { NnError, textTensor } from '@wacs/core/backend';
+import { probePath } from '@wacs/core/backend/node';
+import { BackendRegistry, ModelRegistry, NnHost } from '@wacs/core';
 import { tinyGenaiConfig, writeTinyGenaiFolder } from '@wacs/fixtures';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { genaiBackend, parseGenaiConfig, type GenaiGraph } from '../src/index.js';
@@ -62,13 +65,28 @@ describe('genai_config.json errors', () => {
     expect(e.message).toContain('decoder_model_merged.onnx');
   });
 
-  it('checks the config against the decoder: names, head counts and head size', async () => {
+  it('checks the config against the decoder: names of cache inputs and outputs', async () => {
     const names = await loadError(await folderWith((c) => (c.model.decoder.outputs.present_key_names = 'present_key.%d')));
     expect(names.message).toMatch(/present_key_names .*"present_key\.0".*no such output/);
-    const heads = await loadError(await folderWith((c) => (c.model.decoder.num_key_value_heads = 2)));
-    expect(heads.message).toContain('model.decoder.num_key_value_heads is 2');
-    const size = await loadError(await folderWith((c) => (c.model.decoder.head_size = 4)));
-    expect(size.message).toContain('model.decoder.head_size is 4');
+  });
+
+  it("takes each layer's KV head count and head size from the decoder's static shapes, as onnxruntime-genai does", async () => {
+    // gemma4 mixes layers of different head counts and sizes; the model's shapes are the truth.
+    const reference = await loadFolder(await writeTinyGenaiFolder(join(await tempDir(), 'tiny')));
+    const edited = await loadFolder(
+      await folderWith((c) => {
+        c.model.decoder.num_key_value_heads = 2;
+        c.model.decoder.head_size = 4;
+      }),
+    );
+    try {
+      expect(edited.model.states.slots.map((s) => s.initialDims)).toEqual(reference.model.states.slots.map((s) => s.initialDims));
+      expect(edited.model.states.slots[0]!.initialDims).toEqual([1, 1, 0, 8]);
+      expect(await generateIds(edited, [1, 3, 5], { max_new_tokens: 8 })).toEqual(await generateIds(reference, [1, 3, 5], { max_new_tokens: 8 }));
+    } finally {
+      await reference.dispose();
+      await edited.dispose();
+    }
   });
 
   it('derives head_size from hidden_size and treats eos_token_id lists as stop sets', () => {
@@ -83,7 +101,7 @@ describe('genai_config.json errors', () => {
 
   it('rejects unknown model options', async () => {
     const e = await loadError(await writeTinyGenaiFolder(join(await tempDir(), 'tiny')), { beams: 2 });
-    expect(e.message).toContain('unknown model option "beams"');
+    expect(e.message).toContain('model option: unknown option "beams"; the genai backend knows threads, do_sample');
   });
 
   it('refuses beam search', async () => {
@@ -121,7 +139,11 @@ describe('request errors', () => {
 
   it('names unknown inputs and metadata keys, and token ids outside the vocabulary', async () => {
     expect((await computeError([{ name: 'pixels', tensor: textTensor('x') }])).message).toContain('unknown input "pixels"');
-    expect((await computeError([prompt('the cat'), metadata({ n_predict: 5 })])).message).toMatch(/unknown option "n_predict"; search options are .*max_new_tokens/);
+    expect((await computeError([prompt('the cat'), metadata({ max_new_tokens: 'five' })])).message).toContain('metadata: option "max_new_tokens" must be an integer');
+    expect((await computeError([prompt('the cat'), metadata({ num_beams: 4 })])).message).toContain('"num_beams" must be 1 (beam search is not implemented)');
+    // Keys for other runtimes (a guest written for WasmEdge's GGML plugin) are ignored.
+    const foreign = await graph.createContext().compute([prompt('the cat'), metadata({ n_predict: 5, max_new_tokens: 2 })]);
+    expect(foreign[1]!.tensor.dimensions).toEqual([2]);
     expect((await computeError([idsInput([1, 999]), metadata({ generate: true })])).message).toContain('token id 999 is outside the vocabulary');
     expect((await computeError([prompt('a'), idsInput([1])])).message).toContain('exactly one of prompt');
     expect((await computeError([prompt('[{"role": "user"}]'), metadata({ chat: true })])).message).toContain('a JSON list of {"role", "content"} messages');
@@ -143,6 +165,9 @@ describe('the host after a failed load', () => {
       const failure = await session.loadByName('broken').catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(NnError);
       expect((failure as NnError).code).toBe('unsupported-operation');
+      // Options a guest sends are checked like the user's: no thread pool larger than the machine.
+      const greedy = (await session.loadByName('tiny', { threads: 1024 }).catch((e: unknown) => e)) as NnError;
+      expect([greedy.code, greedy.message]).toEqual(['invalid-argument', `load_by_name_with_config: option "threads" 1024 is more threads than this machine's ${availableParallelism()} cores`]);
       const graph = await session.loadByName('tiny');
       const context = await session.initContext(graph);
       const outputs = await session.compute(context, [prompt('the cat sat'), metadata({ max_new_tokens: 3 })]);

@@ -4,7 +4,7 @@
  * A raw completion starts afresh each compute (the KV cache of a shared prompt prefix is reused);
  * with `chat`, the context keeps the conversation, and each prompt is the next user message.
  */
-import { NnError, toNnError, type ExecutionContext, type NamedTensor } from '@wacs/core';
+import { NnError, toNnError, type ExecutionContext, type NamedTensor } from '@wacs/core/backend';
 import type {
   ChatHistoryItem,
   LlamaChatSession,

@@ -4,7 +4,7 @@
  * compute's `metadata` input.
  */
 import { availableParallelism } from 'node:os';
-import { defineOptions, NnError, type LoadRequest, type OptionSource, type OptionValues, type ParsedOptions } from '@wacs/core';
+import { defineOptions, NnError, type LoadRequest, type OptionSource, type OptionValues, type ParsedOptions } from '@wacs/core/backend';
 
 /** Where an option takes effect: loading the model, else each compute (context options remake the llama context). */
 export const llamaOptions = defineOptions(

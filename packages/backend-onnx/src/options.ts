@@ -3,7 +3,7 @@
  * (`--model m=x.onnx,intra_op_threads=1`), a load-by-name config, or a compute's `metadata` JSON.
  */
 import { availableParallelism } from 'node:os';
-import { defineOptions, type LoadRequest, type OptionSource, type OptionValues } from '@wacs/core';
+import { defineOptions, type LoadRequest, type OptionSource, type OptionValues } from '@wacs/core/backend';
 import type { InferenceSession } from 'onnxruntime-node';
 
 export const OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'layout', 'all'] as const;

@@ -5,7 +5,7 @@
  * resolution, each engine passed over is remembered with the reason, for errors and for
  * `wacs backends`.
  */
-import { NnError, type HardwareVariant } from '@wacs/core';
+import { NnError, type HardwareVariant } from '@wacs/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,10 +16,6 @@ export type TfModule = typeof Tf;
 /** The engines, in the order `auto` tries them. */
 export const ENGINE_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
-
-export function isEngineName(value: unknown): value is EngineName {
-  return (ENGINE_NAMES as readonly unknown[]).includes(value);
-}
 
 /** One way to run tfjs: how to make its kernels available, and the tfjs backend name they register. */
 export interface EngineCandidate {

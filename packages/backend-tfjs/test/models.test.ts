@@ -1,6 +1,7 @@
 // Fresh-clone models: made with tfjs (layers) or written by hand (graph), saved to disk, loaded back
 // through the backend by path and from bytes, and compared with the model called directly.
-import { probeBytes, probePath } from '@wacs/core';
+import { probeBytes } from '@wacs/core/backend';
+import { probePath } from '@wacs/core/backend/node';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -189,7 +190,7 @@ describe('detection and errors', () => {
   it('refuses broken models with invalid-encoding, missing ones with not-found, unknown options with invalid-argument', async () => {
     const folder = await affineGraph(join(dir, 'broken'), 1);
     await expect(loadPath(join(dir, 'nowhere'))).rejects.toMatchObject({ code: 'not-found' });
-    await expect(loadPath(folder, { threads: '2' })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringMatching(/unknown tfjs option "threads"/) });
+    await expect(loadPath(folder, { threads: '2' })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringMatching(/model option: unknown option "threads"; the tfjs backend knows engine/) });
     await expect(loadPath(folder, { engine: 'gpu' })).rejects.toMatchObject({ code: 'invalid-argument' });
     await expect(loadBytes([new TextEncoder().encode('{"modelTopology": ')])).rejects.toMatchObject({ code: 'invalid-encoding' });
     const json = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'));

@@ -2,3 +2,4 @@
 export { main } from './main.js';
 export { discoverBackends, findBackend, bindBackends, importBackend, backendCommands, type BackendPackage, type BackendCommand } from './discover.js';
 export { inspectWasm, type InspectReport } from './commands/inspect.js';
+export { resolveGuest, readGuest, discoverGuestPackages, GuestNotFoundError, type GuestPackage, type ResolvedGuest } from './guests.js';

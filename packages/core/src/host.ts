@@ -5,7 +5,8 @@
  */
 import type { Backend, ExecutionContext, ExecutionTarget, Graph, GraphEncoding, InThreadSpec, Options } from './backend.js';
 import { existsSync } from 'node:fs';
-import { probeBytes, probePath } from './detect.js';
+import { probePath } from './detect.js';
+import { probeBytes } from './sniff.js';
 import { NnError, toNnError } from './errors.js';
 import { ModelRegistry } from './models.js';
 import { RELEASE_GRACE_MS, settleWithin } from './settle.js';

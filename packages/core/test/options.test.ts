@@ -118,7 +118,7 @@ describe('input reader', () => {
 
   it('refuses an unknown input naming the roles, and a wrong type naming what the role holds', () => {
     expect(error(() => readInputs([{ name: 'x', tensor: textTensor('') }], TEXT_INPUTS, { backend: 'demo' })).message).toBe(
-      'unknown input "x": the demo backend reads "prompt" (index 0), "metadata" (index 1)',
+      'unknown input "x": the demo backend reads "prompt" (index 0) and "metadata" (index 1)',
     );
     expect(error(() => readInputs([{ name: 'prompt', tensor: ids }], TEXT_INPUTS, { backend: 'demo' })).message).toBe('input "prompt" must be U8 (UTF-8 text), got I64');
   });

@@ -4,7 +4,7 @@
  * the same everywhere and a wrong input gets the same message.
  */
 import { NnError } from '../errors.js';
-import { tensorText, type NamedTensor, type Tensor, type TensorType } from '../tensor.js';
+import { tensorJson, type NamedTensor, type Tensor, type TensorType } from '../tensor.js';
 
 export interface InputRole {
   /** The position preview1 guests give it. */
@@ -30,9 +30,8 @@ export interface SortedInputs<R extends string> {
 }
 
 function roleList(roles: Record<string, InputRole>): string {
-  return Object.entries(roles)
-    .map(([name, role]) => `"${name}" (index ${role.index})`)
-    .join(', ');
+  const names = Object.entries(roles).map(([name, role]) => `"${name}" (index ${role.index})`);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? 'no inputs');
 }
 
 /**
@@ -78,14 +77,5 @@ export const TEXT_INPUTS = {
  * an object is `invalid-argument`.
  */
 export function metadataObject(tensor: Tensor, what = 'the metadata input'): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(tensorText(tensor));
-  } catch (e) {
-    throw new NnError('invalid-encoding', `${what} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new NnError('invalid-argument', `${what} must be a JSON object, got ${JSON.stringify(value)}`);
-  }
-  return value as Record<string, unknown>;
+  return tensorJson(tensor, what);
 }

@@ -74,17 +74,8 @@ export interface ParsedOptions<T extends OptionSpecs> {
   loadTime: Array<keyof T & string>;
 }
 
-/** An option as `wacs backends --json` lists it. */
-export interface OptionDescription {
-  name: string;
-  type: OptionType;
-  when: OptionWhen;
-  doc: string;
-  default?: JsonValue;
-  min?: number;
-  max?: number;
-  choices?: readonly string[];
-}
+/** An option as `wacs backends --json` lists it: its spec as plain data. */
+export type OptionDescription = Omit<OptionSpec, 'check'> & { name: string };
 
 export interface OptionSetSettings {
   /** The machine's cores (e.g. node:os `availableParallelism`); required when an option is `threads`. */
