@@ -91,7 +91,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   const guest = await readGuest(guestPath);
   if (!guest) return EXIT.startFailure;
-  const host = await guestHost(options);
+  const host = await guestHost(options, undefined, metrics?.onTokens);
 
   let server: WacsServer;
   try {
