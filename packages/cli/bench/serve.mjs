@@ -81,8 +81,8 @@ async function wacsOip(path, reuseInstances) {
 }
 
 async function hammer(url) {
-  const result = await autocannon({ url: `${url}/v2/models/m/infer`, method: 'POST', body: oipBody, connections: CONNECTIONS, duration: seconds, headers: { 'content-type': 'application/json' } });
-  if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  const result = await autocannon({ url: `${url}/v2/models/m/infer`, method: 'POST', body: oipBody, connections: CONNECTIONS, duration: seconds, timeout: 60, headers: { 'content-type': 'application/json' } });
+  if (result.non2xx || result.errors || result.timeouts) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
@@ -107,7 +107,8 @@ const prompts = Array.from({ length: CHATS }, (_, i) => `Tell me story number ${
 async function directChats() {
   const llama = await getLlama({ gpu: false });
   const model = await llama.loadModel({ modelPath: ggufPath, gpuLayers: 0 });
-  const context = await model.createContext({ contextSize: CONTEXT * CHATS, sequences: CHATS, threads: THREADS });
+  // contextSize is per sequence in node-llama-cpp: the same room as each guest chat gets.
+  const context = await model.createContext({ contextSize: CONTEXT, sequences: CHATS, threads: THREADS });
   const started = performance.now();
   const firsts = [];
   let tokens = 0;
