@@ -4,7 +4,8 @@
  * until a compute, which is one bridge round trip carrying every input tensor (moved, not copied),
  * or none where the graph's backend offers an in-thread twin (see in-thread.ts).
  */
-import type { BridgeClient } from '../bridge.js';
+import type { BridgeClient } from '../bridge/channel.js';
+import type { BridgeArgs, BridgeOp, BridgeResult } from '../bridge/operations.js';
 import { NnError, type ErrorCode } from '../errors.js';
 import type { NamedTensor, TensorType } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding } from '../backend.js';
@@ -76,7 +77,7 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
       throw Object.assign(new Error(err.message), { payload: new NnErrorResource(err.code, err.message) });
     }
   }
-  const call = <T>(op: string, args: unknown[]): T => guard(() => bridge.call<T>(op, args));
+  const call = <Op extends BridgeOp>(op: Op, args: BridgeArgs<Op>): BridgeResult<Op> => guard(() => bridge.call(op, args));
 
   class GraphExecutionContext {
     constructor(
@@ -88,7 +89,7 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
       if (control) return this.streamStep(control[1], inputs.filter((input) => input !== control));
       // compute owns its input tensors (the guest gave them up), so the bridge may move their buffers.
       const wire = inputs.map(([name, tensor]) => tensor.toWire(name));
-      const outputs = guard(() => (this.local ? this.local.compute(wire) : bridge.call<NamedTensor[]>('compute', [this.handle, wire])));
+      const outputs = guard(() => (this.local ? this.local.compute(wire) : bridge.call('compute', [this.handle, wire])));
       return outputs.map(({ name, tensor }) => [name, new Tensor(Uint32Array.from(tensor.dimensions), tensor.type, tensor.data)]);
     }
     private streamStep(control: Tensor, inputs: Array<[string, Tensor]>): Array<[string, Tensor]> {
@@ -96,7 +97,7 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
         call('streamEnd', [this.handle]);
         return [];
       }
-      const outputs = call<NamedTensor[] | null>('streamNext', [this.handle, inputs.map(([name, tensor]) => tensor.toWire(name))]);
+      const outputs = call('streamNext', [this.handle, inputs.map(([name, tensor]) => tensor.toWire(name))]);
       return (outputs ?? []).map(({ name, tensor }) => [name, new Tensor(Uint32Array.from(tensor.dimensions), tensor.type, tensor.data)]);
     }
     [symbolDispose](): void {
@@ -108,7 +109,7 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
   class Graph {
     constructor(private readonly handle: number) {}
     initExecutionContext(): GraphExecutionContext {
-      const context = call<number>('initContext', [this.handle]);
+      const context = call('initContext', [this.handle]);
       return new GraphExecutionContext(context, guard(() => twins.context(this.handle, context)));
     }
     [symbolDispose](): void {
@@ -118,11 +119,11 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
   }
 
   function load(builders: Uint8Array[], encoding: GraphEncoding, target: ExecutionTarget): Graph {
-    return new Graph(call<number>('load', [builders, encoding, target]));
+    return new Graph(call('load', [builders, encoding, target]));
   }
 
   function loadByName(name: string): Graph {
-    return new Graph(call<number>('loadByName', [name]));
+    return new Graph(call('loadByName', [name]));
   }
 
   return {
