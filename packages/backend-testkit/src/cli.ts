@@ -6,7 +6,8 @@
  * Exit code 0 when every check passed or was skipped, 1 when one failed, 2 for a usage error.
  */
 import { findBackend, loadFixtures } from './load.js';
-import { formatResult, runConformance } from './run.js';
+import { formatResult } from './report.js';
+import { runConformance } from './run.js';
 import { CHECK_IDS, type CheckId } from './types.js';
 
 const usage = `usage: wacs-backend-conformance <package-or-path> [--fixtures <module>] [--only id,id] [--json]
