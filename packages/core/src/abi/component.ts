@@ -18,7 +18,8 @@ export const WASI_NN_VERSION = '0.2.0-rc-2024-10-28';
  * complete): a compute whose inputs include a tensor of this name is one streaming step. The first
  * step starts the stream with the other inputs; each step returns the next chunk's outputs, and an
  * empty list when the stream has ended. A step whose control tensor holds the text `end` stops the
- * stream early. The host side is the same as the preview1 front end's compute_single.
+ * stream early. Each step is one `streamNext` round trip (preview1's compute_single batches steps
+ * instead, see bridge/stream-steps.ts); on the host both read the same `NnSession` stream.
  */
 export const STREAM_INPUT = 'wacs:stream';
 
