@@ -57,15 +57,12 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
 
   /** The wasi:nn `error` resource a failed call returns. */
   class NnErrorResource {
-    constructor(
-      private readonly errorCode: ErrorCode,
-      private readonly message: string,
-    ) {}
+    constructor(private readonly error: NnError) {}
     code(): ErrorCode {
-      return this.errorCode;
+      return this.error.code;
     }
     data(): string {
-      return this.message;
+      return this.error.message;
     }
   }
 
@@ -75,7 +72,7 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
       return run();
     } catch (e) {
       const err = e instanceof NnError ? e : new NnError('unknown', String(e));
-      throw Object.assign(new Error(err.message), { payload: new NnErrorResource(err.code, err.message) });
+      throw Object.assign(new Error(err.message), { payload: new NnErrorResource(err) });
     }
   }
   const call = <Op extends BridgeOp>(op: Op, args: BridgeArgs<Op>): BridgeResult<Op> => guard(() => bridge.call(op, args));
