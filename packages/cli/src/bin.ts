@@ -2,6 +2,14 @@
 /** The wacs binary. `wacs run` starts a small watcher process beside itself (see watcher.ts). */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { traceMark, tracePeakRss } from '@wacs/core/trace';
+
+traceMark('node-started', performance.timeOrigin);
+traceMark('cli-entered');
+process.on('exit', () => {
+  traceMark('exit');
+  tracePeakRss();
+});
 
 const argv = process.argv.slice(2);
 
@@ -26,6 +34,7 @@ function startWatcher(): void {
 }
 
 if (argv[0] === 'run' && !process.env.WACS_NO_WATCHER) startWatcher();
+traceMark('watcher-spawned');
 
 // `wacs … | head` closes stdout early: stop quietly, as other command-line tools do.
 for (const stream of [process.stdout, process.stderr]) {
@@ -35,5 +44,6 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 const { main } = await import('./main.js');
+traceMark('cli-loaded');
 // Exit now: a backend may still hold timers or native work for a guest that is gone (--timeout).
 process.exit(await main(argv));

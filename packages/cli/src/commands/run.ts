@@ -1,5 +1,6 @@
 /** `wacs run <guest.wasm> [options] [-- guest args…]`: runs a guest with backends bound by name. */
 import { DEFAULT_TENSOR_LIMITS, EXIT, ModelRegistry, settleWithin, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, runGuest, type DirGrant } from '@wacs/core';
+import { traceMark } from '@wacs/core/trace';
 import { list, number, parseArgs, UsageError } from '../args.js';
 import { bindBackends } from '../discover.js';
 import { readGuest } from '../guests.js';
@@ -81,7 +82,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const guest = await readGuest(guestPath);
   if (!guest) return EXIT.startFailure;
 
+  traceMark('guest-read');
   const { registry } = await bindBackends(list(options.bind));
+  traceMark('backends-imported');
   for (const dir of list(options['models-dir'])) {
     const found = await registerModelsDir(dir, models, async (path) => registry.canLoad(await probePath(path)));
     if (found.length === 0) console.error(`wacs: --models-dir ${dir}: no model a bound backend recognises`);
@@ -103,5 +106,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   } finally {
     // The guest's exit code must not wait on a backend that never finishes releasing its engine.
     if (!(await settleWithin(host.dispose(), 3000))) console.error('wacs: a backend did not release its resources within 3 s; exiting anyway');
+    traceMark('host-disposed');
   }
 }

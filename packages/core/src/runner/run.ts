@@ -17,6 +17,7 @@ import { checkModuleImports } from '../abi/preview1-module.js';
 import { packSteps, StreamSteps } from '../stream-steps.js';
 import { capModuleMemory, wasmKind } from './wasm-binary.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
+import { traceMark } from '../trace.js';
 
 export interface DirGrant {
   host: string;
@@ -96,6 +97,14 @@ export async function compileCoreModules(dir: string, maxMemoryBytes: number | u
 export function serveSession(port: MessagePort, memory: BridgeMemory, session: NnSession): () => void {
   const steps = new StreamSteps(session);
   return serveBridge(port, memory, async (op, args) => {
+    traceMark(`host-${op}-start`);
+    try {
+      return await serveOperation(op, args);
+    } finally {
+      traceMark(`host-${op}-done`);
+    }
+  });
+  async function serveOperation(op: string, args: unknown[]) {
     switch (op) {
       case 'load':
         return { value: await session.load(args[0] as Uint8Array[], args[1] as GraphEncoding, args[2] as ExecutionTarget) };
@@ -128,7 +137,7 @@ export function serveSession(port: MessagePort, memory: BridgeMemory, session: N
       default:
         throw new Error(`unknown bridge operation ${op}`);
     }
-  });
+  }
 }
 
 /** Checks a component's wasi:nn imports before running it: a clear message beats a link error. */
@@ -179,6 +188,7 @@ export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptio
     let module;
     try {
       module = await prepareModule(wasm, options.maxMemoryBytes);
+      traceMark('module-compiled');
     } catch (e) {
       return { exitCode: EXIT.startFailure, error: `cannot run this module: ${(e as Error).message}` };
     }
@@ -189,11 +199,15 @@ export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptio
   try {
     prepared = await prepareComponent(wasm, options.cacheDir ?? defaultCacheDir());
     checkNnVersion(prepared.imports);
+    traceMark(prepared.cached ? 'component-from-cache' : 'component-transpiled');
   } catch (e) {
     return { exitCode: EXIT.startFailure, error: `cannot run this component: ${(e as Error).message}` };
   }
   // Compile here while the worker starts; compiled modules are handed over without a copy.
-  const modules = compileCoreModules(prepared.dir, options.maxMemoryBytes).then((compiled) => ({ modules: compiled }));
+  const modules = compileCoreModules(prepared.dir, options.maxMemoryBytes).then((compiled) => {
+    traceMark('core-modules-compiled');
+    return { modules: compiled };
+  });
   return runWorker('component-worker.js', { dir: prepared.dir }, host, options, modules);
 }
 
@@ -231,6 +245,7 @@ async function runWorker(
     stdout: false,
     stderr: false,
   });
+  traceMark('worker-spawned');
 
   late?.then(
     (message) => worker.postMessage(message),
@@ -260,6 +275,7 @@ async function runWorker(
     worker.on('exit', resolve);
   });
   clearTimeout(timer);
+  traceMark('guest-exited');
   // Let a last message from the worker (a trap report) arrive before the port closes.
   await new Promise((r) => setImmediate(r));
   stopServing();
