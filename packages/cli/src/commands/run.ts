@@ -4,12 +4,14 @@ import { traceMark } from '@wacs/core/trace';
 import { list, number, parseArgs, UsageError } from '../args.js';
 import { bindBackends } from '../discover.js';
 import { readGuest } from '../guests.js';
+import { artifactPathFor } from './compile.js';
 
 export const runHelp = `Usage: wacs run <guest.wasm | guest name> [options] [guest args…] [-- guest args…]
 
 Runs a WebAssembly guest (a component, or a preview1 core module) in a sandboxed worker, serving its
 wasi:nn calls with the bound backends. The guest sees no environment, no files and no network unless
-granted below. The guest is a file, or a guest of an installed guest package by name:
+granted below. The guest is a file (a .wasm, or a component prepared by wacs compile: .wacs; a
+<name>.wacs beside <name>.wasm is used on its first run), or a guest of an installed package by name:
 <package>/<guest> (@wacs/guests/nn-compute) or just <guest> (nn-compute); an existing file of that
 name always wins.
 
@@ -100,6 +102,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       timeoutMs: timeout === undefined ? undefined : timeout * 1000,
       maxMemoryBytes: maxMemory === undefined ? undefined : maxMemory * 2 ** 20,
       borrowInputs: options['borrow-inputs'] !== undefined,
+      artifactPath: guest.path.endsWith('.wasm') ? artifactPathFor(guest.path) : undefined,
     });
     if (result.error) console.error(`wacs: ${result.error}`);
     return result.exitCode;

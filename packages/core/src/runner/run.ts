@@ -12,7 +12,8 @@ import type { NnHost, NnSession } from '../host.js';
 import type { NamedTensor } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
 import { WASI_NN_VERSION } from '../abi/component.js';
-import { defaultCacheDir, prepareComponent } from './component-cache.js';
+import { defaultCacheDir, prepareCompiled, prepareComponent, type PreparedComponent } from './component-cache.js';
+import { ArtifactError, isComponentArtifact, unpackArtifact } from './component-artifact.js';
 import { checkModuleImports } from '../abi/preview1-module.js';
 import { packSteps, StreamSteps } from '../stream-steps.js';
 import { capModuleMemory, wasmKind } from './wasm-binary.js';
@@ -40,6 +41,12 @@ export interface RunOptions {
    * found them instead of from a copy (see `Preview1Options.borrowInputs`).
    */
   borrowInputs?: boolean;
+  /**
+   * A `wacs compile` artifact of the component (e.g. `guest.wacs` beside `guest.wasm`), used
+   * instead of transpiling when the component is not in the cache yet. One made from another
+   * build of the component, or by another jco, is passed over with a note on stderr.
+   */
+  artifactPath?: string;
 }
 
 export interface RunResult {
@@ -177,7 +184,37 @@ function ownStdio(): void {
   void process.stderr;
 }
 
+/** The artifact at `path` when it was made from the component `key` by this jco; otherwise a note on why not. */
+async function artifactFor(path: string, key: string, log: (line: string) => void) {
+  let bytes;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch {
+    return undefined;
+  }
+  try {
+    const artifact = unpackArtifact(bytes, path);
+    if (artifact.source === key) return artifact;
+    log(`wacs: ${path} is stale (made from another build of this guest); transpiling instead (run wacs compile again to refresh it)`);
+  } catch (e) {
+    if (!(e instanceof ArtifactError)) throw e;
+    log(`wacs: ${e.message.replace(/; make it again.*$/, '')}; transpiling instead (run wacs compile again to refresh it)`);
+  }
+  return undefined;
+}
+
 export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptions = {}): Promise<RunResult> {
+  if (isComponentArtifact(wasm)) {
+    let prepared;
+    try {
+      const artifact = unpackArtifact(wasm, options.programName ?? 'the artifact');
+      prepared = await prepareCompiled(artifact.source, artifact, options.cacheDir ?? defaultCacheDir());
+      checkNnVersion(prepared.imports);
+    } catch (e) {
+      return { exitCode: EXIT.startFailure, error: `cannot run this compiled component: ${(e as Error).message}` };
+    }
+    return runComponent(prepared, host, options);
+  }
   let kind;
   try {
     kind = wasmKind(wasm);
@@ -197,12 +234,17 @@ export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptio
   }
   let prepared;
   try {
-    prepared = await prepareComponent(wasm, options.cacheDir ?? defaultCacheDir());
+    const artifactPath = options.artifactPath;
+    prepared = await prepareComponent(wasm, options.cacheDir ?? defaultCacheDir(), artifactPath ? (key) => artifactFor(artifactPath, key, host.log) : undefined);
     checkNnVersion(prepared.imports);
-    traceMark(prepared.cached ? 'component-from-cache' : 'component-transpiled');
   } catch (e) {
     return { exitCode: EXIT.startFailure, error: `cannot run this component: ${(e as Error).message}` };
   }
+  return runComponent(prepared, host, options);
+}
+
+function runComponent(prepared: PreparedComponent, host: NnHost, options: RunOptions): Promise<RunResult> {
+  traceMark(`component-from-${prepared.from}`);
   // Compile here while the worker starts; compiled modules are handed over without a copy.
   const modules = compileCoreModules(prepared.dir, options.maxMemoryBytes).then((compiled) => {
     traceMark('core-modules-compiled');
