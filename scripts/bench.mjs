@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { commit } from './bench-lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const collectOnly = process.argv.includes('--collect');
@@ -22,6 +23,12 @@ for (const name of readdirSync(join(root, 'packages')).sort()) {
       console.error(`${name}: benchmark failed (exit ${r.status})`);
       continue;
     }
+    // Every section says when and from which commit its figures come (a --collect keeps the stamp).
+    const text = readFileSync(results, 'utf8');
+    if (!/at commit /.test(text)) {
+      const stamp = `_Figures measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at commit ${commit()}._`;
+      writeFileSync(results, text.replace(/^(## .*\n)/, `$1\n${stamp}\n`));
+    }
   }
   if (existsSync(results)) sections.push(readFileSync(results, 'utf8').trim());
 }
@@ -29,8 +36,8 @@ if (only.length === 0) {
   const header = [
     '# wacs benchmarks',
     '',
-    `Gathered by \`pnpm bench\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}. Each section says how to rerun it and the machine's load when it ran.`,
-    'Every figure is a ratio or difference against the engine called directly in the same run.',
+    `Gathered by \`pnpm bench\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}. Each section says how to rerun it, when and at which commit its figures were measured, and the machine's load then.`,
+    'Every figure is a ratio or difference against the engine called directly in the same run (medians over interleaved rounds, p25–p75 in brackets where given).',
     '',
   ];
   writeFileSync(join(root, 'BENCHMARKS.md'), `${header.join('\n')}\n${sections.join('\n\n')}\n`);

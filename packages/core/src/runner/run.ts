@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import v8 from 'node:v8';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { createBridgeMemory, serveBridge, transferables, type BridgeMemory } from '../bridge.js';
+import { BRIDGE_ARENA_BYTES, createBridgeMemory, serveBridge, transferables, type BridgeMemory } from '../bridge.js';
 import type { NnHost, NnSession } from '../host.js';
 import type { NamedTensor } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
@@ -122,8 +122,11 @@ export function serveSession(port: MessagePort, memory: BridgeMemory, session: N
       case 'inThread':
         return { value: session.inThread(args[0] as number) };
       case 'compute': {
-        const outputs = await session.compute(args[0] as number, args[1] as NamedTensor[]);
-        return { value: outputs, transfer: transferables(outputs.map((o) => o.tensor.data)) };
+        const inputs = args[1] as NamedTensor[];
+        const outputs = await session.compute(args[0] as number, inputs);
+        // Inputs that came by the port (large ones) go back for the worker's next large inputs.
+        const recycle = transferables(inputs.filter((i) => i.tensor.data.byteLength > BRIDGE_ARENA_BYTES).map((i) => i.tensor.data));
+        return { value: outputs, transfer: transferables(outputs.map((o) => o.tensor.data)), recycle };
       }
       case 'streamNext': {
         const outputs = await session.streamNext(args[0] as number, args[1] as NamedTensor[]);
