@@ -2,7 +2,7 @@
 // the CPU) and gathers their markdown sections into BENCHMARKS.md.
 //   pnpm bench core cli      only those packages (BENCHMARKS.md is left as it is)
 //   pnpm bench --collect     no runs: gathers each package's last bench/results.md into BENCHMARKS.md
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,20 @@ const root = new URL('..', import.meta.url).pathname;
 const collectOnly = process.argv.includes('--collect');
 const only = process.argv.slice(2).filter((a) => a !== '--collect');
 const sections = [];
+
+/** A section from before results carried their commit: say which commit last wrote its figures, and when. */
+function withProvenance(text, path) {
+  if (/at commit /.test(text)) return text;
+  let last = '';
+  try {
+    last = execFileSync('git', ['log', '-1', '--format=%cs %h', '--', path], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const [date, hash] = last.split(' ');
+  const stamp = hash ? `_Figures not remeasured since they were committed on ${date} at commit ${hash}._` : '_Figures of unknown date (not committed)._';
+  return text.replace(/^(## .*\n)/, `$1\n${stamp}\n`);
+}
 for (const name of readdirSync(join(root, 'packages')).sort()) {
   const script = join(root, 'packages', name, 'bench/run.mjs');
   if (!existsSync(script) || (only.length && !only.includes(name))) continue;
@@ -30,7 +44,7 @@ for (const name of readdirSync(join(root, 'packages')).sort()) {
       writeFileSync(results, text.replace(/^(## .*\n)/, `$1\n${stamp}\n`));
     }
   }
-  if (existsSync(results)) sections.push(readFileSync(results, 'utf8').trim());
+  if (existsSync(results)) sections.push(withProvenance(readFileSync(results, 'utf8').trim(), results));
 }
 if (only.length === 0) {
   const header = [
