@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The wacs binary. `wacs run` starts a small watcher process beside itself (see watcher.ts). */
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { traceMark, tracePeakRss } from '@wacs/core/trace';
 
@@ -27,6 +28,13 @@ function startWatcher(): void {
   const watcher = spawn(process.execPath, [fileURLToPath(new URL('./watcher.js', import.meta.url)), String(process.pid), String(timeout ? timeout * 1000 : 0)], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  // It waits for the host to die: at the lowest priority its own start-up does not take CPU from
+  // the host's (on a small machine the two start at the same moment).
+  try {
+    setPriority(watcher.pid!, 19);
+  } catch {
+    // not permitted here: it starts at normal priority
+  }
   // The watcher must not keep this process alive, and goes when it exits normally.
   watcher.unref();
   watcher.channel?.unref();
