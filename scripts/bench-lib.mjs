@@ -46,12 +46,16 @@ export async function interleave(rounds, paths, { onRound } = {}) {
 export const differences = (a, b) => a.map((x, i) => x - b[i]);
 export const ratios = (a, b) => a.map((x, i) => x / b[i]);
 
-/** The phase marks of a `wacs run` made with WACS_TRACE=1: `{ marks: Map<phase, ms>, peakRssKiB }`. */
+/** The phase marks of a `wacs run` made with WACS_TRACE=1: `{ marks: Map<phase, ms>, rss: Map<phase, KiB>, peakRssKiB }`. */
 export function parseTrace(stderr) {
   const marks = new Map();
-  for (const m of stderr.matchAll(/^wacs-trace (\S+) ([\d.]+)$/gm)) marks.set(m[1], Number(m[2]));
-  const rss = /^wacs-trace-peak-rss-kib (\d+)$/m.exec(stderr);
-  return { marks, peakRssKiB: rss ? Number(rss[1]) : undefined };
+  const rss = new Map();
+  for (const m of stderr.matchAll(/^wacs-trace (\S+) ([\d.]+) (\d+)$/gm)) {
+    marks.set(m[1], Number(m[2]));
+    rss.set(m[1], Number(m[3]));
+  }
+  const peak = /^wacs-trace-peak-rss-kib (\d+)$/m.exec(stderr);
+  return { marks, rss, peakRssKiB: peak ? Number(peak[1]) : undefined };
 }
 
 /** Wall-clock now in ms, comparable with the marks a traced process writes. */

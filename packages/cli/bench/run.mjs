@@ -165,6 +165,7 @@ const PHASES = [
   const [modelPath, input, dims, what] = mnist ? [mnist, 'Input3', '1x1x28x28', 'mnist (../shared)'] : [join(dir, 'linear.onnx'), 'x', '1x3', 'the 1x3 linear fixture (../shared absent)'];
   const plain = new URL('./plain-onnx.mjs', import.meta.url).pathname;
   const phases = new Map();
+  const rssAt = new Map();
   const wacsRss = [];
   const plainRss = [];
   const plainWall = [];
@@ -172,12 +173,13 @@ const PHASES = [
   const s = await interleave(ROUNDS, {
     wacs: async () => {
       const r = await wacs([guest('nn-compute'), '--bind', '@wacs/backend-onnx', '--model', `m=${modelPath}`, '--', 'm', '--fill', `${input}=FP32:${dims}:0.5`], { WACS_TRACE: '1' });
-      const { marks, peakRssKiB } = parseTrace(r.stderr);
+      const { marks, rss, peakRssKiB } = parseTrace(r.stderr);
       wacsRss.push(peakRssKiB / 1024);
       marks.set('spawned', r.spawnedAt);
       marks.set('gone', r.spawnedAt + r.wallMs);
       for (const [from, to] of PHASES) {
         if (marks.has(from) && marks.has(to)) phases.set(`${from}|${to}`, [...(phases.get(`${from}|${to}`) ?? []), marks.get(to) - marks.get(from)]);
+        if (rss.has(to)) rssAt.set(to, [...(rssAt.get(to) ?? []), rss.get(to) / 1024]);
       }
       return r.wallMs;
     },
@@ -198,9 +200,11 @@ const PHASES = [
     '',
     `Phases of that \`wacs run\` (the marks it writes with WACS_TRACE=1, the first time each is reached), median ms (p25–p75):`,
     '',
-    '| phase | marks | ms |',
-    '|---|---|---|',
-    ...PHASES.filter(([from, to]) => phases.has(`${from}|${to}`)).map(([from, to, what]) => `| ${what} | ${from} → ${to} | ${fmt(phases.get(`${from}|${to}`), 1)} |`),
+    '| phase | marks | ms | process RSS at its end, MiB |',
+    '|---|---|---|---|',
+    ...PHASES.filter(([from, to]) => phases.has(`${from}|${to}`)).map(
+      ([from, to, what]) => `| ${what} | ${from} → ${to} | ${fmt(phases.get(`${from}|${to}`), 1)} | ${rssAt.has(to) ? fmt(rssAt.get(to), 0) : ''} |`,
+    ),
     '',
   );
 }
