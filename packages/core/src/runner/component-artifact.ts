@@ -10,6 +10,7 @@
  * altered artifact is refused instead of run.
  */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { JCO_VERSION, type ComponentInfo, type TranspiledComponent } from './component-cache.js';
 
 const MAGIC = 'WACSAOT1';
@@ -98,4 +99,26 @@ export function unpackArtifact(bytes: Uint8Array, what: string): ComponentArtifa
     throw new ArtifactError(`${what} is corrupt (its contents do not match its checksum); ${again}`);
   }
   return { source: header.source, jco: header.jco, info: { imports: header.imports, exports: header.exports }, files };
+}
+
+/**
+ * The artifact at `path` (e.g. beside the component) when it was made from the component `key` by
+ * this jco; otherwise undefined, with a note on `log` when there is one that does not fit.
+ */
+export async function artifactFor(path: string, key: string, log: (line: string) => void): Promise<ComponentArtifact | undefined> {
+  let bytes;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch {
+    return undefined; // none there
+  }
+  try {
+    const artifact = unpackArtifact(bytes, path);
+    if (artifact.source === key) return artifact;
+    log(`wacs: ${path} is stale (made from another build of this guest); transpiling instead (run wacs compile again to refresh it)`);
+  } catch (e) {
+    if (!(e instanceof ArtifactError)) throw e;
+    log(`wacs: ${e.message}; transpiling instead`);
+  }
+  return undefined;
 }

@@ -72,6 +72,8 @@ async function main(): Promise<void> {
   } catch (e) {
     process.exitCode = reportGuestFailure(e, memories, setup.maxMemoryBytes);
   }
+  // The host need not wait for this thread to exit (see runWorker).
+  parentPort?.postMessage({ returned: Number(process.exitCode ?? 0) });
 }
 
 main().catch((e: unknown) => {

@@ -13,7 +13,7 @@ import type { NamedTensor } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
 import { WASI_NN_VERSION } from '../abi/component.js';
 import { defaultCacheDir, prepareCompiled, prepareComponent, type PreparedComponent } from './component-cache.js';
-import { ArtifactError, isComponentArtifact, unpackArtifact } from './component-artifact.js';
+import { artifactFor, isComponentArtifact, unpackArtifact } from './component-artifact.js';
 import { checkModuleImports } from '../abi/preview1-module.js';
 import { packSteps, StreamSteps } from '../stream-steps.js';
 import { capModuleMemory, wasmKind } from './wasm-binary.js';
@@ -187,25 +187,6 @@ function ownStdio(): void {
   void process.stderr;
 }
 
-/** The artifact at `path` when it was made from the component `key` by this jco; otherwise a note on why not. */
-async function artifactFor(path: string, key: string, log: (line: string) => void) {
-  let bytes;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch {
-    return undefined;
-  }
-  try {
-    const artifact = unpackArtifact(bytes, path);
-    if (artifact.source === key) return artifact;
-    log(`wacs: ${path} is stale (made from another build of this guest); transpiling instead (run wacs compile again to refresh it)`);
-  } catch (e) {
-    if (!(e instanceof ArtifactError)) throw e;
-    log(`wacs: ${e.message.replace(/; make it again.*$/, '')}; transpiling instead (run wacs compile again to refresh it)`);
-  }
-  return undefined;
-}
-
 export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptions = {}): Promise<RunResult> {
   if (isComponentArtifact(wasm)) {
     let prepared;
@@ -297,12 +278,20 @@ async function runWorker(
     (e: Error) => worker.postMessage({ fatal: e.message }),
   );
   let error: string | undefined;
-  worker.on('message', (m: { fatal?: string; trap?: string }) => {
+  let returned: ((exitCode: number) => void) | undefined;
+  worker.on('message', (m: { fatal?: string; trap?: string; returned?: number }) => {
     if (m.fatal ?? m.trap) error = m.fatal ?? m.trap;
+    if (m.returned !== undefined) returned?.(m.returned);
   });
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
   const exitCode = await new Promise<number>((resolve) => {
+    // The guest is done once its entry point returns: the run ends then, and the thread is torn
+    // down in the background (a worker takes 100 ms or more to exit, its WASI shim's thread too).
+    returned = (code) => {
+      resolve(code);
+      void worker.terminate();
+    };
     if (options.timeoutMs !== undefined) {
       timer = setTimeout(() => {
         timedOut = true;
