@@ -4,6 +4,7 @@
  * Both front ends (component and preview1) translate onto `NnSession`.
  */
 import type { Backend, ExecutionContext, ExecutionTarget, Graph, GraphEncoding, InThreadSpec, Options } from './backend.js';
+import { existsSync } from 'node:fs';
 import { probePath } from './detect.js';
 import { probeBytes } from './sniff.js';
 import { NnError, toNnError } from './errors.js';
@@ -68,6 +69,12 @@ export class NnHost {
     } catch (e) {
       this.log(`wacs: ${(e as Error).message}`);
       throw e;
+    }
+    // As in WasmEdge, a registered model whose file is missing fails when a guest loads it (model_not_found), not at start.
+    if (!existsSync(spec.path)) {
+      const error = new NnError('not-found', `model file not found: ${spec.path} (registered as "${name}")`, 'model-not-found');
+      this.log(`wacs: ${error.message}`);
+      throw error;
     }
     const probe = await probePath(spec.path);
     const { backend, encoding } = await this.backends.resolve(spec.encoding ?? 'autodetect', probe, spec.backend);
@@ -215,6 +222,17 @@ export class NnSession {
       return await entry.context.compute(inputs);
     } catch (e) {
       throw toNnError(e, 'runtime-error', 'compute');
+    }
+  }
+
+  /** Outputs readable before (or after a failed) compute, or null where the backend has none. */
+  async peekOutputs(contextHandle: number, inputs: NamedTensor[]): Promise<NamedTensor[] | null> {
+    const entry = this.contexts.get(contextHandle, 'execution context');
+    if (!entry.context.peekOutputs) return null;
+    try {
+      return await entry.context.peekOutputs(inputs);
+    } catch (e) {
+      throw toNnError(e, 'runtime-error', 'get_output');
     }
   }
 
