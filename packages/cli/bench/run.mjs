@@ -10,15 +10,18 @@
 //   4. one-shot `wacs run` of nn-compute on mnist: phases (WACS_TRACE=1), wall and peak RSS of the
 //      host process vs a plain onnxruntime-node script
 //   5. first run of a component: transpiling (empty cache), from the cache, from `wacs compile`'s artifact
-//   node packages/cli/bench/run.mjs [--quick]      (after `pnpm build`)
+//   node packages/cli/bench/run.mjs [--quick] [per-call|throughput|start-up|one-shot|first-run…]
+//   (after `pnpm build`; naming sections runs only those)
 import { identityModel, linearModel, guest, repoRoot, sharedModel, wacsBin } from '@wacs/fixtures';
 import ort from 'onnxruntime-node';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { differences, fmt, interleave, parseTrace, provenance, ratios, timedSpawn } from '../../../scripts/bench-lib.mjs';
 
 const quick = process.argv.includes('--quick');
+const sections = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const want = (section) => sections.length === 0 || sections.includes(section);
 const ROUNDS = quick ? 3 : 9;
 const dir = mkdtempSync(join(tmpdir(), 'wacs-bench-'));
 const node = process.execPath;
@@ -52,11 +55,13 @@ function row(label, samples, base, unit, digits = 1) {
   return `| ${label} | ${fmt(samples, digits)} | ${fmt(ratios(samples, base), 2)} | ${fmt(differences(samples, base), digits)} ${unit} |`;
 }
 
+// A tiny model: 1x3 → 1x2 linear.
+const small = join(dir, 'linear.onnx');
+writeFileSync(small, linearModel([[1, 2], [3, 4], [5, 6]], [0.5, -1]));
+
 // 1. Per call
-{
+if (want('per-call')) {
   const REPEAT = quick ? 2000 : 5000;
-  const small = join(dir, 'linear.onnx');
-  writeFileSync(small, linearModel([[1, 2], [3, 4], [5, 6]], [0.5, -1]));
   const session = await ort.InferenceSession.create(small, { executionProviders: ['cpu'] });
   const feeds = () => ({ x: new ort.Tensor('float32', Float32Array.of(1, 1, 1), [1, 3]) });
   log('per call');
@@ -79,7 +84,7 @@ function row(label, samples, base, unit, digits = 1) {
 }
 
 // 2. Throughput: 64 MiB in and out
-{
+if (want('throughput')) {
   const REPEAT = quick ? 2 : 4;
   const elements = (64 * 2 ** 20) / 4;
   const big = join(dir, 'identity.onnx');
@@ -107,8 +112,7 @@ function row(label, samples, base, unit, digits = 1) {
 }
 
 // 3. Start-up to the first wasi:nn call (cached component)
-{
-  const small = join(dir, 'linear.onnx');
+if (want('start-up')) {
   const firstCall = new URL('./first-call-backend.mjs', import.meta.url).pathname;
   const args = [guest('nn-compute'), '--bind', firstCall, '--model', `m=${small}`, '--', 'm', 'x=FP32:1x3:1,1,1'];
   await wacs(args); // fills the transpile cache
@@ -160,9 +164,9 @@ const PHASES = [
   ['exit', 'gone', 'process exit (native teardown)'],
   ['spawned', 'gone', 'whole process'],
 ];
-{
+if (want('one-shot')) {
   const mnist = sharedModel('onnx/mnist.onnx');
-  const [modelPath, input, dims, what] = mnist ? [mnist, 'Input3', '1x1x28x28', 'mnist (../shared)'] : [join(dir, 'linear.onnx'), 'x', '1x3', 'the 1x3 linear fixture (../shared absent)'];
+  const [modelPath, input, dims, what] = mnist ? [mnist, 'Input3', '1x1x28x28', 'mnist (../shared)'] : [small, 'x', '1x3', 'the 1x3 linear fixture (../shared absent)'];
   const plain = new URL('./plain-onnx.mjs', import.meta.url).pathname;
   const phases = new Map();
   const rssAt = new Map();
@@ -210,9 +214,10 @@ const PHASES = [
 }
 
 // 5. First run of a component: transpiling vs the cache vs an ahead-of-time `wacs compile` artifact
-{
-  const small = join(dir, 'linear.onnx');
-  const wasm = guest('nn-compute');
+if (want('first-run')) {
+  // A copy with no <name>.wacs beside it (pnpm build prepares one for the bundled guests).
+  const wasm = join(dir, 'nn-compute.wasm');
+  copyFileSync(guest('nn-compute'), wasm);
   const args = ['--bind', '@wacs/backend-onnx', '--model', `m=${small}`, '--', 'm', 'x=FP32:1x3:1,1,1'];
   const compiled = join(dir, 'nn-compute.cwasm');
   const canCompile = (await timedSpawn(node, [wacsBin, 'compile', wasm, '-o', compiled])).code === 0;
@@ -248,4 +253,4 @@ const PHASES = [
 rmSync(dir, { recursive: true, force: true });
 const markdown = lines.join('\n');
 console.log(markdown);
-writeFileSync(new URL('./results.md', import.meta.url), `${markdown}\n`);
+if (sections.length === 0) writeFileSync(new URL('./results.md', import.meta.url), `${markdown}\n`);
