@@ -5,7 +5,7 @@
  * every candidate tried and why it was passed over.
  */
 import type { Backend, FormatProbe, GraphEncoding } from './backend.js';
-import { encodingOf } from './detect.js';
+import { encodingOf } from './sniff.js';
 import { NnError } from './errors.js';
 
 interface Entry {
