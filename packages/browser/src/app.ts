@@ -4,25 +4,8 @@
  * streams, and the time. The result is also left on `window.wacsResult` for scripts and tests.
  */
 import type { Backend, LoadRequest } from '@wacs/core/browser';
-import { runGuest, type RunGuestResult } from './index.js';
-
-export interface WebConfig {
-  guest: { name: string; url: string; bytes: number };
-  args: string[];
-  models: Record<string, { url: string; file: string; bytes: number }>;
-  /** Browser backend modules: each exports a default `Backend` and optionally `configure({ assetsUrl })`. */
-  backends: Array<{ package: string; url: string; assetsUrl?: string }>;
-  timeoutMs?: number;
-}
-
-export interface WebResult extends RunGuestResult {
-  stdout: string;
-  stderr: string;
-  /** From the start of the guest's worker to its exit. */
-  ms: number;
-  /** Which backend loaded which model (model name, or `(bytes)` for a guest's own load). */
-  loads: Array<{ backend: string; model: string; target: string }>;
-}
+import { runGuest } from './index.js';
+import type { WebConfig, WebResult } from './web-config.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -58,7 +41,7 @@ async function main(): Promise<void> {
   const backends: Backend[] = [];
   const backendNames: string[] = [];
   for (const entry of config.backends) {
-    const module = (await import(entry.url)) as { default: Backend; configure?: (settings: { assetsUrl?: string }) => void };
+    const module = (await import(new URL(entry.url, location.href).href)) as { default: Backend; configure?: (settings: { assetsUrl?: string }) => void };
     module.configure?.({ assetsUrl: entry.assetsUrl });
     const variants = (await module.default.hardware?.()) ?? [];
     backendNames.push(`${module.default.name} (${entry.package}; ${variants.filter((v) => v.available).map((v) => v.name).join(', ') || 'no hardware detected'})`);
@@ -89,7 +72,7 @@ async function main(): Promise<void> {
   const result = await runGuest(config.guest.url, {
     args: config.args,
     programName: config.guest.name,
-    models: Object.fromEntries(Object.entries(config.models).map(([name, m]) => [name, m.url])),
+    models: Object.fromEntries(Object.entries(config.models).map(([name, m]) => [name, m.spec])),
     backends,
     timeoutMs: config.timeoutMs,
     workerUrl: new URL('worker.js', location.href),

@@ -16,6 +16,7 @@ import { BrowserHost, componentOperations } from './host.js';
 import type { FromWorker, WorkerSetup } from './messages.js';
 
 export { BrowserHost, fetchModel } from './host.js';
+export type { WebConfig, WebResult } from './web-config.js';
 
 export interface RunGuestOptions {
   /** Named models for load-by-name: a URL, or a spec whose `path` is a URL (relative ones resolve against the page). */

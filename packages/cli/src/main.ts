@@ -4,6 +4,7 @@ import { UsageError } from './args.js';
 import { backendsCommand } from './commands/backends.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
+import { webCommand } from './commands/web.js';
 import { backendCommands, loadCommand } from './discover.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -16,6 +17,7 @@ Commands:
   run <guest.wasm> [options] [-- args]   Run a guest with backends bound at run time
   backends [--json]                      List installed backends and the hardware they detected
   inspect <guest.wasm> [--json]          Show a guest's kind, wasi:nn ABI, imports and exports
+  web <guest.wasm> [options] [-- args]   Run a component guest in a browser page served on loopback
 
 %BACKEND_COMMANDS%Run "wacs <command> --help" for a command's options.
 Example:
@@ -39,6 +41,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
   backends: backendsCommand,
   inspect: inspectCommand,
+  web: webCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
