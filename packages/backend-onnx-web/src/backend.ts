@@ -14,9 +14,10 @@ import {
   type HardwareVariant,
   type LoadRequest,
   type NamedTensor,
+  type Tensor,
 } from '@wacs/core/browser';
 import * as ort from 'onnxruntime-web';
-import { fromOrtTensor, toOrtTensor } from './tensors.js';
+import { fromOrtTensor, ortTypeOf, toOrtTensor } from './tensors.js';
 
 export interface OnnxWebSettings {
   /** Where onnxruntime-web's dist files (.wasm, .mjs) are served, a URL ending in `/`; default: next to its script. */
@@ -65,9 +66,29 @@ async function modelBytes(request: LoadRequest): Promise<Uint8Array> {
     for (const b of source.builders) out.set(b, (at += b.byteLength) - b.byteLength);
     return out;
   }
-  const response = await fetch(source.path);
+  let response: Response;
+  try {
+    response = await fetch(source.path);
+  } catch (e) {
+    throw new NnError('not-found', `onnx-web: model ${source.path} could not be fetched: ${(e as Error).message}`);
+  }
   if (!response.ok) throw new NnError('not-found', `onnx-web: model ${source.path}: the server answered ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
+}
+
+/** The model's declared type and fixed dimensions, checked before the engine sees the tensor. */
+function checkInput(session: ort.InferenceSession, name: string, tensor: Tensor): void {
+  const declared = session.inputMetadata.find((m) => m.name === name);
+  if (!declared?.isTensor) return;
+  const type = ortTypeOf(tensor.type);
+  if (type && declared.type !== type) {
+    throw new NnError('invalid-argument', `onnx-web: input "${name}" is ONNX ${declared.type}, and the guest sent ${tensor.type} (${type})`);
+  }
+  const { shape } = declared;
+  const fits = shape.length === tensor.dimensions.length && shape.every((d, i) => typeof d !== 'number' || d < 0 || d === tensor.dimensions[i]);
+  if (!fits) {
+    throw new NnError('invalid-argument', `onnx-web: input "${name}" has shape [${shape.join(',')}], and the guest sent [${tensor.dimensions.join(',')}]`);
+  }
 }
 
 class OnnxWebContext implements ExecutionContext {
@@ -80,6 +101,7 @@ class OnnxWebContext implements ExecutionContext {
       // Preview1 guests name inputs by index.
       const name = inputNames.includes(input.name) ? input.name : /^\d+$/.test(input.name) ? inputNames[Number(input.name)] : undefined;
       if (!name) throw new NnError('invalid-argument', `onnx-web: the model has no input "${input.name}"; its inputs: ${inputNames.join(', ')}`);
+      checkInput(this.session, name, input.tensor);
       feeds[name] = toOrtTensor(ort, { name, tensor: input.tensor });
     }
     const missing = inputNames.filter((n) => !(n in feeds));

@@ -33,6 +33,11 @@ const OUTPUT_TYPES: Partial<Record<OrtTensor.Type, [TensorType, ((data: ArrayLik
   uint64: ['I64', (d) => new BigInt64Array((d as unknown as BigUint64Array).buffer.slice(0))],
 };
 
+/** The ONNX type a wasi:nn tensor type becomes, if onnxruntime-web has it. */
+export function ortTypeOf(type: TensorType): OrtTensor.Type | undefined {
+  return INPUT_TYPES[type]?.[0];
+}
+
 export function toOrtTensor(ort: typeof import('onnxruntime-web'), { name, tensor }: NamedTensor): OrtTensor {
   const mapped = INPUT_TYPES[tensor.type];
   if (!mapped) throw new NnError('invalid-argument', `input "${name}": onnxruntime-web has no ${tensor.type} tensors; send FP32, FP16, FP64, U8, I32 or I64`);
