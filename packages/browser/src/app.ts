@@ -13,6 +13,11 @@ function size(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`;
 }
 
+/** Long arguments (a tensor's values) cut to a line, saying how much is hidden. */
+function shortArg(arg: string): string {
+  return arg.length <= 100 ? arg : `${arg.slice(0, 80)}… (${arg.length - 80} more characters)`;
+}
+
 function fact(label: string, value: string, id?: string): string {
   const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<dt>${escape(label)}</dt><dd${id ? ` id="${id}"` : ''}>${escape(value)}</dd>`;
@@ -50,7 +55,7 @@ async function main(): Promise<void> {
 
   $('facts').innerHTML = [
     fact('Guest', `${config.guest.name} (${size(config.guest.bytes)})`),
-    fact('Arguments', config.args.length ? config.args.join(' ') : '(none)'),
+    fact('Arguments', config.args.length ? config.args.map(shortArg).join(' ') : '(none)'),
     fact('Backends', backendNames.join('; ') || '(none)'),
     fact('Models', Object.entries(config.models).map(([name, m]) => `${name} = ${m.file} (${size(m.bytes)})`).join('; ') || '(none)'),
     fact('Loaded', 'none yet', 'loads'),

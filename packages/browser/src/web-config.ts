@@ -6,7 +6,7 @@ export interface WebConfig {
   guest: { name: string; url: string; bytes: number };
   args: string[];
   /** Named models: `spec` is the model spec from `--model` with its path made a URL on the server. */
-  models: Record<string, { spec: ModelSpec; file: string; bytes: number }>;
+  models: Record<string, { spec: ModelSpec; file: string; bytes: number }>; // file: the model's file name
   /** Browser backend modules: each exports a default `Backend` and optionally `configure({ assetsUrl })`. */
   backends: Array<{ package: string; url: string; assetsUrl?: string }>;
   timeoutMs?: number;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from './browser/chromium.js';
-import { launch, runInPage } from './browser/page.js';
+import { launch, runInPage, webgpuAdapter } from './browser/page.js';
 
 const { path: chromiumPath } = chromium();
 
@@ -56,6 +56,25 @@ describe.skipIf(!chromiumPath)('wacs web in Chromium', () => {
       expect(v).toBeCloseTo(underNode[i]!, 5);
       expect(v).toBeCloseTo(byHand[i]!, 4);
     });
+  });
+
+  it('on WebGPU (when Chromium gives an adapter) nn-compute gives what the wasm execution provider gives', async () => {
+    const adapter = await webgpuAdapter(browser);
+    if (!adapter) {
+      console.warn('WebGPU: this Chromium gives no WebGPU adapter here, so the WebGPU run is not tried (passing)');
+      return;
+    }
+    console.log(`WebGPU adapter: ${adapter}`);
+    const model = join(dir, 'linear-gpu.onnx');
+    writeFileSync(model, linearModel(W, b));
+    const args = ['lin', `x=FP32:1x6:${x[0]!.join(',')}`];
+    const gpu = await runInPage(browser, guest('nn-compute'), { args, models: [{ name: 'lin', spec: { path: model, options: { executionProvider: 'webgpu' } } }], screenshot: 'nn-compute-webgpu' });
+    expect(gpu.error).toBeUndefined();
+    expect(gpu.stderr).toBe('');
+    expect(gpu.exitCode).toBe(0);
+    const cpu = await runInPage(browser, guest('nn-compute'), { args, models: [{ name: 'lin', spec: { path: model } }], screenshot: 'nn-compute-wasm' });
+    const onGpu = printed(gpu.stdout, 'y');
+    printed(cpu.stdout, 'y').forEach((v, i) => expect(onGpu[i]).toBeCloseTo(v, 4));
   });
 
   it('a model name the page does not serve is the guest\'s not-found, naming what is served', async () => {

@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { PAGE_HTML } from './page.js';
 
 export interface WebAssets {
@@ -56,7 +56,7 @@ export function webConfig(assets: WebAssets): WebConfig {
   return {
     guest: { name: assets.guestName, url: `guest/${assets.guestName}/guest.js`, bytes: assets.guestBytes },
     args: assets.args,
-    models: Object.fromEntries(assets.models.map((m) => [m.name, { spec: { ...m.spec, path: `models/${encodeURIComponent(m.name)}` }, file: m.file, bytes: m.bytes }])),
+    models: Object.fromEntries(assets.models.map((m) => [m.name, { spec: { ...m.spec, path: `models/${encodeURIComponent(m.name)}` }, file: basename(m.file), bytes: m.bytes }])),
     backends: assets.backends.map((b, i) => ({ package: b.package, url: `backends/${i}.js`, ...(b.assetsDir ? { assetsUrl: `/engines/${i}/` } : {}) })),
     ...(assets.timeoutMs ? { timeoutMs: assets.timeoutMs } : {}),
   };

@@ -5,6 +5,8 @@
 import type { WebResult } from '@wacs/browser';
 import type { ModelSpec } from '@wacs/core';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
@@ -13,8 +15,27 @@ import { startWebServer } from '../../src/web/server.js';
 
 export const screenshots = join(tmpdir(), 'wacs-browser-screenshots');
 
+/** Headless Chromium; `--enable-unsafe-webgpu` lets it offer WebGPU on Linux (SwiftShader's software Vulkan when there is no GPU). */
 export function launch(executablePath: string): Promise<Browser> {
-  return puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  return puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu'] });
+}
+
+/** The WebGPU adapter a page of this browser gets (WebGPU needs a secure context: a loopback page), or undefined. */
+export async function webgpuAdapter(browser: Browser): Promise<string | undefined> {
+  const server = createServer((_request, response) => response.end('<!doctype html><title>webgpu probe</title>'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const page = await browser.newPage();
+  try {
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    return await page.evaluate(async () => {
+      const gpu = (navigator as { gpu?: { requestAdapter(): Promise<{ info?: { vendor: string; architecture: string } } | null> } }).gpu;
+      const adapter = await gpu?.requestAdapter().catch(() => null);
+      return adapter ? `${adapter.info?.vendor ?? '?'} ${adapter.info?.architecture ?? ''}`.trim() : undefined;
+    });
+  } finally {
+    await page.close();
+    server.close();
+  }
 }
 
 export interface PageRun extends WebResult {
