@@ -77,6 +77,14 @@ describe.skipIf(!chromiumPath)('wacs web in Chromium', () => {
     printed(cpu.stdout, 'y').forEach((v, i) => expect(onGpu[i]).toBeCloseTo(v, 4));
   });
 
+  it("a backend's error reaches the guest with its wasi:nn code (the backend is a separate bundle)", async () => {
+    const model = join(dir, 'linear-bad.onnx');
+    writeFileSync(model, linearModel(W, b));
+    const page = await runInPage(browser, guest('nn-compute'), { args: ['lin', 'x=FP32:1x5:1,2,3,4,5'], models: [{ name: 'lin', spec: { path: model } }], screenshot: 'nn-compute-bad-shape' });
+    expect(page.exitCode).not.toBe(0);
+    expect(page.stderr).toMatch(/invalid-argument.*input "x" has shape \[.*6.*\], and the guest sent \[1,5\]/);
+  });
+
   it('a model name the page does not serve is the guest\'s not-found, naming what is served', async () => {
     const page = await runInPage(browser, guest('nn-compute'), { args: ['absent', 'x=FP32:1x1:1'], screenshot: 'nn-compute-unknown-model' });
     expect(page.exitCode).not.toBe(0);
