@@ -1,4 +1,5 @@
-// Builds every guest folder into dist/<name>.wasm, a WebAssembly component. A <name>/main.ts guest:
+// Builds every guest folder into dist/<name>.wasm, a WebAssembly component, and the tools in tools/
+// into dist/<tool>.js (one bundled script each, e.g. wacs-example-model). A <name>/main.ts guest:
 // esbuild bundles the TypeScript into one ES module, componentize-js turns it into a component of
 // the world in wit/world.wit. A <name>/main.wat guest: jco assembles it and wraps the core module
 // into a component with the WASI preview1 command adapter that ships with jco. Componentizing takes seconds and makes ~12 MB, so a guest is rebuilt
@@ -73,12 +74,34 @@ for (const name of guests) {
   });
   const source = bundle.outputFiles[0].text;
   await writeFile(join(root, 'dist', `${name}.js`), source);
+  // guest.json's `world`: nn-command (a WASI command, the default) or nn-http (a wasi:http service
+  // for `wacs serve`, which needs the engine's http feature for the wasi:http types).
+  const manifest = join(root, name, 'guest.json');
+  const { world = 'nn-command' } = existsSync(manifest) ? JSON.parse(await readFile(manifest, 'utf8')) : {};
   const { component } = await componentize(source, {
     witPath: join(root, 'wit'),
-    worldName: 'nn-command',
-    disableFeatures: ['http'],
+    worldName: world,
+    disableFeatures: world === 'nn-http' ? [] : ['http'],
   });
   await writeFile(join(root, 'dist', `${name}.wasm`), component);
   await writeFile(stamp, hash);
   console.log(`${name}: built ${(component.length / 2 ** 20).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+// tools/<tool>.ts → dist/<tool>.js: one self-contained script each, so the published package needs no dependencies.
+if (only.length === 0) {
+  for (const entry of await readdir(join(root, 'tools'))) {
+    if (!entry.endsWith('.ts')) continue;
+    await build({
+      entryPoints: [join(root, 'tools', entry)],
+      outfile: join(root, 'dist', entry.replace(/\.ts$/, '.js')),
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      banner: { js: '#!/usr/bin/env node\nimport { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+      logLevel: 'warning',
+    });
+    console.log(`tools/${entry}: bundled`);
+  }
 }

@@ -4,18 +4,28 @@
 //
 //   node scripts/pack-install.mjs [--keep] [--backends onnx,tfjs,…]
 //
-// 1. `pnpm pack` in each non-private package under packages/ (their dist/ must be built: `pnpm build`),
-//    checking that no `workspace:` range is left in a packed package.json;
-// 2. a temp project: `npm i <cli> <core> <backend-…>` from those tarballs (third-party
+// 1. `pnpm pack` in each non-private package under packages/ and in guests/ (their dist/ must be
+//    built: `pnpm build`), checking that no `workspace:` range is left in a packed package.json and
+//    that @wacs/guests holds exactly the guests it declares;
+// 2. a temp project: `npm i <cli> <core> <backend-…> <guests>` from those tarballs (third-party
 //    dependencies come from the npm registry; onnxruntime-node's CUDA download is skipped with
 //    ONNXRUNTIME_NODE_INSTALL=skip, its CPU binaries ship in the package);
-// 3. `wacs backends` and `wacs run nn-compute.wasm --model lin=lin.onnx -- lin x=…` there, with a
-//    linear model made here, and the output compared with y = x·W + b computed by hand.
+// 3. `wacs backends`, `wacs run nn-compute.wasm --model lin=lin.onnx -- lin x=…` (a path) and
+//    `wacs run @wacs/guests/nn-compute …` (a name) there, with a linear model made here, and the
+//    output compared with y = x·W + b computed by hand;
+// 4. the README's quick start, its commands copied from the README as they are, run one by one in an
+//    empty folder, with `npm i -g` installing into a temp prefix from a registry served here: our
+//    tarballs, everything else passed through to the npm registry. `wacs backends` must print its
+//    table first (no engine noise before it), and the last command the README's printed result,
+//    which must be y = x·W + b for the README's model, computed by hand.
 // Prints what it did; exits non-zero, saying why, when any step fails. --keep leaves the temp folders.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -43,14 +53,25 @@ function pnpm() {
   return onPath.status === 0 ? ['pnpm', []] : ['npx', ['-y', pinned]];
 }
 
+/** A guest package ships every guest it declares, and no guest it does not (the test and fuzz guests). */
+function checkGuestFiles(manifest, files) {
+  const declared = Object.values(manifest.wacs.guests).map((path) => `package/${path.replace(/^\.\//, '')}`);
+  const missing = declared.filter((f) => !files.includes(f));
+  if (missing.length) fail(`${manifest.name}'s tarball lacks guests it declares: ${missing.join(', ')}`);
+  const undeclared = files.filter((f) => f.endsWith('.wasm') && !declared.includes(f));
+  if (undeclared.length) fail(`${manifest.name}'s tarball has .wasm files it does not declare as guests: ${undeclared.join(', ')}`);
+  console.log(`${manifest.name} ships ${declared.length} guests: ${Object.keys(manifest.wacs.guests).join(', ')}`);
+}
+
 // 1. Pack.
 const work = mkdtempSync(join(tmpdir(), 'wacs-pack-'));
 const tarballs = join(work, 'tarballs');
 mkdirSync(tarballs);
 const [pnpmCommand, pnpmPrefix] = pnpm();
 const packed = new Map();
-for (const dir of readdirSync(join(root, 'packages')).sort()) {
-  const folder = join(root, 'packages', dir);
+const packageDirs = [...readdirSync(join(root, 'packages')).sort().map((dir) => `packages/${dir}`), 'guests'];
+for (const dir of packageDirs) {
+  const folder = join(root, dir);
   if (!existsSync(join(folder, 'package.json'))) continue;
   const pkg = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
   if (pkg.private) continue;
@@ -66,6 +87,7 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
   if (leftover.length) fail(`${pkg.name}'s packed package.json still has workspace ranges: ${leftover.map(([n, r]) => `${n}@${r}`).join(', ')}`);
   const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
   if (!files.some((f) => f.startsWith('package/dist/'))) fail(`${pkg.name}'s tarball has no dist/`);
+  if (manifest.wacs?.guests) checkGuestFiles(manifest, files);
   packed.set(pkg.name, tarball);
   console.log(`packed ${pkg.name}@${manifest.version}: ${made[0]}, ${(statSync(tarball).size / 1024).toFixed(0)} KiB, ${files.length} files`);
 }
@@ -74,7 +96,7 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
 const project = join(work, 'project');
 mkdirSync(project);
 writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'wacs-pack-check', version: '1.0.0', private: true, type: 'module' }, null, 2));
-const wanted = ['@wacs/cli', '@wacs/core', ...backends.map((b) => `@wacs/backend-${b}`)];
+const wanted = ['@wacs/cli', '@wacs/core', ...backends.map((b) => `@wacs/backend-${b}`), '@wacs/guests'];
 for (const name of wanted) if (!packed.has(name)) fail(`no tarball for ${name} (packed: ${[...packed.keys()].join(', ')})`);
 // A backend that depends on another of ours (classic, genai → backend-onnx) needs its tarball too.
 const installs = new Set(wanted);
@@ -124,6 +146,124 @@ const line = output.split('\n').find((l) => l.startsWith('y '));
 const want = `y FP32 [2,2] ${expected.join(' ')}`;
 if (line !== want) fail(`wacs run printed ${JSON.stringify(line)}, expected ${JSON.stringify(want)} (y = x·W + b by hand):\n${output}`);
 console.log(`wacs run nn-compute.wasm in the project: ${line} (as computed by hand)`);
+
+const byName = run(wacs, ['run', '@wacs/guests/nn-compute', '--model', 'lin=lin.onnx', '--', 'lin', `x=FP32:2x3:${x.flat().join(',')}`], { cwd: project });
+const byNameLine = byName.split('\n').find((l) => l.startsWith('y '));
+if (byNameLine !== want) fail(`wacs run @wacs/guests/nn-compute printed ${JSON.stringify(byNameLine)}, expected ${JSON.stringify(want)}:\n${byName}`);
+console.log(`wacs run @wacs/guests/nn-compute in the project: ${byNameLine} (as computed by hand)`);
+
+// 4. The README's quick start, verbatim, in an empty folder.
+await quickStart();
+
+async function quickStart() {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Quick start\n');
+  const end = readme.indexOf('\n## ', start + 1);
+  const section = start < 0 ? '' : readme.slice(start, end < 0 ? undefined : end);
+  const block = (lang) => [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].find((m) => m[1] === lang)?.[2];
+  const commands = block('sh')?.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+  const printed = block('text')?.trimEnd();
+  if (!commands?.length || !printed) fail('README.md has no "## Quick start" section with a ```sh block of commands and a ```text block of what the last one prints');
+
+  // The README's model and input, worked by hand: y = x·W + b.
+  const byHand = `y FP32 [2,2] ${expected.join(' ')}`;
+  if (!printed.split('\n').includes(byHand)) fail(`the README's quick start says the result is\n${printed}\nbut y = x·W + b by hand is ${byHand}`);
+
+  const registry = await serveRegistry();
+  const prefix = join(work, 'global');
+  const folder = join(work, 'quickstart');
+  mkdirSync(folder);
+  const env = {
+    ...process.env,
+    PATH: `${join(prefix, 'bin')}${delimiter}${process.env.PATH}`,
+    npm_config_prefix: prefix,
+    npm_config_registry: registry.url,
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+    ONNXRUNTIME_NODE_INSTALL: 'skip',
+    WACS_CACHE_DIR: join(work, 'cache'), // a first run, as on a new machine
+  };
+  try {
+    let output = '';
+    for (const command of commands) {
+      const log = join(work, 'command.log');
+      const fd = openSync(log, 'w');
+      const started = Date.now();
+      // One file for stdout and stderr: what a terminal shows, in the order it shows it.
+      // Not spawnSync: the registry answering npm runs on this process's event loop.
+      const status = await new Promise((resolve, reject) => {
+        const child = spawn('bash', ['-c', command], { cwd: folder, env, stdio: ['ignore', fd, fd] });
+        child.on('error', reject);
+        child.on('close', (code, signal) => resolve(code ?? signal));
+      });
+      closeSync(fd);
+      output = readFileSync(log, 'utf8');
+      if (status !== 0) fail(`quick start: \`${command}\` exited ${status}:\n${output}`);
+      console.log(`quick start: \`${command}\` ok in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (/^wacs backends\b/.test(command)) {
+        const first = output.split('\n')[0];
+        if (!/^@wacs\/backend-\S+@\d+\.\d+\.\d+ {2}\(name: /.test(first)) fail(`quick start: wacs backends must start with its table, but its output starts with ${JSON.stringify(first)}:\n${output}`);
+        console.log(`quick start: wacs backends starts with its table: ${first}`);
+      }
+    }
+    if (!output.includes(printed)) fail(`quick start: the last command printed\n${output}\nnot what the README says:\n${printed}`);
+    console.log(`quick start: the last command printed what the README says (${byHand}, as computed by hand)`);
+  } finally {
+    await registry.close();
+  }
+}
+
+/**
+ * A registry for npm: our tarballs under their names, every other request passed through to the
+ * npm registry this machine uses, so `npm i -g @wacs/…` runs as written.
+ */
+async function serveRegistry() {
+  const upstream = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8', cwd: tmpdir() }).trim().replace(/\/?$/, '/');
+  const ours = new Map();
+  const server = createServer(async (req, res) => {
+    try {
+      const path = decodeURIComponent(req.url.split('?')[0]).replace(/^\//, '');
+      if (path.startsWith('-/wacs/')) {
+        const file = join(tarballs, basename(path));
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        createReadStream(file).pipe(res);
+        return;
+      }
+      if (ours.has(path)) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(ours.get(path)));
+        return;
+      }
+      const response = await fetch(new URL(req.url.replace(/^\//, ''), upstream), { headers: { accept: req.headers.accept ?? '*/*' } });
+      res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream' });
+      if (response.body) Readable.fromWeb(response.body).pipe(res);
+      else res.end();
+    } catch (e) {
+      res.writeHead(502).end(String(e));
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  for (const [name, tarball] of packed) {
+    const manifest = JSON.parse(execFileSync('tar', ['-xOzf', tarball, 'package/package.json'], { encoding: 'utf8' }));
+    const bytes = readFileSync(tarball);
+    const dist = {
+      tarball: `${url}-/wacs/${basename(tarball)}`,
+      integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
+      shasum: createHash('sha1').update(bytes).digest('hex'),
+    };
+    ours.set(name, { name, 'dist-tags': { latest: manifest.version }, versions: { [manifest.version]: { ...manifest, _id: `${name}@${manifest.version}`, dist } } });
+  }
+  return {
+    url,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
+  };
+}
 
 if (keep) console.log(`kept ${work}`);
 else rmSync(work, { recursive: true, force: true });

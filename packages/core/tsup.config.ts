@@ -1,16 +1,25 @@
 import { defineConfig } from 'tsup';
 
-// Entries: the library, its browser-safe part (`@wacs/core/browser`, for @wacs/browser), and the
-// worker scripts guests run in (loaded by URL next to the bundle).
+// Entries: the runtime (`@wacs/core`), the contract for backend authors (`@wacs/core/backend`, no
+// runtime, browser-safe), its Node helpers (`@wacs/core/backend/node`), the browser-safe host for
+// @wacs/browser (`@wacs/core/browser`), and the worker scripts guests run in (loaded by URL next
+// to the bundle).
+const libraries = {
+  index: 'src/index.ts',
+  backend: 'src/contract.ts',
+  'backend/node': 'src/contract-node.ts',
+  browser: 'src/browser.ts',
+};
+
 export default defineConfig({
   entry: {
-    index: 'src/index.ts',
-    browser: 'src/browser.ts',
+    ...libraries,
     'component-worker': 'src/runner/component-worker.ts',
     'module-worker': 'src/runner/module-worker.ts',
+    'http-worker': 'src/serve/http-worker.ts',
   },
   format: 'esm',
-  dts: { entry: { index: 'src/index.ts', browser: 'src/browser.ts' } },
+  dts: { entry: libraries },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -7,7 +7,7 @@
  *   the → cat 2, dog 2, mat 1 (tie: cat)   cat → ran 1, sat 1 (tie: ran)   ran → to 1   to → the 1
  *   dog → . 1, sat 1 (tie: ".")            . → the 2                      mat → . 1    sat → on 1
  */
-import { jsonTensor, tensorFrom, textTensor, type NamedTensor } from '@wacs/core';
+import { jsonTensor, tensorFrom, textTensor, type NamedTensor } from '@wacs/core/backend';
 import type { ConformanceFixtures } from '@wacs/backend-testkit';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -23,7 +23,7 @@ import {
   type LoadRequest,
   type NamedTensor,
   type Options,
-} from '@wacs/core';
+} from '@wacs/core/backend';
 import { readFile } from 'node:fs/promises';
 import { BigramTable, MAGIC, words, type Step } from './model.js';
 

@@ -9,7 +9,7 @@
  *          order; `value` FP32 [N] for regressors; `cluster` I64 [N] (index into `classes`) for
  *          clustering; `classes` U8 JSON array of the class labels (or cluster ids).
  */
-import { NnError, jsonTensor, tensorFrom, tensorJson, tensorView, type NamedTensor, type Tensor } from '@wacs/core';
+import { NnError, jsonTensor, tensorFrom, tensorJson, tensorView, type NamedTensor, type Tensor } from '@wacs/core/backend';
 
 export type MetadataValue = string | number | boolean | null;
 

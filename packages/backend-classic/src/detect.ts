@@ -3,7 +3,7 @@
  * JSON. ONNX files on disk are checked exactly (a walk over the protobuf that seeks past weights);
  * ONNX bytes from a guest only through the first bytes core probed (see `isOnnxMl`).
  */
-import type { FormatProbe } from '@wacs/core';
+import type { FormatProbe } from '@wacs/core/backend';
 import { open, readFile } from 'node:fs/promises';
 import { isOnnxMl, ML_DOMAIN, readNode } from './onnx-ml/graph.js';
 import { proto } from '@wacs/backend-onnx';

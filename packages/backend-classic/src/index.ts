@@ -4,10 +4,8 @@
  * contract.ts and the README).
  */
 import {
-  modelBytes,
   modelLoadError,
   NnError,
-  sniffBytes,
   toNnError,
   type Backend,
   type ExecutionContext,
@@ -15,7 +13,9 @@ import {
   type HardwareVariant,
   type LoadRequest,
   type NamedTensor,
-} from '@wacs/core';
+  sniffBytes,
+} from '@wacs/core/backend';
+import { modelBytes } from '@wacs/core/backend/node';
 import { listOption, predictionTensors, readInputs, type ContractInputs, type Prediction } from './contract.js';
 import { detectModel } from './detect.js';
 import { loadMljs } from './mljs/models.js';

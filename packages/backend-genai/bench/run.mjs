@@ -4,7 +4,7 @@
 // 64 and 256. Writes bench/results.md.
 //
 //   node bench/run.mjs            (build first: npm run build)
-import { writeTinyGenaiFolder, sharedModel } from '@wacs/fixtures';
+import { writeTinyGenaiFolder, writeTinyHybridGenaiFolder, sharedModel } from '@wacs/fixtures';
 import ort from 'onnxruntime-node';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir, cpus } from 'node:os';
@@ -55,13 +55,8 @@ async function directRun(graph, prompt) {
   const io = config.decoder.inputs;
   const { idType, maskType, positionType } = model;
   const int = (type, values) => (type === 'int64' ? BigInt64Array.from(values, BigInt) : Int32Array.from(values));
-  const kv = config.decoder.kv;
-  const layer = (template, i) => template.replace('%d', String(i));
-  const cacheNames = [];
-  for (let i = 0; i < config.decoder.numHiddenLayers; i++) {
-    if (kv.combined) cacheNames.push([layer(kv.present, i), layer(kv.past, i)]);
-    else cacheNames.push([layer(kv.presentKey, i), layer(kv.pastKey, i)], [layer(kv.presentValue, i), layer(kv.pastValue, i)]);
-  }
+  // Every carried tensor (KV cache, conv and recurrent states) by name, from the model's state plan.
+  const cacheNames = model.states.slots.map((slot) => [slot.present, slot.past]);
   let past = await model.emptyCache();
   const mask = int(maskType, new Array(prompt.length + GENERATED).fill(1));
   let ids = prompt;
@@ -77,7 +72,9 @@ async function directRun(graph, prompt) {
     feeds[io.positionIds] = new ort.Tensor(positionType, int(positionType, ids.map((_, i) => position + i)), [1, ids.length]);
     feeds[io.attentionMask] = new ort.Tensor(maskType, mask.subarray(0, total), [1, total]);
     const out = await session.run(feeds);
+    const previous = past;
     past = {};
+    for (const constant of model.states.constants) past[constant.name] = previous[constant.name];
     for (const [present, pastName] of cacheNames) past[pastName] = out[present];
     const best = argmaxLastLogits(out[config.decoder.outputs.logits], vocab);
     tokens.push(best);
@@ -128,6 +125,8 @@ const dir = await mkdtemp(join(tmpdir(), 'wacs-genai-bench-'));
 const models = [
   ['tiny fixture (2 layers, hidden 16, vocab 35, fp32)', await writeTinyGenaiFolder(join(dir, 'fp32'), { contextLength: 512 }), [1, 3, 5, 8]],
   ['tiny fixture, fp16 KV + logits, combined past_%d', await writeTinyGenaiFolder(join(dir, 'fp16'), { contextLength: 512, floatType: 'float16', combinedKv: true }), [1, 3, 5, 8]],
+  ['tiny lfm2 hybrid (conv, conv, attention, conv; conv state + KV), fp32', await writeTinyHybridGenaiFolder(join(dir, 'lfm2'), { layerTypes: ['conv', 'conv', 'full_attention', 'conv'] }), [1, 3, 5, 8]],
+  ['tiny qwen3_5-style hybrid (linear, linear, attention; conv + recurrent state + KV), fp16', await writeTinyHybridGenaiFolder(join(dir, 'qwen35'), { layerTypes: ['linear_attention', 'linear_attention', 'full_attention'], floatType: 'float16', seed: 5 }), [1, 3, 5, 8]],
 ];
 const gpt2 = sharedModel('genai/tiny-random-gpt2-fp32');
 if (gpt2) models.push(['shared tiny-random-gpt2-fp32 (5 layers, vocab 1000)', gpt2, [0, 0, 0, 52]]);

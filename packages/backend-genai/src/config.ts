@@ -3,39 +3,14 @@
  * what a decoder-only generator needs, with an error that names the field when something is wrong.
  * Field names and defaults follow onnxruntime-genai's own parser (src/config.cpp).
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SUPPORTED_MODEL_TYPES } from './model-types.js';
 
 export const CONFIG_FILE = 'genai_config.json';
 
-/**
- * The model types onnxruntime-genai runs as plain decoder-only LLMs (one decoder ONNX file with a
- * KV cache). Multimodal and encoder-decoder types (phi3v, whisper, gemma3, qwen2_5_vl, …) are not.
- */
-export const SUPPORTED_MODEL_TYPES = [
-  'chatglm',
-  'decoder',
-  'ernie4_5',
-  'gemma',
-  'gemma2',
-  'gemma3_text',
-  'gpt2',
-  'gptoss',
-  'granite',
-  'internlm2',
-  'llama',
-  'mistral',
-  'nemotron',
-  'olmo',
-  'phi',
-  'phi3',
-  'phi3small',
-  'phimoe',
-  'qwen2',
-  'qwen3',
-  'smollm3',
-] as const;
+export { SUPPORTED_MODEL_TYPES } from './model-types.js';
 
 /** Session options as genai_config.json writes them (`model.decoder.session_options`). */
 export interface GenaiSessionOptions {
@@ -95,7 +70,13 @@ export interface GenaiConfig {
     numKeyValueHeads: number;
     headSize: number;
     numHiddenLayers: number;
-    slidingWindow?: number;
+    slidingWindow?: SlidingWindow;
+    /** Per-layer kind (`full_attention`, `conv`, `linear_attention`, …); only hybrids list it. */
+    layerTypes?: string[];
+    /** Width of an LFM2 convolution state (conv_L_cache - 1); the ONNX input's shape wins when static. */
+    convCacheSize?: number;
+    /** Per-token state updates a speculative-decoding export captures; 0: none. */
+    stateUpdateCapacity: number;
     sessionOptions: GenaiSessionOptions;
     /** Kept as read: onnxruntime-node applies no run config entries (see README). */
     runOptions: Record<string, string>;
@@ -105,11 +86,27 @@ export interface GenaiConfig {
       positionIds: string;
       pastSequenceLength?: string;
       totalSequenceLength?: string;
+      /** `%d` templates of the fixed-size states (defaults as onnxruntime-genai's). */
+      pastConv: string;
+      pastRecurrent: string;
+      stateUpdateCaptureCount: string;
+      stateUpdateActive: string;
     };
-    outputs: { logits: string };
+    outputs: { logits: string; presentConv: string; presentRecurrent: string };
     kv: KvNames;
   };
   search: SearchDefaults;
+}
+
+/** `model.decoder.sliding_window`, as onnxruntime-genai reads it. */
+export interface SlidingWindow {
+  windowSize: number;
+  padValue: number;
+  alignment: 'left' | 'right';
+  slideKeyValueCache: boolean;
+  slideInputs: boolean;
+  /** Layers that use the window (alternating patterns); empty: all. */
+  layers: number[];
 }
 
 type Json = Record<string, unknown>;
@@ -328,6 +325,33 @@ function templateName(fields: Fields, key: string, fallback: string | undefined)
   return value;
 }
 
+/** `model.decoder.layer_types`: one string per layer when given. */
+function parseLayerTypes(decoder: Fields, numHiddenLayers: number): string[] | undefined {
+  const value = decoder.raw('layer_types');
+  if (value === undefined || value === null) return undefined;
+  const field = 'model.decoder.layer_types';
+  if (!Array.isArray(value) || value.some((t) => typeof t !== 'string')) fail(field, `must be a list of layer type names, got ${JSON.stringify(value)}`);
+  if (value.length !== numHiddenLayers) fail(field, `has ${value.length} entries, but num_hidden_layers is ${numHiddenLayers}`);
+  return value as string[];
+}
+
+function parseSlidingWindow(fields: Fields, numHiddenLayers: number): SlidingWindow {
+  const alignment = fields.string('alignment') ?? 'right';
+  if (alignment !== 'left' && alignment !== 'right') fail(`${fields.path}.alignment`, `must be "left" or "right", got "${alignment}"`);
+  const layers = fields.raw('layers') ?? [];
+  if (!Array.isArray(layers) || layers.some((l) => !Number.isInteger(l) || l < 0 || l >= numHiddenLayers)) {
+    fail(`${fields.path}.layers`, `must be a list of layer numbers below num_hidden_layers (${numHiddenLayers}), got ${JSON.stringify(layers)}`);
+  }
+  return {
+    windowSize: fields.requiredInt('window_size', 1),
+    padValue: fields.number('pad_value') ?? 0,
+    alignment,
+    slideKeyValueCache: fields.boolean('slide_key_value_cache') ?? true,
+    slideInputs: fields.boolean('slide_inputs') ?? true,
+    layers: layers as number[],
+  };
+}
+
 /** Parses the text of a genai_config.json. */
 export function parseGenaiConfig(text: string): GenaiConfig {
   let json: unknown;
@@ -392,6 +416,7 @@ export function parseGenaiConfig(text: string): GenaiConfig {
     };
   }
 
+  const layerTypes = parseLayerTypes(decoder, numHiddenLayers);
   const sessionOptions = parseSessionOptions(decoder.section('session_options'));
   const runOptions: Record<string, string> = {};
   for (const [key, value] of decoder.section('run_options').entries()) runOptions[key] = String(value);
@@ -410,7 +435,10 @@ export function parseGenaiConfig(text: string): GenaiConfig {
       numKeyValueHeads,
       headSize,
       numHiddenLayers,
-      slidingWindow: decoder.has('sliding_window') ? decoder.section('sliding_window').int('window_size', 1) : undefined,
+      slidingWindow: decoder.has('sliding_window') ? parseSlidingWindow(decoder.section('sliding_window'), numHiddenLayers) : undefined,
+      layerTypes,
+      convCacheSize: decoder.int('conv_cache_size', 1),
+      stateUpdateCapacity: decoder.int('state_update_capacity') ?? 0,
       sessionOptions,
       runOptions,
       inputs: {
@@ -419,8 +447,16 @@ export function parseGenaiConfig(text: string): GenaiConfig {
         positionIds: inputs.string('position_ids') ?? 'position_ids',
         pastSequenceLength: inputs.string('past_sequence_length'),
         totalSequenceLength: inputs.string('total_sequence_length'),
+        pastConv: templateName(inputs, 'past_conv_names', 'past_key_values.%d.conv_state')!,
+        pastRecurrent: templateName(inputs, 'past_recurrent_names', 'past_key_values.%d.recurrent_state')!,
+        stateUpdateCaptureCount: inputs.string('state_update_capture_count') ?? 'state_update_capture_count',
+        stateUpdateActive: inputs.string('state_update_active') ?? 'state_update_active',
       },
-      outputs: { logits: outputs.string('logits') ?? 'logits' },
+      outputs: {
+        logits: outputs.string('logits') ?? 'logits',
+        presentConv: templateName(outputs, 'present_conv_names', 'present.%d.conv_state')!,
+        presentRecurrent: templateName(outputs, 'present_recurrent_names', 'present.%d.recurrent_state')!,
+      },
       kv,
     },
     search: parseSearch(root.section('search'), contextLength),

@@ -4,15 +4,15 @@
  * element types (int32/int64 ids, fp32/fp16 KV and logits) come from the model itself.
  */
 import { createWithProviders, ort } from '@wacs/backend-onnx';
-import { halfToFloat, NnError, toNnError, type ExecutionTarget } from '@wacs/core';
+import { halfToFloat, NnError, toNnError, type ExecutionTarget } from '@wacs/core/backend';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { argmaxF32, argmaxI16 } from './argmax.js';
-import { CONFIG_FILE, layerName, type GenaiConfig } from './config.js';
+import { CONFIG_FILE, type GenaiConfig } from './config.js';
+import { initialStates, nextStates, planStates, type DecoderStates, type FloatType, type TensorInfo } from './state.js';
 
 type IntType = 'int32' | 'int64';
-type FloatType = 'float32' | 'float16';
 
 /** Where the time of a generation went: the ORT `run` calls versus everything around them. */
 export interface RunStats {
@@ -45,19 +45,6 @@ function sessionOptions(config: GenaiConfig, overrides: SessionOverrides): Infer
   if (s.enableProfiling !== undefined) options.enableProfiling = s.enableProfiling;
   if (Object.keys(s.configEntries).length) options.extra = { ...s.configEntries };
   return options;
-}
-
-interface TensorInfo {
-  type: string;
-  shape: ReadonlyArray<number | string>;
-}
-
-/** One layer's cache tensors: one combined name, or a key and a value name. */
-interface KvSlot {
-  past: string;
-  present: string;
-  /** The empty cache this input starts from: its shape with 0 in the sequence dimension. */
-  emptyDims: number[];
 }
 
 let halfTable: Float32Array | undefined;
@@ -115,11 +102,15 @@ export function allLogits(logits: OrtTensor): Float32Array {
 
 export class DecoderModel {
   readonly idType: IntType;
-  readonly kvType: FloatType;
+  /** Element type of the KV cache (undefined when the decoder has none). */
+  readonly kvType?: FloatType;
   private readonly inputs: Map<string, TensorInfo>;
-  private readonly kv: KvSlot[];
+  /** Everything carried from run to run: KV cache, convolution and recurrent states. */
+  readonly states: DecoderStates;
   readonly maskType?: IntType;
   readonly positionType?: IntType;
+  /** 3 for multi-axis rotary positions ([3, batch, sequence], e.g. qwen3_5), else 1. */
+  readonly positionRows: number = 1;
   /** Time spent inside ORT `run`, for the benchmark's overhead figure. */
   readonly stats: RunStats = { runs: 0, runMs: 0, tokens: 0 };
 
@@ -144,38 +135,26 @@ export class DecoderModel {
     const mask = this.inputs.get(io.inputs.attentionMask);
     if (mask) this.maskType = intType(mask, io.inputs.attentionMask);
     const positions = this.inputs.get(io.inputs.positionIds);
-    if (positions) this.positionType = intType(positions, io.inputs.positionIds);
+    if (positions) {
+      this.positionType = intType(positions, io.inputs.positionIds);
+      const rows = positions.shape[0];
+      if (positions.shape.length === 3) this.positionRows = typeof rows === 'number' && rows > 0 ? rows : 3;
+    }
     output(io.outputs.logits, 'model.decoder.outputs.logits');
 
-    this.kv = [];
-    for (let layer = 0; layer < io.numHiddenLayers; layer++) {
-      const pairs: Array<[string, string, string]> = io.kv.combined
-        ? [[layerName(io.kv.past, layer), layerName(io.kv.present, layer), 'past_names']]
-        : [
-            [layerName(io.kv.pastKey, layer), layerName(io.kv.presentKey, layer), 'past_key_names'],
-            [layerName(io.kv.pastValue, layer), layerName(io.kv.presentValue, layer), 'past_value_names'],
-          ];
-      for (const [past, present, field] of pairs) {
-        const info = input(past, `model.decoder.inputs.${field} (layer ${layer})`);
-        output(present, `model.decoder.outputs.${field.replace('past', 'present')} (layer ${layer})`);
-        this.kv.push({ past, present, emptyDims: this.emptyCacheDims(info, past) });
-      }
-    }
-    const kvTypes = new Set(this.kv.map((slot) => this.inputs.get(slot.past)!.type));
-    const kvType = [...kvTypes][0];
-    if (kvTypes.size !== 1 || (kvType !== 'float32' && kvType !== 'float16')) {
-      throw new NnError('unsupported-operation', `the KV cache inputs have types ${[...kvTypes].join(', ')}; the genai backend supports float32 and float16 caches`);
-    }
-    this.kvType = kvType;
+    this.states = planStates(config, { inputs: this.inputs, outputs });
+    const kvTypes = new Set(this.states.slots.filter((slot) => slot.kind === 'kv').map((slot) => slot.type));
+    if (kvTypes.size > 1) throw new NnError('unsupported-operation', `the KV cache inputs mix ${[...kvTypes].join(' and ')}; one element type is expected`);
+    this.kvType = [...kvTypes][0];
 
-    const fed = new Set([io.inputs.inputIds, io.inputs.attentionMask, io.inputs.positionIds, ...this.kv.map((s) => s.past)]);
+    const fed = new Set([io.inputs.inputIds, io.inputs.attentionMask, io.inputs.positionIds, ...this.states.slots.map((s) => s.past), ...this.states.constants.map((c) => c.name)]);
     if (io.inputs.pastSequenceLength) fed.add(io.inputs.pastSequenceLength);
     if (io.inputs.totalSequenceLength) fed.add(io.inputs.totalSequenceLength);
     const unknown = session.inputNames.filter((name) => !fed.has(name));
     if (unknown.length) {
       throw new NnError(
         'unsupported-operation',
-        `the decoder has input(s) ${unknown.join(', ')} that genai_config.json does not describe; the genai backend feeds input_ids, attention_mask, position_ids, the KV cache and sequence lengths`,
+        `the decoder has input(s) ${unknown.join(', ')} that genai_config.json does not describe; the genai backend feeds input_ids, attention_mask, position_ids, sequence lengths, the KV cache, and convolution and recurrent states (past_conv_names, past_recurrent_names)`,
       );
     }
     const logitsType = session.outputMetadata.find((m) => m.name === io.outputs.logits);
@@ -186,22 +165,6 @@ export class DecoderModel {
 
   private mismatch(what: string, kind: string, names: readonly string[]): NnError {
     return new NnError('invalid-argument', `${CONFIG_FILE}: ${what}, but the decoder has no such ${kind.slice(0, -1)}; its ${kind}: ${names.join(', ')}`);
-  }
-
-  /** The shape of an empty cache: batch 1, sequence 0, heads and head size from genai_config.json. */
-  private emptyCacheDims(info: TensorInfo, name: string): number[] {
-    const d = this.config.decoder;
-    const expected = this.config.decoder.kv.combined ? [2, 1, d.numKeyValueHeads, 0, d.headSize] : [1, d.numKeyValueHeads, 0, d.headSize];
-    if (info.shape.length !== expected.length) {
-      throw new NnError('invalid-argument', `the KV cache input ${name} has rank ${info.shape.length}; a ${this.config.decoder.kv.combined ? 'combined past_%d' : 'key/value'} cache has rank ${expected.length}`);
-    }
-    const fields = this.config.decoder.kv.combined ? ['', '', 'num_key_value_heads', '', 'head_size'] : ['', 'num_key_value_heads', '', 'head_size'];
-    info.shape.forEach((dim, i) => {
-      if (typeof dim === 'number' && fields[i] && dim !== expected[i]) {
-        throw new NnError('invalid-argument', `${CONFIG_FILE}: model.decoder.${fields[i]} is ${expected[i]}, but the decoder's ${name} has ${dim} there`);
-      }
-    });
-    return expected;
   }
 
   static async load(folder: string, config: GenaiConfig, target: ExecutionTarget, overrides: SessionOverrides = {}): Promise<DecoderModel> {
@@ -231,21 +194,23 @@ export class DecoderModel {
     return this.config.vocabSize;
   }
 
-  /** The empty cache every sequence starts from (shared: ORT never writes into inputs). */
+  /** The states every sequence starts from: empty KV cache, zeroed fixed-size states. */
   async emptyCache(): Promise<Record<string, OrtTensor>> {
     const { Tensor } = await ort();
-    const cache: Record<string, OrtTensor> = {};
-    for (const slot of this.kv) {
-      cache[slot.past] = this.kvType === 'float16' ? new Tensor('float16', new Uint16Array(0), slot.emptyDims) : new Tensor('float32', new Float32Array(0), slot.emptyDims);
-    }
-    return cache;
+    return initialStates(this.states, Tensor);
   }
 
-  /** The present outputs of a run, renamed as the next run's past inputs (the tensors themselves, no copy). */
-  nextCache(results: InferenceSession.ReturnType): Record<string, OrtTensor> {
-    const cache: Record<string, OrtTensor> = {};
-    for (const slot of this.kv) cache[slot.past] = results[slot.present] as OrtTensor;
-    return cache;
+  /** The present outputs of a run as the next run's past inputs (the tensors themselves, no copy). */
+  nextCache(results: InferenceSession.ReturnType, previous: Record<string, OrtTensor>): Record<string, OrtTensor> {
+    return nextStates(this.states, results as Record<string, OrtTensor>, previous);
+  }
+
+  /** position_ids for new tokens: [1, n], or the same row repeated for multi-axis positions. */
+  positionTensor(positions: IntArray, count: number, T: typeof OrtTensor): OrtTensor {
+    if (this.positionRows === 1) return new T(this.positionType!, positions as never, [1, count]);
+    const rows = intArray(this.positionType!, this.positionRows * count);
+    for (let r = 0; r < this.positionRows; r++) rows.set(positions as never, r * count);
+    return new T(this.positionType!, rows as never, [this.positionRows, 1, count]);
   }
 
   /** A scalar or [1] int input (past/total sequence length), shaped as the model declares it. */

@@ -2,7 +2,7 @@
  * The generation loop: prefill the prompt in one decoder run, then one run per new token, each
  * feeding the previous run's KV cache back in (see Sequence). Stops at an EOS id or at max_length.
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { argmaxLastLogits, lastLogits, type DecoderModel } from './decoder.js';
 import { Sampler } from './sampling.js';
 import { resolveSearch, type SearchSettings } from './search.js';
@@ -48,7 +48,8 @@ export async function* generate(model: DecoderModel, promptIds: readonly number[
     // Keep at least the last prompt token to feed: its logits choose the first new token.
     const keep = Math.min(sharedPrefix(sequence.tokens, promptIds), promptIds.length - 1);
     sequence.truncate(keep);
-    fresh = promptIds.slice(keep);
+    // A stateful (conv/recurrent) sequence restarts rather than truncates: feed what it no longer holds.
+    fresh = promptIds.slice(sequence.length);
   } else sequence = await Sequence.start(model);
   const vocab = model.vocabSize;
   // fp16 logits are widened into this one buffer, reused every step (greedy skips widening).

@@ -24,7 +24,7 @@ import {
   type NamedTensor,
   type Options,
   type Tensor,
-} from '@wacs/core';
+} from '@wacs/core/backend';
 import { readGenaiConfig, type GenaiConfig } from './config.js';
 import { allLogits, DecoderModel, type SessionOverrides } from './decoder.js';
 import { checkPrompt, generate } from './generator.js';

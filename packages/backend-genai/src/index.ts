@@ -4,7 +4,7 @@
  * Encoding `onnx`; claims folders only, so single .onnx files stay with backend-onnx.
  */
 import { onnxBackend } from '@wacs/backend-onnx';
-import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core';
+import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core/backend';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_FILE } from './config.js';

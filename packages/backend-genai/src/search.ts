@@ -3,7 +3,7 @@
  * (`--model name=folder,temperature=0.7`) and then by a compute's `metadata` JSON. Keys use
  * onnxruntime-genai's names.
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { randomInt } from 'node:crypto';
 import type { SearchDefaults } from './config.js';
 import type { SamplingOptions } from './sampling.js';

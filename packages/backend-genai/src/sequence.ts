@@ -5,9 +5,10 @@
  * costs what the model's own attention over the cache costs.
  */
 import { ort } from '@wacs/backend-onnx';
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import { intArray, setInt, type DecoderModel, type IntArray } from './decoder.js';
+import { initialStates } from './state.js';
 
 /** First mask allocation; it doubles as the sequence grows (amortised O(1) per token). */
 const INITIAL_MASK_CAPACITY = 256;
@@ -46,7 +47,12 @@ export class Sequence {
    */
   truncate(length: number): void {
     if (length >= this.length) return;
-    for (const [name, tensor] of Object.entries(this.cache)) this.cache[name] = keepPositions(tensor, length, this.Tensor);
+    const { states } = this.model;
+    // A convolution or recurrent state holds every token so far and cannot be cut back (onnxruntime-genai
+    // refuses to rewind it too): start the sequence over instead.
+    if (!states.rewindable) length = 0;
+    if (length === 0) this.cache = initialStates(states, this.Tensor);
+    else for (const slot of states.slots) this.cache[slot.past] = keepPositions(this.cache[slot.past]!, length, this.Tensor);
     this.tokens.length = length;
     this.leadingPads = Math.min(this.leadingPads, length);
     this.nextPosition = length - this.leadingPads;
@@ -103,7 +109,7 @@ export class Sequence {
       if (!padding) this.nextPosition++;
     });
     const pads = leadingPad ? ids.length : ids.findIndex((id) => id !== config.padTokenId);
-    if (positions) feeds[io.positionIds] = new Tensor(model.positionType!, positions as never, [1, ids.length]);
+    if (positions) feeds[io.positionIds] = model.positionTensor(positions, ids.length, Tensor);
     if (mask) feeds[io.attentionMask] = new Tensor(model.maskType!, mask.subarray(0, total) as never, [1, total]);
     for (const [name, value] of [
       [io.pastSequenceLength, past],
@@ -115,7 +121,7 @@ export class Sequence {
 
     const results = await model.run(feeds);
     model.stats.tokens += ids.length;
-    this.cache = model.nextCache(results);
+    this.cache = model.nextCache(results, this.cache);
     if (this.leadingPads === past) this.leadingPads += pads;
     this.tokens.push(...ids);
     return results[config.decoder.outputs.logits] as OrtTensor;

@@ -5,7 +5,7 @@
  */
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 

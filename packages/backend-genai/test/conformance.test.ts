@@ -1,7 +1,7 @@
 // @wacs/backend-testkit on the genai backend, with the tiny GenAI folder from @wacs/fixtures. The
 // oracle runs the folder's decoder on onnxruntime directly, recomputing the whole sequence at every
 // step (no KV cache, no backend code); the text of ids follows the fixture's vocabulary by hand.
-import { jsonTensor, tensorFrom, tensorText, tensorView, textTensor, type NamedTensor } from '@wacs/core';
+import { jsonTensor, tensorFrom, tensorText, tensorView, textTensor, type NamedTensor } from '@wacs/core/backend';
 import { describeBackendConformance } from '@wacs/backend-testkit/vitest';
 import { TINY_BOS, TINY_EOS, TINY_WORDS, writeTinyGenaiFolder } from '@wacs/fixtures';
 import { join } from 'node:path';

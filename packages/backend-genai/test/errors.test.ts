@@ -1,6 +1,8 @@
 // Every way a model folder or a request can be wrong gives a wasi:nn error that says what to fix,
 // and the host goes on serving other models afterwards.
-import { BackendRegistry, ModelRegistry, NnError, NnHost, probePath, textTensor } from '@wacs/core';
+import { NnError, textTensor } from '@wacs/core/backend';
+import { probePath } from '@wacs/core/backend/node';
+import { BackendRegistry, ModelRegistry, NnHost } from '@wacs/core';
 import { tinyGenaiConfig, writeTinyGenaiFolder } from '@wacs/fixtures';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -62,13 +64,28 @@ describe('genai_config.json errors', () => {
     expect(e.message).toContain('decoder_model_merged.onnx');
   });
 
-  it('checks the config against the decoder: names, head counts and head size', async () => {
+  it('checks the config against the decoder: names of cache inputs and outputs', async () => {
     const names = await loadError(await folderWith((c) => (c.model.decoder.outputs.present_key_names = 'present_key.%d')));
     expect(names.message).toMatch(/present_key_names .*"present_key\.0".*no such output/);
-    const heads = await loadError(await folderWith((c) => (c.model.decoder.num_key_value_heads = 2)));
-    expect(heads.message).toContain('model.decoder.num_key_value_heads is 2');
-    const size = await loadError(await folderWith((c) => (c.model.decoder.head_size = 4)));
-    expect(size.message).toContain('model.decoder.head_size is 4');
+  });
+
+  it("takes each layer's KV head count and head size from the decoder's static shapes, as onnxruntime-genai does", async () => {
+    // gemma4 mixes layers of different head counts and sizes; the model's shapes are the truth.
+    const reference = await loadFolder(await writeTinyGenaiFolder(join(await tempDir(), 'tiny')));
+    const edited = await loadFolder(
+      await folderWith((c) => {
+        c.model.decoder.num_key_value_heads = 2;
+        c.model.decoder.head_size = 4;
+      }),
+    );
+    try {
+      expect(edited.model.states.slots.map((s) => s.initialDims)).toEqual(reference.model.states.slots.map((s) => s.initialDims));
+      expect(edited.model.states.slots[0]!.initialDims).toEqual([1, 1, 0, 8]);
+      expect(await generateIds(edited, [1, 3, 5], { max_new_tokens: 8 })).toEqual(await generateIds(reference, [1, 3, 5], { max_new_tokens: 8 }));
+    } finally {
+      await reference.dispose();
+      await edited.dispose();
+    }
   });
 
   it('derives head_size from hidden_size and treats eos_token_id lists as stop sets', () => {

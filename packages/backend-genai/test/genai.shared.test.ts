@@ -1,6 +1,6 @@
 // Real onnxruntime-genai model folders from ../shared, unchanged. Oracles: the greedy tokens in the
 // shared README (onnxruntime-genai's own test expectations). Skips, saying why, without ../shared.
-import { tensorText, tensorView } from '@wacs/core';
+import { tensorText, tensorView } from '@wacs/core/backend';
 import { guest, repoRoot, runWacs, sharedModel } from '@wacs/fixtures';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

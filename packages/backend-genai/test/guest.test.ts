@@ -1,7 +1,7 @@
 // End to end through the real `wacs` CLI: the genai-chat guest (a component) and WasmEdge-style
 // preview1 guests, against the tiny decoder folder. Oracle: the same requests computed in this
 // process on the backend directly.
-import { tensorText } from '@wacs/core';
+import { tensorText } from '@wacs/core/backend';
 import { guest, repoRoot, runWacs, TINY_BOS, writeTinyGenaiFolder } from '@wacs/fixtures';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

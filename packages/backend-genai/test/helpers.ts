@@ -1,5 +1,5 @@
 /** Shared test helpers: load a folder through the backend, and run the tiny decoder directly on ORT. */
-import { jsonTensor, tensorFrom, tensorView, textTensor, type NamedTensor } from '@wacs/core';
+import { jsonTensor, tensorFrom, tensorView, textTensor, type NamedTensor } from '@wacs/core/backend';
 import ort from 'onnxruntime-node';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,8 +38,7 @@ export function ids(outputs: NamedTensor[]): number[] {
 }
 
 /** Greedy generation from ids through the backend. */
-export async function generateIds(graph: GenaiGraph, promptIds: number[], search: Record<string, unknown> = {}): Promise<number[]> {
-  const context = graph.createContext();
+export async function generateIds(graph: GenaiGraph, promptIds: number[], search: Record<string, unknown> = {}, context = graph.createContext()): Promise<number[]> {
   return ids(await context.compute([idsInput(promptIds), metadata({ generate: true, ...search })]));
 }
 

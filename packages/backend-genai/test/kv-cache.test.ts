@@ -2,7 +2,7 @@
 // present → past) gives exactly the tokens of re-running the whole sequence without a cache at every
 // step, for every cache layout real exports use. The oracle runs the same ONNX file on onnxruntime
 // directly, with no code from the backend.
-import { tensorView } from '@wacs/core';
+import { tensorView } from '@wacs/core/backend';
 import { TINY_BOS, writeTinyGenaiFolder, type TinyDecoderOptions } from '@wacs/fixtures';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@ import { writeTinyGenaiFolder } from '@wacs/fixtures';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { floatToHalf } from '@wacs/core';
+import { floatToHalf } from '@wacs/core/backend';
 import ort from 'onnxruntime-node';
 import { argmaxF32, argmaxI16 } from '../src/argmax.js';
 import { argmaxLastLogits, Random, Sampler, topK, type GenaiGraph, type SamplingOptions } from '../src/index.js';

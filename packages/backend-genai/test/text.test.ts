@@ -1,6 +1,6 @@
 // Text in and out: tokenizer.json, the chat template, streaming, and folder discovery. Expected ids
 // are worked out by hand from the fixture's vocabulary (<unk> <s> </s>, then TINY_WORDS in order).
-import { tensorText, tensorView, type NamedTensor } from '@wacs/core';
+import { tensorText, tensorView, type NamedTensor } from '@wacs/core/backend';
 import { TINY_BOS, TINY_WORDS, writeTinyGenaiFolder } from '@wacs/fixtures';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@
  * with `chat`, the context keeps the conversation, and each prompt is the next user message.
  */
 import { availableParallelism } from 'node:os';
-import { NnError, toNnError, type ExecutionContext, type NamedTensor } from '@wacs/core';
+import { NnError, toNnError, type ExecutionContext, type NamedTensor } from '@wacs/core/backend';
 import type {
   ChatHistoryItem,
   LlamaChatSession,

@@ -3,7 +3,7 @@
  * one `Llama` for the process: it picks CUDA, Vulkan, Metal or CPU from the prebuilt binaries that
  * node-llama-cpp's optional per-platform packages installed, and never compiles at run time.
  */
-import { RELEASE_GRACE_MS, settleWithin } from '@wacs/core';
+import { RELEASE_GRACE_MS, settleWithin } from '@wacs/core/backend';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -8,7 +8,7 @@
  * the whole process: a vocabulary that repeats a token, a tensor dimension of 0, and a model whose
  * architecture sizes (block count, embedding length, head count, …) are missing or 0.
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /** GGUF value types → fixed size in bytes (string = 8, array = 9 are variable). */

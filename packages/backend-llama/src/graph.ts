@@ -2,7 +2,7 @@
  * A loaded GGUF model as a wasi:nn graph: one node-llama-cpp model (memory-mapped) shared by all the
  * graph's execution contexts, each with its own llama context and sequence.
  */
-import { NnError, toNnError, type ExecutionTarget, type Graph, type LoadRequest } from '@wacs/core';
+import { NnError, toNnError, type ExecutionTarget, type Graph, type LoadRequest } from '@wacs/core/backend';
 import type { Llama, LlamaGrammar, LlamaModel, LlamaModelOptions } from 'node-llama-cpp';
 import { LlamaExecutionContext } from './context.js';
 import { llama, raiseLogLevel } from './engine.js';

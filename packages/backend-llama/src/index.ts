@@ -3,7 +3,7 @@
  * Encoding `ggml` (WasmEdge's GGML plugin contract: prompt in, text and metadata out, WasmEdge's
  * option keys); loads `.gguf` files by name (memory-mapped) and bytes from guests.
  */
-import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core';
+import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core/backend';
 import { disposeLlama, llama, nodeLlamaCpp } from './engine.js';
 import { loadGraph } from './graph.js';
 

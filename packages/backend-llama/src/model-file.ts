@@ -4,8 +4,8 @@
  * as the model has loaded (the mapping outlives the name on POSIX), or else when the graph is
  * disposed or the process exits.
  */
-import type { ModelSource } from '@wacs/core';
-import { NnError } from '@wacs/core';
+import type { ModelSource } from '@wacs/core/backend';
+import { NnError } from '@wacs/core/backend';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -3,7 +3,7 @@
  * spec or load_by_name_with_config (graph options) and from a compute's `metadata` input. Every key
  * is checked here, so a typo fails with a message naming it instead of being ignored.
  */
-import { NnError, type JsonValue, type Options } from '@wacs/core';
+import { NnError, type JsonValue, type Options } from '@wacs/core/backend';
 
 /** Where an option takes effect: loading the model, creating the llama context, or one compute. */
 type Scope = 'model' | 'context' | 'compute';

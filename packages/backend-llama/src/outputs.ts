@@ -2,7 +2,7 @@
  * The tensor contract of the llama backend, for both ABIs: what inputs it reads and what outputs it
  * gives. Text travels as UTF-8 in U8 tensors (the GGML convention WasmEdge guests use).
  */
-import { NnError, jsonTensor, tensorFrom, tensorJson, tensorText, textTensor, type NamedTensor } from '@wacs/core';
+import { NnError, jsonTensor, tensorFrom, tensorJson, tensorText, textTensor, type NamedTensor } from '@wacs/core/backend';
 import type { BuildInfo } from './engine.js';
 
 export interface Request {

@@ -1,6 +1,8 @@
 // The llama backend through the host (as guests reach it), on a tiny random-weight llama written by
 // @wacs/fixtures. Oracle: node-llama-cpp called directly on the same file with the same settings.
-import { NnError, probeBytes, probePath, tensorText, tensorView, type NnHost, type NnSession } from '@wacs/core';
+import { NnError, tensorText, tensorView, probeBytes } from '@wacs/core/backend';
+import { probePath } from '@wacs/core/backend/node';
+import { type NnHost, type NnSession } from '@wacs/core';
 import { buildOnnxModel, tinyLlamaGguf, tinyLlamaInfo } from '@wacs/fixtures';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 // @wacs/backend-testkit on the llama backend, with the tiny GGUF from @wacs/fixtures (bytes and a
 // file). The oracle is node-llama-cpp's own greedy completion on the same file.
-import { jsonTensor, tensorFrom, tensorJson, tensorText, textTensor, type NamedTensor } from '@wacs/core';
+import { jsonTensor, tensorFrom, tensorJson, tensorText, textTensor, type NamedTensor } from '@wacs/core/backend';
 import { describeBackendConformance } from '@wacs/backend-testkit/vitest';
 import { readFile } from 'node:fs/promises';
 import { llamaBackend } from '../src/index.js';

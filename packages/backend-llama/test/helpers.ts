@@ -2,7 +2,8 @@
  * Test helpers: the tiny llama written to a temporary file, a host serving it by name, and
  * node-llama-cpp called directly on the same file (the oracle the backend's output must equal).
  */
-import { BackendRegistry, jsonTensor, ModelRegistry, NnHost, tensorJson, tensorText, textTensor, type NamedTensor, type Options } from '@wacs/core';
+import { jsonTensor, tensorJson, tensorText, textTensor, type NamedTensor, type Options } from '@wacs/core/backend';
+import { BackendRegistry, ModelRegistry, NnHost } from '@wacs/core';
 import { tinyLlamaGguf, type TinyLlamaOptions } from '@wacs/fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 // Real GGUF models from ../shared (skipped, saying why, when it is absent). Oracles: the shared
 // README's known results, and node-llama-cpp called directly on the same file.
 import { guest, repoRoot, runWacs, sharedModel } from '@wacs/fixtures';
-import { tensorView } from '@wacs/core';
+import { tensorView } from '@wacs/core/backend';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { directCompletion, hostWith, outputText, request } from './helpers.js';

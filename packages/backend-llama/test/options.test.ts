@@ -1,5 +1,5 @@
 // Option checking: WasmEdge's keys with their types, unknown keys named in the error, clearing.
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { describe, expect, it } from 'vitest';
 import { mergeOptions, parseOptions } from '../src/options.js';
 

@@ -15,7 +15,7 @@ import {
   type LoadRequest,
   type NamedTensor,
   type Tensor,
-} from '@wacs/core/browser';
+} from '@wacs/core/backend';
 import * as ort from 'onnxruntime-web';
 import { fromOrtTensor, ortTypeOf, toOrtTensor } from './tensors.js';
 

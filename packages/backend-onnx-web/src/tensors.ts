@@ -3,7 +3,7 @@
  * types (BF16 aside: onnxruntime-web has no bfloat16 tensor); ONNX outputs of other integer types
  * travel in the nearest wasi:nn type that holds every value, as backend-onnx does under Node.
  */
-import { NnError, type NamedTensor, type TensorType } from '@wacs/core/browser';
+import { NnError, type NamedTensor, type TensorType } from '@wacs/core/backend';
 import type { Tensor as OrtTensor } from 'onnxruntime-web';
 
 type ArrayOf = { new (buffer: ArrayBuffer, offset: number, length: number): ArrayBufferView; BYTES_PER_ELEMENT: number };

@@ -1,5 +1,5 @@
 /** The backend object wacs binds: encoding `onnx`, ONNX protobuf models (not folders). */
-import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core';
+import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core/backend';
 import { hardware } from './providers.js';
 import { OnnxGraph } from './session.js';
 

@@ -5,7 +5,8 @@
  * back with output_N.pb at ONNX's tolerances (rtol 1e-3, atol 1e-7); it writes one JSON line per
  * test, which this runner reads as the guest goes.
  */
-import { BackendRegistry, ModelRegistry, NnHost, runGuest, type Backend } from '@wacs/core';
+import { type Backend } from '@wacs/core/backend';
+import { BackendRegistry, ModelRegistry, NnHost, runGuest } from '@wacs/core';
 import { onnxBackend } from './backend.js';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';

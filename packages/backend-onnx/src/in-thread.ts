@@ -8,7 +8,7 @@
  * blocked guest's thread never gets), so this drives its native binding, whose `run` is
  * synchronous. The worker loads this module with `require`, so it has no top-level await.
  */
-import { NnError, type InThreadContext, type InThreadGraph, type NamedTensor } from '@wacs/core';
+import { NnError, type InThreadContext, type InThreadGraph, type NamedTensor } from '@wacs/core/backend';
 import { createRequire } from 'node:module';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { OnnxModel, originSessionOptions, runError, SessionVariants, type InThreadInit, type IoInfo, type ModelOrigin } from './session.js';

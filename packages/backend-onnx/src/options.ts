@@ -4,7 +4,7 @@
  * `invalid-argument` that names it.
  */
 import { availableParallelism } from 'node:os';
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import type { InferenceSession } from 'onnxruntime-node';
 
 export const OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'layout', 'all'] as const;

@@ -3,7 +3,7 @@
  * its (possibly huge) initializers: a field reader over a byte range, and a writer. Exported as
  * `proto` for backends that read ONNX models too (backend-classic rewrites ZipMap with it).
  */
-import { concatBytes } from '@wacs/core';
+import { concatBytes } from '@wacs/core/backend';
 
 export const WIRE = { varint: 0, fixed64: 1, bytes: 2, fixed32: 5 } as const;
 

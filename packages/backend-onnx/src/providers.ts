@@ -9,7 +9,7 @@
  * - `tpu`: no EP; `unsupported-operation`.
  * onnxruntime adds the CPU EP behind any other, for the nodes a GPU EP does not take.
  */
-import { NnError, type ExecutionTarget, type HardwareVariant } from '@wacs/core';
+import { NnError, type ExecutionTarget, type HardwareVariant } from '@wacs/core/backend';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -18,7 +18,7 @@ import {
   type LoadRequest,
   type NamedTensor,
   type Tensor,
-} from '@wacs/core';
+} from '@wacs/core/backend';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';

@@ -9,7 +9,7 @@
  *
  * Shared with backend-classic and backend-genai (same engine), so it is exported.
  */
-import { NnError, tensorView, type NamedTensor, type Tensor, type TensorType } from '@wacs/core';
+import { NnError, tensorView, type NamedTensor, type Tensor, type TensorType } from '@wacs/core/backend';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import { ort } from './engine.js';
 

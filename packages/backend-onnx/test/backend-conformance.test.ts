@@ -1,6 +1,6 @@
 // @wacs/backend-testkit on the onnx backend (test/conformance.test.ts is the ONNX node-test runner's):
 // y = x·W + b from the fixtures' ONNX builder, answers worked out by hand.
-import { tensorFrom, type NamedTensor } from '@wacs/core';
+import { tensorFrom, type NamedTensor } from '@wacs/core/backend';
 import { describeBackendConformance } from '@wacs/backend-testkit/vitest';
 import { linearModel } from '@wacs/fixtures';
 import { mkdtemp, writeFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 // ONNX backend node tests from ../shared: onnxruntime-node run directly (inputs and expected
 // outputs decoded with onnx-proto, compared here) versus the same tests through the guest.
-import { halfToFloat } from '@wacs/core';
+import { halfToFloat } from '@wacs/core/backend';
 import { decodeTensorProto, sharedModel, type OnnxType } from '@wacs/fixtures';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

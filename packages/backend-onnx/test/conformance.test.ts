@@ -1,6 +1,6 @@
 // The conformance runner on a folder of ONNX-style node tests made here (fresh clone): the guest
 // loads, computes and compares; expected outputs are hand-computed, some deliberately wrong.
-import { floatToBf16 } from '@wacs/core';
+import { floatToBf16 } from '@wacs/core/backend';
 import { addModel, buildOnnxModel, castModel, encodeTensorProto, identityModel, guest, type TensorValues } from '@wacs/fixtures';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // Inputs and outputs by name and by position, output subsets, graph options and metadata, execution
 // targets, external data, and load errors, on models made by the fixture builder.
-import { jsonTensor, type NnError } from '@wacs/core';
+import { jsonTensor, type NnError } from '@wacs/core/backend';
 import { buildOnnxModel, buildOnnxModelWithExternalData, linearModel, type ModelSpec } from '@wacs/fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

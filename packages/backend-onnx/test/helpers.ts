@@ -1,4 +1,4 @@
-import type { ExecutionTarget, Graph, NamedTensor, Options, Tensor, TensorType } from '@wacs/core';
+import type { ExecutionTarget, Graph, NamedTensor, Options, Tensor, TensorType } from '@wacs/core/backend';
 import type { OnnxType } from '@wacs/fixtures';
 import ort from 'onnxruntime-node';
 import { onnxBackend } from '../src/index.js';

@@ -2,7 +2,7 @@
 // graph as the oracle, it must give the same outputs and the same errors for every tensor type,
 // output selection and metadata; and the graph offers it only where it should.
 import { buildOnnxModelWithExternalData, identityModel, linearModel, type OnnxType } from '@wacs/fixtures';
-import type { InThreadGraph, NamedTensor, NnError, Tensor } from '@wacs/core';
+import type { InThreadGraph, NamedTensor, NnError, Tensor } from '@wacs/core/backend';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';

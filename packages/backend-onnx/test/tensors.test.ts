@@ -1,6 +1,6 @@
 // Every wasi:nn tensor type, and every ONNX type wasi:nn lacks, through the backend; models come
 // from the fixture builder (fresh clone), oracles are hand-computed values or onnxruntime directly.
-import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat, jsonTensor, textTensor, tensorText, type NnError } from '@wacs/core';
+import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat, jsonTensor, textTensor, tensorText, type NnError } from '@wacs/core/backend';
 import { addModel, buildOnnxModel, castModel, identityModel, type OnnxType } from '@wacs/fixtures';
 import { describe, expect, it } from 'vitest';
 import { compute, elementsOf, loadBytes, named, ort, ortDirect, tensor } from './helpers.js';

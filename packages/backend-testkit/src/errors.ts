@@ -1,5 +1,5 @@
 /** How the kit judges errors, and how checks end early (fail or skip). */
-import { ERROR_CODES, type ErrorCode } from '@wacs/core';
+import { NnError, type ErrorCode } from '@wacs/core/backend';
 
 /** A check found a problem; `message` says what and, where it can, how to fix it. */
 export class CheckFailure extends Error {
@@ -15,24 +15,16 @@ export function fail(message: string): never {
   throw new CheckFailure(message);
 }
 
-export interface NnErrorLike {
-  name: 'NnError';
-  code: ErrorCode;
-  message: string;
-  reason?: string;
-}
-
-/**
- * An NnError by shape rather than `instanceof`: a backend may bundle or install its own copy of
- * @wacs/core, and the host, like the kit, only reads `code`, `message` and `reason`.
- */
-export function isNnError(error: unknown): error is NnErrorLike {
-  if (!(error instanceof Error) || error.name !== 'NnError') return false;
-  return (ERROR_CODES as readonly unknown[]).includes((error as { code?: unknown }).code);
+/** An NnError as the host sees one: from the @wacs/core the backend shares with it as a peer dependency. */
+export function isNnError(error: unknown): error is NnError {
+  return error instanceof NnError;
 }
 
 export function describeError(error: unknown): string {
   if (isNnError(error)) return `NnError(${error.code}${error.reason ? `, ${error.reason}` : ''}): ${error.message}`;
+  if (error instanceof Error && error.name === 'NnError') {
+    return `an NnError from another copy of @wacs/core (${error.message}), which the host cannot recognise; make @wacs/core a peerDependency and do not bundle it`;
+  }
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return `a thrown ${typeof error} ${JSON.stringify(error)}`;
 }
@@ -58,7 +50,7 @@ export async function expectNnError<T>(what: string, action: () => Promise<T> | 
   } catch (error) {
     if (error instanceof CheckFailure) throw error;
     const wanted = codes.map((c) => `"${c}"`).join(' or ');
-    if (!isNnError(error)) fail(`${what}: threw ${describeError(error)}; throw new NnError(${wanted}, "<what is wrong>") from @wacs/core instead`);
+    if (!isNnError(error)) fail(`${what}: threw ${describeError(error)}; throw new NnError(${wanted}, "<what is wrong>") from @wacs/core/backend instead`);
     if (!codes.includes(error.code)) fail(`${what}: got ${describeError(error)}; expected code ${wanted}`);
     if (!error.message.trim()) fail(`${what}: NnError(${error.code}) has an empty message; say what is wrong and how to fix it`);
     return `${what} → ${error.code}: ${error.message.split('\n')[0]}`;

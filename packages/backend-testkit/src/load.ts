@@ -3,7 +3,7 @@
  * a folder with a package.json whose `"wacs"` field names the entry (`"backend"`) and, for the kit,
  * the fixtures module (`"conformance"`), a module file, or an installed package name.
  */
-import type { Backend } from '@wacs/core';
+import type { Backend } from '@wacs/core/backend';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

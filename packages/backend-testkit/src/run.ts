@@ -5,8 +5,6 @@
  */
 import {
   GRAPH_ENCODINGS,
-  probeBytes,
-  probePath,
   validateTensor,
   type Backend,
   type ExecutionContext,
@@ -19,7 +17,9 @@ import {
   type ModelSource,
   type NamedTensor,
   type Options,
-} from '@wacs/core';
+  probeBytes,
+} from '@wacs/core/backend';
+import { probePath } from '@wacs/core/backend/node';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';

@@ -2,7 +2,8 @@
  * Models a backend must not take for its own: garbage, and small but recognisable samples of the
  * formats core's sniffers know (GGUF, ONNX, PMML, tfjs, GenAI folders, JSON, plain text).
  */
-import { probeBytes, probePath, type FormatProbe } from '@wacs/core';
+import { type FormatProbe, probeBytes } from '@wacs/core/backend';
+import { probePath } from '@wacs/core/backend/node';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ForeignSample } from './types.js';

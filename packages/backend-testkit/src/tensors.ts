@@ -1,5 +1,5 @@
 /** Output checks: well-formed named tensors, and comparison against expected tensors. */
-import { bf16ToFloat, ELEMENT_SIZE, halfToFloat, TENSOR_TYPES, tensorView, type NamedTensor, type Tensor, type TensorType } from '@wacs/core';
+import { bf16ToFloat, ELEMENT_SIZE, halfToFloat, TENSOR_TYPES, tensorView, type NamedTensor, type Tensor, type TensorType } from '@wacs/core/backend';
 import type { Tolerance } from './types.js';
 
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-4, atol: 1e-5 };

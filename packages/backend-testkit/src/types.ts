@@ -1,5 +1,5 @@
 /** What a backend author gives the kit (fixtures) and what the kit gives back (a report). */
-import type { ExecutionTarget, GraphEncoding, NamedTensor, Options } from '@wacs/core';
+import type { ExecutionTarget, GraphEncoding, NamedTensor, Options } from '@wacs/core/backend';
 
 /** The checks, in the order they run (`backend-dispose` must stay last: it ends the engine). */
 export const CHECK_IDS = [

@@ -4,7 +4,7 @@
  *   import { describeBackendConformance } from '@wacs/backend-testkit/vitest';
  *   describeBackendConformance(myBackend, async () => ({ model: { path }, cases: [...] }));
  */
-import type { Backend } from '@wacs/core';
+import type { Backend } from '@wacs/core/backend';
 import { beforeAll, describe, it } from 'vitest';
 import { runConformance } from './run.js';
 import { CHECK_IDS, CHECK_TITLES, type CheckId, type ConformanceFixtures, type ConformanceReport } from './types.js';

@@ -1,23 +1,30 @@
 // The wacs-backend-conformance command on backend packages written as a third party would ship
-// them: plain JavaScript, no @wacs/core import (NnError recognised by shape), fixtures named in
-// package.json. Needs `npm run build` first (it runs dist/cli.js).
+// them: plain JavaScript importing @wacs/core/backend (installed beside them, as a peer dependency
+// is), fixtures named in package.json. Needs `npm run build` first (it runs dist/cli.js).
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConformanceReport } from '../src/index.js';
 
-const bin = join(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = join(here, '../dist/cli.js');
 
-/** An "upper" backend: the model is the text "UPPER", a compute upper-cases U8 text input "0". */
-const backendSource = (ignoreUnknownOptions: boolean) => `
-import { readFile } from 'node:fs/promises';
-class NnError extends Error {
+/** How a backend gets NnError: from the host's @wacs/core, or (a mistake) a class of its own. */
+const nnErrorSource = {
+  peer: `import { NnError } from '@wacs/core/backend';`,
+  own: `class NnError extends Error {
   name = 'NnError';
   constructor(code, message) { super(message); this.code = code; }
-}
+}`,
+};
+
+/** An "upper" backend: the model is the text "UPPER", a compute upper-cases U8 text input "0". */
+const backendSource = (ignoreUnknownOptions: boolean, nnError: keyof typeof nnErrorSource) => `
+import { readFile } from 'node:fs/promises';
+${nnErrorSource[nnError]}
 const text = (s) => { const data = new TextEncoder().encode(s); return { type: 'U8', dimensions: [data.length], data }; };
 const isModel = (bytes) => new TextDecoder().decode(bytes) === 'UPPER';
 export default {
@@ -59,12 +66,13 @@ export default function fixtures() {
 }
 `;
 
-async function writePackage(root: string, name: string, broken: boolean, withFixtures = true): Promise<string> {
+async function writePackage(root: string, name: string, broken: boolean, withFixtures = true, nnError: keyof typeof nnErrorSource = 'peer'): Promise<string> {
   const dir = join(root, name);
-  await mkdir(dir, { recursive: true });
+  await mkdir(join(dir, 'node_modules/@wacs'), { recursive: true });
+  await symlink(await realpath(join(here, '../node_modules/@wacs/core')), join(dir, 'node_modules/@wacs/core'), 'dir');
   const wacs = withFixtures ? { backend: './index.mjs', conformance: './fixtures.mjs' } : { backend: './index.mjs' };
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', keywords: ['wacs-backend'], wacs }));
-  await writeFile(join(dir, 'index.mjs'), backendSource(broken));
+  await writeFile(join(dir, 'index.mjs'), backendSource(broken, nnError));
   await writeFile(join(dir, 'fixtures.mjs'), fixturesSource);
   return dir;
 }
@@ -79,6 +87,7 @@ beforeAll(async () => {
   await writePackage(root, 'wacs-backend-upper', false);
   await writePackage(root, 'broken-upper', true);
   await writePackage(root, 'upper-without-fixtures', false, false);
+  await writePackage(root, 'own-nnerror-upper', false, true, 'own');
   // Installed the way npm would, for lookup by package name.
   await mkdir(join(root, 'project/node_modules'), { recursive: true });
   await writePackage(join(root, 'project/node_modules'), 'wacs-backend-upper', false);
@@ -109,6 +118,14 @@ describe('wacs-backend-conformance', () => {
     expect(report.results.filter((r) => r.status === 'fail').map((r) => [r.id, r.detail])).toEqual([
       ['unknown-option', 'load with option "wacs-conformance-unknown-option": succeeded, but it must fail with code invalid-argument'],
     ]);
+  });
+
+  it('fails a backend whose NnError is its own class, saying the host would not recognise it', () => {
+    const run = conformance([join(root, 'own-nnerror-upper'), '--only', 'unknown-option', '--json']);
+    expect(run.status).toBe(1);
+    const [result] = (JSON.parse(run.stdout) as ConformanceReport).results;
+    expect(result?.status).toBe('fail');
+    expect(result?.detail).toMatch(/threw an NnError from another copy of @wacs\/core \(upper takes no options\), which the host cannot recognise; make @wacs\/core a peerDependency/);
   });
 
   it('takes fixtures from --fixtures, and says how to give them when there are none', () => {

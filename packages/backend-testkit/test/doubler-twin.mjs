@@ -1,6 +1,6 @@
 // The doubler's in-thread twin (Graph.inThread): y = factor · x, synchronously, with the same
 // input rules as the doubler's contexts. `init.factor` comes from the graph.
-import { NnError, tensorFrom, tensorView } from '@wacs/core';
+import { NnError, tensorFrom, tensorView } from '@wacs/core/backend';
 
 export function openInThread(init) {
   const { factor } = init;

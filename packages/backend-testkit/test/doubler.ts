@@ -4,7 +4,7 @@
  * per step. Each `Fault` breaks one rule of the backend contract, so the tests can show the kit
  * catches it.
  */
-import { NnError, probeBytes, tensorFrom, tensorView, type Backend, type ExecutionContext, type FormatProbe, type Graph, type InThreadSpec, type LoadRequest, type NamedTensor } from '@wacs/core';
+import { NnError, tensorFrom, tensorView, type Backend, type ExecutionContext, type FormatProbe, type Graph, type InThreadSpec, type LoadRequest, type NamedTensor, probeBytes } from '@wacs/core/backend';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 

@@ -1,6 +1,6 @@
 // The kit on a tiny backend: the correct one passes every check, and each deliberate fault is
 // caught by the check written for it (and only by the checks that can see it).
-import { tensorFrom, type NamedTensor } from '@wacs/core';
+import { tensorFrom, type NamedTensor } from '@wacs/core/backend';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@
  * resolution, each engine passed over is remembered with the reason, for errors and for
  * `wacs backends`.
  */
-import { NnError, type HardwareVariant } from '@wacs/core';
+import { NnError, type HardwareVariant } from '@wacs/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

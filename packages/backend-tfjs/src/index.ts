@@ -4,7 +4,7 @@
  * (see io.ts for the two byte forms). Engines: tfjs-node-gpu / tfjs-node when installed, else
  * WebAssembly (SIMD), else plain JavaScript (see engine.ts).
  */
-import { NnError, modelLoadError, type Backend, type FormatProbe, type HardwareVariant, type LoadRequest, type Options } from '@wacs/core';
+import { NnError, modelLoadError, type Backend, type FormatProbe, type HardwareVariant, type LoadRequest, type Options } from '@wacs/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
 import { engine, ENGINE_NAMES, hardwareVariants, isEngineName, tfjs, type EngineName } from './engine.js';
 import { embeddedModelJson, folderSaveHandler, modelKind, readModelBytes, readModelFiles } from './io.js';

@@ -9,7 +9,7 @@
  * - several graph builders: model.json first, then its weight shards in weightsManifest order
  *   (like OpenVINO's [xml, bin] pair).
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import type { io } from '@tensorflow/tfjs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';

@@ -5,7 +5,7 @@
  * in model order, under the model's output names. Every tensor a compute makes is disposed before
  * it returns.
  */
-import { NnError, toNnError, type ExecutionContext, type Graph, type NamedTensor } from '@wacs/core';
+import { NnError, toNnError, type ExecutionContext, type Graph, type NamedTensor } from '@wacs/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
 import type { EngineName, TfModule } from './engine.js';
 import type { ModelKind } from './io.js';

@@ -3,7 +3,7 @@
  * through as they are; every other wasi:nn type is converted to the dtype the model declares for
  * the input, element by element, and refused (invalid-argument) as soon as one value would change.
  */
-import { bf16ToFloat, halfToFloat, NnError, tensorView, type NamedTensor, type Tensor, type TensorType } from '@wacs/core';
+import { bf16ToFloat, halfToFloat, NnError, tensorView, type NamedTensor, type Tensor, type TensorType } from '@wacs/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
 import type { TfModule } from './engine.js';
 

@@ -1,7 +1,7 @@
 // @wacs/backend-testkit on the tfjs backend: a dense layer built and saved with tfjs in the test
 // (model.json + weights.bin by path, the same two files as graph builders), answers by hand. A
 // layers model's output is named after its last layer.
-import { tensorFrom, type NamedTensor } from '@wacs/core';
+import { tensorFrom, type NamedTensor } from '@wacs/core/backend';
 import { describeBackendConformance } from '@wacs/backend-testkit/vitest';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -2,7 +2,7 @@
  * Models made in code for the tests: tiny hand-written graph models (model.json in the
  * tensorflowjs_converter layout, weights split over shards), and helpers to call the backend.
  */
-import type { NamedTensor, Tensor, TensorType } from '@wacs/core';
+import type { NamedTensor, Tensor, TensorType } from '@wacs/core/backend';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tfjsBackend, type TfjsGraph } from '../src/index.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engine, saveModel, type TfjsGraph, type TfModule } from '../src/index.js';
 import { affineGraph, f32, i32, loadPath, whereGraph } from './fixtures.js';
-import type { NamedTensor } from '@wacs/core';
+import type { NamedTensor } from '@wacs/core/backend';
 
 const COMPUTES = 10_000;
 let tf: TfModule;

@@ -1,6 +1,7 @@
 // Fresh-clone models: made with tfjs (layers) or written by hand (graph), saved to disk, loaded back
 // through the backend by path and from bytes, and compared with the model called directly.
-import { probeBytes, probePath } from '@wacs/core';
+import { probeBytes } from '@wacs/core/backend';
+import { probePath } from '@wacs/core/backend/node';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

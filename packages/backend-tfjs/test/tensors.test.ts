@@ -1,5 +1,5 @@
 // wasi:nn <-> tfjs tensors: FP32/I32 pass through, other types convert only when every value survives.
-import { floatToBf16, floatToHalf, type TensorType } from '@wacs/core';
+import { floatToBf16, floatToHalf, type TensorType } from '@wacs/core/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engine, fromTfTensor, toTfTensor, type TfModule } from '../src/index.js';
 import { wasiTensor } from './fixtures.js';

@@ -3,7 +3,7 @@
  * names, runs the guest with `runGuest` and shows guest, backend, models, the output as it
  * streams, and the time. The result is also left on `window.wacsResult` for scripts and tests.
  */
-import type { Backend, LoadRequest } from '@wacs/core/browser';
+import type { Backend, LoadRequest } from '@wacs/core/backend';
 import { runGuest } from './index.js';
 import type { WebConfig, WebResult } from './web-config.js';
 

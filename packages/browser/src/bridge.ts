@@ -8,7 +8,7 @@
  * every request and reply travels in shared memory: a growable SharedArrayBuffer, grown to fit the
  * largest tensor. Shared memory needs a cross-origin isolated page (COOP and COEP headers).
  */
-import { errorFromData, errorToData, NnError, type NnErrorData } from '@wacs/core/browser';
+import { errorFromData, errorToData, NnError, type NnErrorData } from '@wacs/core/backend';
 
 const REQUEST = 0; // sequence number of the last request written
 const REPLY = 1; // sequence number of the last request answered

@@ -2,17 +2,8 @@
  * The wasi:nn host in a page: core's host and sessions (`NnHostBase`, `NnSession`) with named
  * models at URLs, and the component front end's operations served from a guest's session.
  */
-import {
-  HEAD_BYTES,
-  NnError,
-  NnHostBase,
-  sniffBytes,
-  type FormatProbe,
-  type NamedTensor,
-  type NnSession,
-  type ExecutionTarget,
-  type GraphEncoding,
-} from '@wacs/core/browser';
+import { NnError, sniffBytes, type ExecutionTarget, type FormatProbe, type GraphEncoding, type NamedTensor } from '@wacs/core/backend';
+import { HEAD_BYTES, NnHostBase, type NnSession } from '@wacs/core/browser';
 
 /** Named models are URLs: backends get them as `source.path` and fetch them (see `fetchModel`). */
 export class BrowserHost extends NnHostBase {

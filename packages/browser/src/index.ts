@@ -10,7 +10,8 @@
  * which needs a cross-origin isolated page (COOP/COEP headers). `guestUrl` is the guest transpiled
  * by jco (`jco transpile guest.wasm --instantiation async`; `wacs web` serves it so).
  */
-import { BackendRegistry, ModelRegistry, type Backend, type ModelSpec } from '@wacs/core/browser';
+import type { Backend } from '@wacs/core/backend';
+import { BackendRegistry, ModelRegistry, type ModelSpec } from '@wacs/core/browser';
 import { createBridgeMemory, serveBridge } from './bridge.js';
 import { BrowserHost, componentOperations } from './host.js';
 import type { FromWorker, WorkerSetup } from './messages.js';

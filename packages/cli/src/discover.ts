@@ -41,7 +41,7 @@ function asBackendPackage(dir: string): BackendPackage | undefined {
 }
 
 /** node_modules folders to search: the project's (cwd upwards), then wacs's own. */
-function searchRoots(): string[] {
+export function searchRoots(): string[] {
   const roots: string[] = [];
   for (let dir = process.cwd(); ; dir = dirname(dir)) {
     roots.push(join(dir, 'node_modules'));

@@ -4,3 +4,4 @@ export { discoverBackends, findBackend, bindBackends, importBackend, backendComm
 export { inspectWasm, type InspectReport } from './commands/inspect.js';
 export { webAssets, browserBackend, type WebRequest } from './web/assets.js';
 export { startWebServer, webConfig, type WebAssets, type WebServer } from './web/server.js';
+export { resolveGuest, readGuest, discoverGuestPackages, GuestNotFoundError, type GuestPackage, type ResolvedGuest } from './guests.js';

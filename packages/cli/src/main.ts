@@ -4,6 +4,7 @@ import { UsageError } from './args.js';
 import { backendsCommand } from './commands/backends.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 import { webCommand } from './commands/web.js';
 import { backendCommands, loadCommand } from './discover.js';
 
@@ -15,6 +16,7 @@ Usage: wacs <command> [options]
 
 Commands:
   run <guest.wasm> [options] [-- args]   Run a guest with backends bound at run time
+  serve <guest.wasm> [options]           Serve HTTP with a wasi:http/proxy guest (see wacs serve --help)
   backends [--json]                      List installed backends and the hardware they detected
   inspect <guest.wasm> [--json]          Show a guest's kind, wasi:nn ABI, imports and exports
   web <guest.wasm> [options] [-- args]   Run a component guest in a browser page served on loopback
@@ -39,6 +41,7 @@ async function fullHelp(): Promise<string> {
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
+  serve: serveCommand,
   backends: backendsCommand,
   inspect: inspectCommand,
   web: webCommand,

@@ -1,6 +1,8 @@
 // Packaging, as a user meets it: scripts/pack-install.mjs packs every publishable package, installs
-// @wacs/cli, @wacs/core and @wacs/backend-onnx from the tarballs into an empty project with npm
-// (third-party dependencies from the npm registry), and runs that project's `wacs` on a guest.
+// @wacs/cli, @wacs/core, @wacs/backend-onnx and @wacs/guests from the tarballs into an empty project
+// with npm (third-party dependencies from the npm registry) and runs that project's `wacs` on a guest
+// by path and by name; then it runs the README's quick start, copied from the README, in an empty
+// folder with `npm i -g` served those tarballs.
 import { repoRoot } from '@wacs/fixtures';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -19,7 +21,7 @@ function packInstall(): Promise<{ code: number | null; stdout: string; stderr: s
 }
 
 describe('the published packages, installed with npm into an empty project', () => {
-  it('pack without workspace ranges, install together, find the backend, and run a guest to the values computed by hand', { timeout: 300_000 }, async () => {
+  it('pack without workspace ranges, install together, find the backend, run a guest by path and by name, and run the README quick start as written', { timeout: 900_000 }, async () => {
     const r = await packInstall();
     expect(r.stderr).not.toContain('pack-install: ');
     expect(r.code).toBe(0);
@@ -27,6 +29,15 @@ describe('the published packages, installed with npm into an empty project', () 
     expect(r.stdout).toContain('wacs backends lists @wacs/backend-onnx');
     // y = x·W + b for x = [[1,2,3],[4,5,6]], W = [[1,2],[3,4],[5,6]], b = [0.5,-1]: by hand.
     expect(r.stdout).toContain('wacs run nn-compute.wasm in the project: y FP32 [2,2] 22.5 27 49.5 63');
+    expect(r.stdout).toContain('wacs run @wacs/guests/nn-compute in the project: y FP32 [2,2] 22.5 27 49.5 63');
+    // The guests package ships the examples and none of the test or fuzz guests.
+    expect(r.stdout).toMatch(/^@wacs\/guests ships \d+ guests: .*nn-compute/m);
+    expect(r.stdout).not.toMatch(/^@wacs\/guests ships .*(fuzz|sandbox-probe|witx-probe)/m);
+    // The README's quick start, as written: every command succeeds, `wacs backends` starts with its
+    // table, and the last command prints what the README says, which is y = x·W + b by hand.
+    expect(r.stdout).toMatch(/^quick start: `npm i -g [^`]*@wacs\/guests[^`]*` ok/m);
+    expect(r.stdout).toMatch(/^quick start: wacs backends starts with its table: @wacs\/backend-onnx@/m);
+    expect(r.stdout).toContain('quick start: the last command printed what the README says (y FP32 [2,2] 22.5 27 49.5 63, as computed by hand)');
     expect(r.stdout).toContain('pack-install: ok');
   });
 });

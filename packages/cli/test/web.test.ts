@@ -78,6 +78,20 @@ describe('wacs web: the server', () => {
     for (const path of ['/worker.js', '/app.js']) expect((await get(path)).status).toBe(200);
   });
 
+  it("serves core's browser-safe entries, which the page's import map names, and none of its Node ones", async () => {
+    const html = await (await get('/')).text();
+    const map = JSON.parse(/<script type="importmap">(.*?)<\/script>/.exec(html)![1]!) as { imports: Record<string, string> };
+    expect(Object.keys(map.imports).sort()).toEqual(['@wacs/core/backend', '@wacs/core/browser']);
+    for (const url of Object.values(map.imports)) {
+      const response = await get(url);
+      expect(response.status).toBe(200);
+      for (const [, chunk] of (await response.text()).matchAll(/from\s*"\.\/([^"]+)"/g)) expect((await get(`/core/${chunk}`)).status).toBe(200);
+    }
+    for (const path of ['/core/index.js', '/core/component-worker.js', '/core/backend/node.js', '/core/..%2Fpackage.json']) {
+      expect({ path, status: (await get(path)).status }).toEqual({ path, status: 404 });
+    }
+  });
+
   it('serves nothing else: unknown paths, other models, and paths that climb out of a folder are 404', async () => {
     for (const path of ['/models/other', '/guest/other/guest.js', '/guest/nn-compute/..%2F..%2Fsecret.txt', '/engines/0/..%2F..%2Fpackage.json', '/etc/passwd', '/backends/1.js']) {
       expect({ path, status: (await get(path)).status }).toEqual({ path, status: 404 });

@@ -47,8 +47,13 @@ export interface LoadRequest {
   source: ModelSource;
   encoding: GraphEncoding;
   target: ExecutionTarget;
-  /** Graph options (named-model spec, load-by-name config). Reject keys you do not know. */
+  /**
+   * Graph options: the named-model spec's, with the guest's load-by-name config over them. Check
+   * them with the backend's option set (`OptionSet.parseLoad`), which treats the two sources apart.
+   */
   options: Options;
+  /** The part of `options` the guest sent (load_by_name_with_config); the rest is the host user's. */
+  guestOptions?: Options;
   /** The registered name, when loaded by name. */
   name?: string;
 }

@@ -1,16 +1,20 @@
-/**
- * Probing a model on the host's file system: the sniffers of sniff.ts applied to a file's first
- * bytes or a folder's entries.
- */
+/** The probe of a model at a host path, for `autodetect` loads by name (sniffing itself is sniff.ts). */
 import { open, readdir, stat } from 'node:fs/promises';
 import type { FormatProbe } from './backend.js';
 import { NnError } from './errors.js';
 import { HEAD_BYTES, sniffBytes, sniffFolder } from './sniff.js';
 
-export { sniffBytes, sniffFolder, probeBytes, encodingOf, type SniffedFormat } from './sniff.js';
+/** Whether a model "path" is a server address (`--model big=https://host:port,backend=remote,…`). */
+export function isModelUrl(path: string): boolean {
+  return /^https?:\/\//i.test(path);
+}
 
-/** Builds the probe backends see, from a host path; `not-found` if it does not exist. */
+/**
+ * Builds the probe backends see, from a host path; `not-found` if it does not exist. A URL is not
+ * read: its probe (format `url`) is for backends that serve models over the network.
+ */
 export async function probePath(path: string): Promise<FormatProbe> {
+  if (isModelUrl(path)) return { path, isDirectory: false, head: new Uint8Array(), format: 'url' };
   let info;
   try {
     info = await stat(path);

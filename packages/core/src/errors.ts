@@ -15,9 +15,10 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /**
  * Finer reasons a language-model backend can give. The component ABI reports them through the
  * `code` above; the preview1 ABI has its own errnos for them (WasmEdge's end_of_sequence,
- * context_full, prompt_too_long, model_not_found).
+ * context_full, prompt_too_long, model_not_found), and `busy` (a server that asked to be retried later,
+ * witx errno busy) for backends that forward work to one.
  */
-export type ErrorReason = 'end-of-sequence' | 'context-full' | 'prompt-too-long' | 'model-not-found';
+export type ErrorReason = 'end-of-sequence' | 'context-full' | 'prompt-too-long' | 'model-not-found' | 'busy';
 
 /** An error every layer can throw: it carries the wasi:nn code the guest will see. */
 export class NnError extends Error {
@@ -32,18 +33,9 @@ export class NnError extends Error {
   }
 }
 
-/**
- * An NnError from another copy of @wacs/core (a backend installed with its own copy, as in global
- * installs) fails `instanceof`: it is recognised by its name and its wasi:nn code instead.
- */
-function isForeignNnError(error: unknown): error is Error & { code: ErrorCode; reason?: ErrorReason } {
-  return error instanceof Error && error.name === 'NnError' && (ERROR_CODES as readonly unknown[]).includes((error as { code?: unknown }).code);
-}
-
 /** Wraps anything thrown by an engine into an NnError, keeping the engine's message. */
 export function toNnError(error: unknown, code: ErrorCode = 'runtime-error', context?: string): NnError {
   if (error instanceof NnError) return error;
-  if (isForeignNnError(error)) return new NnError(error.code, error.message, error.reason, { cause: error });
   const message = error instanceof Error ? error.message : String(error);
   return new NnError(code, context ? `${context}: ${message}` : message, undefined, { cause: error });
 }
@@ -54,7 +46,7 @@ export function toNnError(error: unknown, code: ErrorCode = 'runtime-error', con
  * check; its message is the engine's internals, which a guest cannot act on, so it stays in `cause`.
  */
 export function modelLoadError(error: unknown, what: string, code: ErrorCode = 'invalid-encoding'): NnError {
-  if (error instanceof NnError || isForeignNnError(error)) return toNnError(error);
+  if (error instanceof NnError) return error;
   if (error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError) {
     return new NnError('invalid-encoding', `${what}: the model is malformed (its engine failed reading it with a ${error.name})`, undefined, { cause: error });
   }

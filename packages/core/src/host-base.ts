@@ -77,7 +77,7 @@ export abstract class NnHostBase {
     const probe = await this.probeModel(spec.path);
     const { backend, encoding } = await this.backends.resolve(spec.encoding ?? 'autodetect', probe, spec.backend);
     return loadWith(backend, () =>
-      backend.load({ source: { kind: 'path', path: spec.path }, encoding, target: spec.target ?? 'auto', options: { ...spec.options, ...config }, name }),
+      backend.load({ source: { kind: 'path', path: spec.path }, encoding, target: spec.target ?? 'auto', options: { ...spec.options, ...config }, guestOptions: config, name }),
     );
   }
 

@@ -1,14 +1,13 @@
-// @wacs/core: the wasi:nn host for Node.js.
-export * from './errors.js';
-export * from './tensor.js';
-export { concatBytes, modelBytes } from './bytes.js';
-export * from './backend.js';
+// @wacs/core: the wasi:nn host for Node.js (importing it sets a V8 flag for guest compiles).
+// Backends import the contract from `@wacs/core/backend` instead; it is re-exported here for hosts.
+export * from './contract.js';
+export { modelBytes, probePath } from './contract-node.js';
 export { BackendRegistry } from './registry.js';
 export { ModelRegistry, parseModelArg, parseNnPreload, registerModelsDir, type ModelSpec } from './models.js';
-export { sniffBytes, sniffFolder, probeBytes, probePath, type SniffedFormat } from './detect.js';
 export { NnHost, NnSession, type HostOptions } from './host.js';
-export { WASI_NN_VERSION } from './abi/component.js';
-export { settleWithin, RELEASE_GRACE_MS } from './settle.js';
+export { WASI_NN_VERSION, STREAM_INPUT } from './abi/component.js';
 export { runGuest, EXIT, type RunOptions, type RunResult, type DirGrant } from './runner/run.js';
 export { prepareComponent, describeComponent, defaultCacheDir, JCO_VERSION, type ComponentInfo } from './runner/component-cache.js';
 export { wasmKind, capModuleMemory, type WasmKind } from './runner/wasm-binary.js';
+export * from './serve/index.js';
+export { readTextRequest, textOutputs, type TextRequest, type TextUsage } from './text-io.js';

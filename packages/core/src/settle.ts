@@ -5,7 +5,7 @@ export const RELEASE_GRACE_MS = 2000;
 
 /** Waits for `work` at most `ms`; true if it settled in time (a rejection counts as settled). */
 export async function settleWithin(work: Promise<unknown> | unknown, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ms);
   });

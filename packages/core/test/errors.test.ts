@@ -1,37 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { NnError, NnHost, BackendRegistry, ModelRegistry, toNnError, type Backend } from '../src/index.js';
-
-/** What an NnError from a second copy of @wacs/core looks like to this one: same shape, another class. */
-class OtherCopyNnError extends Error {
-  override readonly name = 'NnError';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly reason?: string,
-  ) {
-    super(message);
-  }
-}
+import { NnError, NnHost, BackendRegistry, ModelRegistry, modelLoadError, toNnError, type Backend } from '../src/index.js';
 
 describe('toNnError', () => {
-  it('keeps the code and reason of an NnError from another copy of @wacs/core', () => {
-    const wrapped = toNnError(new OtherCopyNnError('not-found', 'no such model', 'model-not-found'));
-    expect(wrapped).toBeInstanceOf(NnError);
-    expect([wrapped.code, wrapped.message, wrapped.reason]).toEqual(['not-found', 'no such model', 'model-not-found']);
+  it('passes an NnError through as it is', () => {
+    const error = new NnError('not-found', 'no such model', 'model-not-found');
+    expect(toNnError(error, 'runtime-error', 'load')).toBe(error);
+    expect(modelLoadError(error, 'load')).toBe(error);
   });
 
-  it('wraps other errors, and look-alikes without a wasi:nn code, with the given code', () => {
-    expect(toNnError(new OtherCopyNnError('no-such-code', 'odd'), 'runtime-error', 'load').code).toBe('runtime-error');
-    const plain = toNnError(new TypeError('boom'), 'runtime-error', 'compute');
-    expect([plain.code, plain.message]).toEqual(['runtime-error', 'compute: boom']);
+  it('wraps other errors with the given code and context, keeping the error as the cause', () => {
+    const boom = new TypeError('boom');
+    const plain = toNnError(boom, 'runtime-error', 'compute');
+    expect([plain.code, plain.message, plain.cause]).toEqual(['runtime-error', 'compute: boom', boom]);
   });
 
-  it('lets a guest see the code a backend with its own @wacs/core threw', async () => {
+  it('treats a look-alike named NnError as any other error (backends share the host\'s core as a peer dependency)', () => {
+    const lookAlike = Object.assign(new Error('odd'), { name: 'NnError', code: 'not-found' });
+    const wrapped = toNnError(lookAlike, 'runtime-error', 'load');
+    expect([wrapped.code, wrapped.message]).toEqual(['runtime-error', 'load: odd']);
+  });
+
+  it('lets a guest see the code a backend threw', async () => {
     const backend: Backend = {
-      name: 'other-copy',
+      name: 'throws',
       encodings: ['onnx'],
       async load() {
-        throw new OtherCopyNnError('invalid-encoding', 'not a model');
+        throw new NnError('invalid-encoding', 'not a model');
       },
     };
     const registry = new BackendRegistry();

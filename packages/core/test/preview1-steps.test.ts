@@ -2,7 +2,8 @@
 // steps travel in, against a scripted in-test backend stream; and the witx import functions called
 // directly on a real WebAssembly.Memory with a recording bridge.
 import { describe, expect, it } from 'vitest';
-import { packSteps, preview1NnImports, StreamSteps, unpackSteps, WITX_ERRNO } from '../src/abi/preview1.js';
+import { preview1NnImports, WITX_ERRNO } from '../src/abi/preview1.js';
+import { packSteps, StreamSteps, unpackSteps } from '../src/stream-steps.js';
 import type { BridgeClient } from '../src/bridge.js';
 import { BackendRegistry, ModelRegistry, NnError, NnHost, TENSOR_TYPES, textTensor, type Backend, type NamedTensor } from '../src/index.js';
 

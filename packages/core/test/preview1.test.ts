@@ -298,19 +298,25 @@ describe('preview1 sandbox (node:wasi)', () => {
 });
 
 describe('wacs inspect on preview1 guests', () => {
-  it('reports the witx ABI and exactly the WasmEdge extensions each guest imports', async () => {
+  it('reports the witx ABI, which imports are standard witx and exactly which are WasmEdge extensions', async () => {
     const inspect = async (file: string) => {
       const r = await runWacs(['inspect', file, '--json']);
       expect(r.code).toBe(0);
-      return JSON.parse(r.stdout) as { kind: string; wasiNn: { abi: string; wasmedgeExtensions: string[] } };
+      return JSON.parse(r.stdout) as { kind: string; wasiNn: { abi: string; supported: boolean; standard: string[]; wasmedgeExtensions: string[]; unknown: string[] } };
     };
-    const all = ['load_by_name', 'load_by_name_with_config', 'compute_single', 'get_output_single', 'fini_single', 'unload', 'finalize_execution_context'];
+    // WebAssembly/wasi-nn's wasi-nn.witx: load, load_by_name, init_execution_context, set_input, get_output, compute.
+    const standard = ['load', 'load_by_name', 'init_execution_context', 'set_input', 'get_output', 'compute'];
+    const extensions = ['load_by_name_with_config', 'compute_single', 'get_output_single', 'fini_single', 'unload', 'finalize_execution_context'];
     const p = await inspect(probe);
     expect(p.kind).toBe('module');
     expect(p.wasiNn.abi).toBe('witx');
-    expect([...p.wasiNn.wasmedgeExtensions].sort()).toEqual([...all].sort());
-    // llama-stream (see its source) never calls load_by_name or compute.
+    expect(p.wasiNn.supported).toBe(true);
+    expect([...p.wasiNn.standard].sort()).toEqual([...standard].sort());
+    expect([...p.wasiNn.wasmedgeExtensions].sort()).toEqual([...extensions].sort());
+    expect(p.wasiNn.unknown).toEqual([]);
+    // llama-stream (see its source) loads with load_by_name_with_config only: neither load nor load_by_name.
     const l = await inspect(llamaStream);
-    expect([...l.wasiNn.wasmedgeExtensions].sort()).toEqual(all.filter((n) => n !== 'load_by_name').sort());
+    expect([...l.wasiNn.standard].sort()).toEqual(standard.filter((n) => n !== 'load' && n !== 'load_by_name').sort());
+    expect([...l.wasiNn.wasmedgeExtensions].sort()).toEqual([...extensions].sort());
   });
 });

@@ -4,7 +4,7 @@
  * quantities (leaf distributions, tree votes, neighbour votes, one-vs-rest scores, class
  * log-likelihoods), normalised to sum to 1.
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import type { ContractInputs, Prediction } from '../contract.js';
 
 /** The `name` (or GaussianNB's `modelName`) each library writes into its JSON. */

@@ -5,7 +5,7 @@
  * onto the tensor contract.
  */
 import { createSession, fromOrtTensor, ort, toOrtTensorWith, type OnnxElementType } from '@wacs/backend-onnx';
-import { NnError, jsonTensor, tensorFrom, toNnError, type ExecutionContext, type Graph, type LoadRequest, type NamedTensor } from '@wacs/core';
+import { NnError, jsonTensor, tensorFrom, toNnError, type ExecutionContext, type Graph, type LoadRequest, type NamedTensor } from '@wacs/core/backend';
 import { classesTensor, readInputs, type ContractInputs } from '../contract.js';
 import { REGRESSOR_OPS, readModel, removeZipMaps, type OnnxModelInfo } from './graph.js';
 

@@ -2,7 +2,7 @@
  * A PMML document compiled for scoring: DataDictionary, TransformationDictionary and the first
  * model element, turned into closures and flat arrays once; `predict` then runs rows through them.
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import type { ContractInputs, MetadataValue, Prediction } from '../contract.js';
 import { readDataDictionary, Row, Scope, SlotTable, type DataField, type Value } from './fields.js';
 import { defineDerivedFields, Functions } from './expressions.js';

@@ -2,7 +2,7 @@
  * Expressions (Constant, FieldRef, NormContinuous, NormDiscrete, Discretize, MapValues, Apply),
  * DerivedFields and DefineFunctions, compiled once into closures over the row state.
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { canonical, convert, inInterval, kindOf, readInterval, type Field, type FieldKind, type OpType, type Row, type Scope, type Value } from './fields.js';
 import { BUILT_INS } from './functions.js';
 import { attr, child, children, invalid, numAttr, parseNumber, required, requiredAttr, unsupported, type El } from './xml.js';

@@ -4,7 +4,7 @@
  * Float64Array (NaN = missing), strings in an array (null = missing). Derived fields are computed
  * on first use in a row and kept until the next row.
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { attr, children, invalid, numAttr, parseNumber, unsupported, type El } from './xml.js';
 
 export type Value = number | string | boolean | null;

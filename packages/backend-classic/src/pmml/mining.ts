@@ -1,5 +1,5 @@
 /** MiningSchema: which fields a model uses, and what happens to missing, invalid and outlying values. */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { canonical, convert, validity, type DataField, type Field, type Scope, type Value } from './fields.js';
 import { attr, children, invalid, numAttr, unsupported, type El } from './xml.js';
 

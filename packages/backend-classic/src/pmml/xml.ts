@@ -1,5 +1,5 @@
 /** PMML XML → a plain element tree (fast-xml-parser in document order, namespace prefixes dropped). */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { XMLParser } from 'fast-xml-parser';
 
 export interface El {

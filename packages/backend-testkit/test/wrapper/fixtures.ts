@@ -1,5 +1,5 @@
 /** Doubler fixtures for the vitest wrapper tests (y = 3x, by hand). */
-import { tensorFrom } from '@wacs/core';
+import { tensorFrom } from '@wacs/core/backend';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,5 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from '../../vitest.config.js';
 
 // Only for the child run in vitest-wrapper.test.ts.
-export default defineConfig({ test: { include: ['test/wrapper/*.conformance.ts'], testTimeout: 120_000 } });
+export default mergeConfig(base, defineConfig({ test: { include: ['test/wrapper/*.conformance.ts'] } }));

@@ -1,50 +1,42 @@
-/** `wacs backends [--json]`: the installed backends, their encodings and detected hardware. */
-import type { HardwareVariant } from '@wacs/core';
+/** `wacs backends [--json] [--verbose]`: the installed backends, their encodings and detected hardware. */
 import { parseArgs } from '../args.js';
-import { discoverBackends, importBackend } from '../discover.js';
+import { probeBackends, type BackendRow } from '../backend-probe.js';
 
-export const backendsHelp = `Usage: wacs backends [--json]
+export const backendsHelp = `Usage: wacs backends [--json] [--verbose]
 
 Lists the wacs backends installed next to wacs or in the current project (packages whose
 package.json has a "wacs.backend" entry), with their encodings and the hardware variants each
-detected (which one serves target "auto").`;
+detected (which one serves target "auto").
 
-interface Row {
-  package: string;
-  version: string;
-  name?: string;
-  encodings?: string[];
-  priority: number;
-  hardware?: HardwareVariant[];
-  error?: string;
-}
+Options:
+  --json       Print the list as JSON.
+  --verbose    Also print, on stderr after the list, what the engines themselves printed while
+               probing their hardware (e.g. a missing Vulkan or CUDA library); hidden otherwise.
+  -h, --help   Show this help.`;
 
 export async function backendsCommand(argv: string[]): Promise<number> {
-  const { options } = parseArgs(argv, { json: {}, help: {} });
+  const { options } = parseArgs(argv, { json: {}, verbose: {}, help: {} });
   if (options.help) {
     console.log(backendsHelp);
     return 0;
   }
-  const rows: Row[] = [];
-  for (const pkg of discoverBackends()) {
-    const row: Row = { package: pkg.package, version: pkg.version, priority: pkg.priority };
-    try {
-      const backend = await importBackend(pkg);
-      row.name = backend.name;
-      row.encodings = [...backend.encodings];
-      row.hardware = (await backend.hardware?.()) ?? [];
-    } catch (e) {
-      row.error = (e as Error).message;
-    }
-    rows.push(row);
+  const { rows, engineOutput } = await probeBackends();
+  printRows(rows, options.json !== undefined);
+  if (options.verbose && engineOutput.trim()) {
+    console.error('Engine output while probing:');
+    for (const line of engineOutput.trimEnd().split('\n')) console.error(`  ${line}`);
   }
-  if (options.json) {
+  return 0;
+}
+
+function printRows(rows: BackendRow[], json: boolean): void {
+  if (json) {
     console.log(JSON.stringify({ backends: rows }, null, 2));
-    return 0;
+    return;
   }
   if (rows.length === 0) {
     console.log('No wacs backends are installed. Install one, e.g.: npm i -g @wacs/backend-onnx');
-    return 0;
+    return;
   }
   for (const row of rows) {
     console.log(`${row.package}@${row.version}${row.name ? `  (name: ${row.name}, encodings: ${row.encodings!.join(', ')})` : ''}`);
@@ -54,5 +46,4 @@ export async function backendsCommand(argv: string[]): Promise<number> {
       console.log(`  ${hw.name.padEnd(12)} ${state.padEnd(12)} ${hw.detail ?? ''}`.trimEnd());
     }
   }
-  return 0;
 }

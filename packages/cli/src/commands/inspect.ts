@@ -6,24 +6,29 @@ import { readWasm } from '../read-wasm.js';
 export const inspectHelp = `Usage: wacs inspect <guest.wasm> [--json]
 
 Tells whether a guest is a component or a core module, which wasi:nn version or ABI it imports
-(wasi:nn WIT, or the witx "wasi_ephemeral_nn" module with WasmEdge's extensions), and lists its
-imports and exports.`;
+(wasi:nn WIT, or the witx "wasi_ephemeral_nn" module), and lists its imports and exports. For a
+witx guest it says which wasi:nn functions are the standard witx ABI (WebAssembly/wasi-nn's
+wasi-nn.witx) and which are WasmEdge's extensions.`;
 
-/** WasmEdge's additions to the witx ABI. */
-export const WASMEDGE_EXTENSIONS = [
-  'load_by_name',
-  'load_by_name_with_config',
-  'compute_single',
-  'get_output_single',
-  'fini_single',
-  'unload',
-  'finalize_execution_context',
-];
+/** The witx ABI as WebAssembly/wasi-nn's wasi-nn.witx defines it (module wasi_ephemeral_nn). */
+export const WITX_STANDARD = ['load', 'load_by_name', 'init_execution_context', 'set_input', 'get_output', 'compute'];
+
+/** WasmEdge's additions to that module (its wasi_ephemeral_nn host module), served by wacs too. */
+export const WASMEDGE_EXTENSIONS = ['load_by_name_with_config', 'compute_single', 'get_output_single', 'fini_single', 'unload', 'finalize_execution_context'];
 
 export interface InspectReport {
   file: string;
   kind: 'component' | 'module';
-  wasiNn: { abi: 'wit' | 'witx' | 'none'; version?: string; supported: boolean; wasmedgeExtensions?: string[] };
+  wasiNn: {
+    abi: 'wit' | 'witx' | 'none';
+    version?: string;
+    /** Whether wacs serves every wasi:nn import (a witx guest importing `unknown` functions cannot start). */
+    supported: boolean;
+    /** witx: the imported functions of the standard ABI, of WasmEdge's extensions, and of neither. */
+    standard?: string[];
+    wasmedgeExtensions?: string[];
+    unknown?: string[];
+  };
   imports: string[];
   exports: string[];
 }
@@ -50,10 +55,22 @@ export async function inspectWasm(file: string, bytes: Uint8Array): Promise<Insp
     file,
     kind,
     wasiNn: nnFunctions.length
-      ? { abi: 'witx', version: 'wasi_ephemeral_nn', supported: true, wasmedgeExtensions: nnFunctions.filter((n) => WASMEDGE_EXTENSIONS.includes(n)) }
+      ? witxReport(nnFunctions)
       : { abi: 'none', supported: true },
     imports,
     exports: WebAssembly.Module.exports(module).map((e) => `${e.name} (${e.kind})`),
+  };
+}
+
+function witxReport(functions: string[]): InspectReport['wasiNn'] {
+  const unknown = functions.filter((n) => !WITX_STANDARD.includes(n) && !WASMEDGE_EXTENSIONS.includes(n));
+  return {
+    abi: 'witx',
+    version: 'wasi_ephemeral_nn',
+    supported: unknown.length === 0,
+    standard: functions.filter((n) => WITX_STANDARD.includes(n)),
+    wasmedgeExtensions: functions.filter((n) => WASMEDGE_EXTENSIONS.includes(n)),
+    unknown,
   };
 }
 
@@ -82,8 +99,11 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   console.log(`${file}: WebAssembly ${report.kind}`);
   if (nn.abi === 'wit') console.log(`wasi:nn: WIT ${nn.version}${nn.supported ? '' : ` (wacs serves ${WASI_NN_VERSION}: not supported)`}`);
   else if (nn.abi === 'witx') {
+    const names = (list: string[]) => (list.length ? list.join(', ') : 'none');
     console.log('wasi:nn: witx ABI (module wasi_ephemeral_nn)');
-    console.log(`WasmEdge extensions: ${nn.wasmedgeExtensions!.length ? nn.wasmedgeExtensions!.join(', ') : 'none'}`);
+    console.log(`standard witx functions (WebAssembly/wasi-nn wasi-nn.witx): ${names(nn.standard!)}`);
+    console.log(`WasmEdge extensions: ${names(nn.wasmedgeExtensions!)}`);
+    if (nn.unknown!.length) console.log(`not served by wacs (the guest cannot start): ${names(nn.unknown!)}`);
   } else console.log('wasi:nn: not imported');
   console.log(`imports (${report.imports.length}):`);
   for (const i of report.imports) console.log(`  ${i}`);

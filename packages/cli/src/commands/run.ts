@@ -1,15 +1,16 @@
 /** `wacs run <guest.wasm> [options] [-- guest args…]`: runs a guest with backends bound by name. */
 import { DEFAULT_TENSOR_LIMITS, EXIT, ModelRegistry, settleWithin, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, runGuest, type DirGrant } from '@wacs/core';
-import { basename } from 'node:path';
 import { list, number, parseArgs, UsageError } from '../args.js';
 import { bindBackends } from '../discover.js';
-import { readWasm } from '../read-wasm.js';
+import { readGuest } from '../guests.js';
 
-export const runHelp = `Usage: wacs run <guest.wasm> [options] [guest args…] [-- guest args…]
+export const runHelp = `Usage: wacs run <guest.wasm | guest name> [options] [guest args…] [-- guest args…]
 
 Runs a WebAssembly guest (a component, or a preview1 core module) in a sandboxed worker, serving its
 wasi:nn calls with the bound backends. The guest sees no environment, no files and no network unless
-granted below.
+granted below. The guest is a file, or a guest of an installed guest package by name:
+<package>/<guest> (@wacs/guests/nn-compute) or just <guest> (nn-compute); an existing file of that
+name always wins.
 
 Options:
   --bind <package|path>       Bind a backend (repeatable). Default: every installed backend.
@@ -77,8 +78,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const maxMemory = number(options['max-memory'], 'max-memory');
   const maxTensor = number(options['max-tensor'], 'max-tensor');
 
-  const wasm = await readWasm(guestPath);
-  if (!wasm) return EXIT.startFailure;
+  const guest = await readGuest(guestPath);
+  if (!guest) return EXIT.startFailure;
 
   const { registry } = await bindBackends(list(options.bind));
   for (const dir of list(options['models-dir'])) {
@@ -88,8 +89,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const limits = maxTensor === undefined ? undefined : { ...DEFAULT_TENSOR_LIMITS, maxBytes: Math.floor(maxTensor * 2 ** 20) };
   const host = new NnHost(registry, models, { limits });
   try {
-    const result = await runGuest(wasm, host, {
-      programName: basename(guestPath),
+    const result = await runGuest(guest.bytes, host, {
+      programName: guest.name,
       args: [...guestArgs, ...rest],
       env,
       dirs,

@@ -56,11 +56,14 @@ export function browserBackend(name: string): WebAssets['backends'][number] {
   return { package: name, bundle, ...(assetsDir ? { assetsDir } : {}) };
 }
 
-export function browserDist(): string {
-  const dir = packageDir('@wacs/browser', [here]);
-  if (!dir) throw new Error('@wacs/browser is not installed next to wacs');
+function distOf(name: string): string {
+  const dir = packageDir(name, [here]);
+  if (!dir) throw new Error(`${name} is not installed next to wacs`);
   return join(dir, 'dist');
 }
+
+export const browserDist = () => distOf('@wacs/browser');
+export const coreDist = () => distOf('@wacs/core');
 
 export interface WebRequest {
   guestPath: string;
@@ -85,6 +88,7 @@ export async function webAssets(request: WebRequest): Promise<WebAssets> {
   const prepared = await prepareComponent(request.wasm);
   return {
     browserDist: browserDist(),
+    coreDist: coreDist(),
     guestDir: prepared.dir,
     guestName: basename(request.guestPath).replace(/\.wasm$/, ''),
     guestBytes: request.wasm.byteLength,

@@ -1,3 +1,17 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The page's import map: app.js and the backends' bundles import core's browser-safe entries by
+ * name, and get the one copy the server serves under /core/.
+ */
+const IMPORT_MAP = JSON.stringify({ imports: { '@wacs/core/backend': '/core/backend.js', '@wacs/core/browser': '/core/browser.js' } });
+
+/**
+ * This origin only (the inline import map allowed by its hash); 'wasm-unsafe-eval' lets the page
+ * and its workers compile WebAssembly.
+ */
+export const PAGE_CSP = `default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-${createHash('sha256').update(IMPORT_MAP).digest('base64')}'; worker-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'`;
+
 /** The HTML of the page `wacs web` serves; app.js (from @wacs/browser) fills it in. */
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -31,6 +45,7 @@ export const PAGE_HTML = `<!doctype html>
   <section><h2>Output</h2><pre id="output"></pre></section>
   <section><h2>Status</h2><div id="status">starting…</div></section>
 </main>
+<script type="importmap">${IMPORT_MAP}</script>
 <script type="module" src="app.js"></script>
 </body>
 </html>

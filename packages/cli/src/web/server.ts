@@ -1,7 +1,9 @@
 /**
  * The loopback HTTP server behind `wacs web`. It serves one page and everything the page needs
- * from local files: @wacs/browser's page script and guest worker, the guest transpiled by jco,
- * the browser backends' bundles and their engines' files (.wasm, .mjs), and the models. Nothing
+ * from local files: @wacs/browser's page script and guest worker, core's browser-safe entries (the
+ * page's import map points `@wacs/core/backend` and `@wacs/core/browser` there, so the page and the
+ * backends share them), the guest transpiled by jco, the browser backends' bundles and their
+ * engines' files (.wasm, .mjs), and the models. Nothing
  * comes from elsewhere: the page's Content-Security-Policy allows this origin only. Every response
  * carries COOP/COEP, which make the page cross-origin isolated (shared memory for the bridge).
  */
@@ -11,11 +13,13 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
-import { PAGE_HTML } from './page.js';
+import { PAGE_CSP, PAGE_HTML } from './page.js';
 
 export interface WebAssets {
   /** @wacs/browser's dist folder (app.js, worker.js). */
   browserDist: string;
+  /** @wacs/core's dist folder: its browser-safe entries and the chunks they import. */
+  coreDist: string;
   /** The jco transpilation of the guest (guest.js and its core modules). */
   guestDir: string;
   guestName: string;
@@ -49,9 +53,6 @@ const ISOLATION = {
   'Cache-Control': 'no-cache',
 };
 
-/** This origin only; 'wasm-unsafe-eval' lets the page and its workers compile WebAssembly. */
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'";
-
 export function webConfig(assets: WebAssets): WebConfig {
   return {
     guest: { name: assets.guestName, url: `guest/${assets.guestName}/guest.js`, bytes: assets.guestBytes },
@@ -79,6 +80,9 @@ function route(assets: WebAssets, path: string): string | undefined {
     case 'worker.js':
     case 'worker.js.map':
       return join(assets.browserDist, first);
+    case 'core':
+      // core's browser-safe entries and their chunks; its Node entries and workers are not served.
+      return /^(backend|browser|chunk-\w+)\.js(\.map)?$/.test(tail) ? join(assets.coreDist, tail) : undefined;
     case 'guest':
       return rest[0] === assets.guestName ? under(assets.guestDir, rest.slice(1).join('/')) : undefined;
     case 'models':
@@ -97,7 +101,7 @@ function route(assets: WebAssets, path: string): string | undefined {
 async function serve(assets: WebAssets, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   const send = (status: number, type: string, body: string) => {
-    response.writeHead(status, { ...ISOLATION, 'Content-Type': type, ...(type.startsWith('text/html') ? { 'Content-Security-Policy': CSP } : {}) });
+    response.writeHead(status, { ...ISOLATION, 'Content-Type': type, ...(type.startsWith('text/html') ? { 'Content-Security-Policy': PAGE_CSP } : {}) });
     response.end(request.method === 'HEAD' ? undefined : body);
   };
   if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'text/plain', 'wacs web serves GET only\n');

@@ -188,7 +188,7 @@ async function seeds(work) {
 }
 
 /** An error a guest can be given as is: an NnError with a wasi:nn code. */
-const proper = (e) => e instanceof Error && e.name === 'NnError' && core.ERROR_CODES.includes(e.code);
+const proper = (e) => e instanceof core.NnError && core.ERROR_CODES.includes(e.code);
 
 const work = await mkdtemp(join(tmpdir(), `wacs-model-fuzz-${backendName}-`));
 const models = await seeds(work);

@@ -176,7 +176,9 @@ interface Preview1Module {
     options: { log: (line: string) => void },
   ): Record<string, WitxFunction>;
   WITX_ERRNO: Record<string, number>;
-  packSteps?: (steps: Array<NamedTensor[] | null>) => Uint8Array;
+}
+interface StreamStepsModule {
+  packSteps: (steps: Array<NamedTensor[] | null>) => Uint8Array;
 }
 
 /** xorshift32: the same calls every run. */
@@ -264,13 +266,11 @@ class ScriptedHost {
         if (r.chance(20)) this.fail(r.chance(50) ? 'runtime-error' : 'invalid-argument');
         return this.outputs() as T;
       }
-      case 'streamNext':
       case 'streamSteps': {
-        // One token per round trip (streamNext), or a batch of them ending with null at the end (streamSteps).
+        // A batch of tokens, ending with null at the end of the sequence.
         this.handle(this.contexts, args[0], op);
         this.tensors(args[1], op);
         if (r.chance(20)) this.fail('runtime-error', r.chance(30) ? 'context-full' : undefined);
-        if (op === 'streamNext') return (r.chance(20) ? null : this.outputs()) as T;
         const steps: Array<NamedTensor[] | null> = Array.from({ length: 1 + r.below(4) }, () => this.outputs());
         if (r.chance(30)) steps.push(null);
         // The reply travels the way the real host sends it (one packed buffer, when the front end packs steps).
@@ -294,7 +294,8 @@ class ScriptedHost {
 
 describe('the preview1 import functions, called directly with a real WebAssembly.Memory', () => {
   it('200 000 random calls: each returns a witx errno and never throws; the host side sees only valid handles and tensors', async () => {
-    const { preview1NnImports, WITX_ERRNO, packSteps } = (await import(pathToFileURL(join(repoRoot, 'packages/core/src/abi/preview1.ts')).href)) as Preview1Module;
+    const { preview1NnImports, WITX_ERRNO } = (await import(pathToFileURL(join(repoRoot, 'packages/core/src/abi/preview1.ts')).href)) as Preview1Module;
+    const { packSteps } = (await import(pathToFileURL(join(repoRoot, 'packages/core/src/stream-steps.ts')).href)) as StreamStepsModule;
     const errnos = new Set(Object.values(WITX_ERRNO));
     const random = rng(0x5eed);
     const host = new ScriptedHost(random, packSteps);
@@ -406,7 +407,7 @@ describe('the preview1 import functions, called directly with a real WebAssembly
     expect([...seen.keys()].sort()).toEqual([...names].sort());
     for (const [name, perErrno] of seen) expect({ name, success: (perErrno.get(0) ?? 0) > 0 }).toEqual({ name, success: true });
     for (const op of ['load', 'loadByName', 'initContext', 'compute', 'dropContext', 'dropGraph']) expect(host.ops.get(op) ?? 0).toBeGreaterThan(0);
-    expect((host.ops.get('streamNext') ?? 0) + (host.ops.get('streamSteps') ?? 0)).toBeGreaterThan(0);
+    expect(host.ops.get('streamSteps') ?? 0).toBeGreaterThan(0);
     expect(log.length).toBeGreaterThan(CALLS / 2);
     for (const line of log) expect(line).not.toMatch(/TypeError|RangeError|Cannot read properties|is not a function/);
   });

@@ -12,6 +12,15 @@ import { InThreadTwins, type InThreadOpener, type LocalContext } from './in-thre
 
 export const WASI_NN_VERSION = '0.2.0-rc-2024-10-28';
 
+/**
+ * Token streaming for components, a wacs extension (wasi:nn's `compute` returns once the answer is
+ * complete): a compute whose inputs include a tensor of this name is one streaming step. The first
+ * step starts the stream with the other inputs; each step returns the next chunk's outputs, and an
+ * empty list when the stream has ended. A step whose control tensor holds the text `end` stops the
+ * stream early. The host side is the same as the preview1 front end's compute_single.
+ */
+export const STREAM_INPUT = 'wacs:stream';
+
 const symbolDispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
 
 export interface ComponentOptions {
@@ -75,10 +84,20 @@ export function componentNnImports(bridge: Pick<BridgeClient, 'call'>, options: 
       private readonly local: LocalContext | undefined,
     ) {}
     compute(inputs: Array<[string, Tensor]>): Array<[string, Tensor]> {
+      const control = inputs.find(([name]) => name === STREAM_INPUT);
+      if (control) return this.streamStep(control[1], inputs.filter((input) => input !== control));
       // compute owns its input tensors (the guest gave them up), so the bridge may move their buffers.
       const wire = inputs.map(([name, tensor]) => tensor.toWire(name));
       const outputs = guard(() => (this.local ? this.local.compute(wire) : bridge.call<NamedTensor[]>('compute', [this.handle, wire])));
       return outputs.map(({ name, tensor }) => [name, new Tensor(Uint32Array.from(tensor.dimensions), tensor.type, tensor.data)]);
+    }
+    private streamStep(control: Tensor, inputs: Array<[string, Tensor]>): Array<[string, Tensor]> {
+      if (new TextDecoder().decode(control.data()) === 'end') {
+        call('streamEnd', [this.handle]);
+        return [];
+      }
+      const outputs = call<NamedTensor[] | null>('streamNext', [this.handle, inputs.map(([name, tensor]) => tensor.toWire(name))]);
+      return (outputs ?? []).map(({ name, tensor }) => [name, new Tensor(Uint32Array.from(tensor.dimensions), tensor.type, tensor.data)]);
     }
     [symbolDispose](): void {
       this.local?.dispose();

@@ -6,7 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { requireInThread } from '../abi/require-in-thread.js';
-import { preview1NnImports, WITX_MODULE } from '../abi/preview1.js';
+import { preview1NnImports } from '../abi/preview1.js';
+import { WITX_MODULE } from '../abi/preview1-module.js';
 import { BridgeClient } from '../bridge.js';
 import { reportGuestFailure } from './guest-failure.js';
 import { confinePreview1 } from './preview1-sandbox.js';

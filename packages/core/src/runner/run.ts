@@ -13,7 +13,8 @@ import type { NamedTensor } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
 import { WASI_NN_VERSION } from '../abi/component.js';
 import { defaultCacheDir, prepareComponent } from './component-cache.js';
-import { checkModuleImports, packSteps, StreamSteps } from '../abi/preview1.js';
+import { checkModuleImports } from '../abi/preview1-module.js';
+import { packSteps, StreamSteps } from '../stream-steps.js';
 import { capModuleMemory, wasmKind } from './wasm-binary.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 
@@ -80,7 +81,7 @@ function workerUrl(file: string): URL {
 v8.setFlagsFromString('--wasm-lazy-compilation');
 
 /** Compiles a component's core modules (capped to the memory limit), keyed by file name. */
-async function compileCoreModules(dir: string, maxMemoryBytes: number | undefined): Promise<Record<string, WebAssembly.Module>> {
+export async function compileCoreModules(dir: string, maxMemoryBytes: number | undefined): Promise<Record<string, WebAssembly.Module>> {
   const names = (await readdir(dir)).filter((f) => f.endsWith('.wasm'));
   const modules = await Promise.all(
     names.map(async (name) => {
@@ -131,7 +132,7 @@ export function serveSession(port: MessagePort, memory: BridgeMemory, session: N
 }
 
 /** Checks a component's wasi:nn imports before running it: a clear message beats a link error. */
-function checkNnVersion(imports: string[]): void {
+export function checkNnVersion(imports: string[]): void {
   for (const name of imports) {
     const match = /^wasi:nn\/[\w-]+@(.+)$/.exec(name);
     if (match && match[1] !== WASI_NN_VERSION) {

@@ -1,0 +1,143 @@
+// guests/openai-server under wacs serve, driven by the official `openai` client, against a tiny GGUF
+// model (random weights, made in code) and node-llama-cpp called directly on the same file.
+import llamaBackend, { llama } from '@wacs/backend-llama';
+import { BackendRegistry, ModelRegistry, NnHost, startServer, type WacsServer } from '@wacs/core';
+import { guest, tinyLlamaGguf, tinyLlamaInfo } from '@wacs/fixtures';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LlamaChatSession, LlamaCompletion } from 'node-llama-cpp';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// node-llama-cpp's default chat template brings a ~250-token system prompt: the context must fit it.
+const CONTEXT = 1024;
+let path: string;
+let server: WacsServer;
+let client: OpenAI;
+
+beforeAll(async () => {
+  path = join(mkdtempSync(join(tmpdir(), 'wacs-openai-')), 'tiny.gguf');
+  writeFileSync(path, tinyLlamaGguf());
+  const backends = new BackendRegistry();
+  backends.register(llamaBackend);
+  const models = new ModelRegistry();
+  models.add('tiny', { path, target: 'cpu', options: { threads: 1, 'ctx-size': CONTEXT } });
+  const host = new NnHost(backends, models, { log: () => {} });
+  server = await startServer(new Uint8Array(readFileSync(guest('openai-server'))), host, {
+    port: 0,
+    log: 'off',
+    instances: 2,
+    env: { OPENAI_MODELS: 'tiny' },
+  });
+  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+});
+afterAll(() => server?.close());
+
+/** node-llama-cpp directly: greedy, no penalties, as the guest asks the backend. */
+async function direct(kind: 'chat' | 'completion', prompt: string, maxTokens: number): Promise<string> {
+  const model = await (await llama()).loadModel({ modelPath: path, gpuLayers: 0 });
+  const context = await model.createContext({ contextSize: CONTEXT, threads: 1, sequences: 1 });
+  try {
+    const options = { temperature: 0, maxTokens, repeatPenalty: false as const };
+    if (kind === 'chat') return await new LlamaChatSession({ contextSequence: context.getSequence() }).prompt(prompt, options);
+    return await new LlamaCompletion({ contextSequence: context.getSequence() }).generateCompletion(prompt, options);
+  } finally {
+    await context.dispose();
+    await model.dispose();
+  }
+}
+
+describe('openai-server with the openai client', () => {
+  it('lists the models named in OPENAI_MODELS', async () => {
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toEqual(['tiny']);
+    expect((await client.models.retrieve('tiny')).id).toBe('tiny');
+  });
+
+  it('chat: the reply equals node-llama-cpp chatting directly (greedy), with usage and finish_reason', async () => {
+    const reply = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'Hello there' }], temperature: 0, max_tokens: 8 });
+    expect(reply.object).toBe('chat.completion');
+    expect(reply.choices[0]!.message.role).toBe('assistant');
+    expect(reply.choices[0]!.message.content).toBe(await direct('chat', 'Hello there', 8));
+    expect(reply.usage!.completion_tokens).toBeGreaterThan(0);
+    expect(reply.usage!.completion_tokens).toBeLessThanOrEqual(8);
+    expect(reply.usage!.total_tokens).toBe(reply.usage!.prompt_tokens + reply.usage!.completion_tokens);
+    expect(reply.choices[0]!.finish_reason).toBe(reply.usage!.completion_tokens === 8 ? 'length' : 'stop');
+  });
+
+  it('streamed chat: server-sent chunks whose deltas concatenate to the non-streamed reply, ending [DONE]', async () => {
+    const request = { model: 'tiny', messages: [{ role: 'user' as const, content: 'Once upon a time' }], temperature: 0, max_tokens: 10 };
+    const whole = await client.chat.completions.create(request);
+    const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let deltas = 0;
+    const finishes: Array<string | null> = [];
+    let usage;
+    for await (const chunk of stream) {
+      expect(chunk.object).toBe('chat.completion.chunk');
+      for (const choice of chunk.choices) {
+        text += choice.delta.content ?? '';
+        if (choice.delta.content) deltas++;
+        finishes.push(choice.finish_reason);
+      }
+      usage ??= chunk.usage ?? undefined;
+    }
+    expect(text).toBe(whole.choices[0]!.message.content);
+    // Token by token: one delta per chunk the backend produced, not the whole text at the end.
+    expect(deltas).toBeGreaterThan(1);
+    expect(finishes.at(-1)).toBe(whole.choices[0]!.finish_reason);
+    expect(usage).toEqual(whole.usage);
+    // The raw stream ends with the [DONE] sentinel the client consumes silently.
+    const raw = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ ...request, stream: true }) });
+    expect(raw.headers.get('content-type')).toBe('text/event-stream');
+    expect((await raw.text()).endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('completions: raw text equal to node-llama-cpp completing directly, streamed or not', async () => {
+    const reply = await client.completions.create({ model: 'tiny', prompt: 'The little cat', temperature: 0, max_tokens: 6 });
+    expect(reply.choices[0]!.text).toBe(await direct('completion', 'The little cat', 6));
+    const pieces: string[] = [];
+    for await (const chunk of await client.completions.create({ model: 'tiny', prompt: 'The little cat', temperature: 0, max_tokens: 6, stream: true })) {
+      if (chunk.choices[0]?.text) pieces.push(chunk.choices[0].text);
+    }
+    expect(pieces.join('')).toBe(reply.choices[0]!.text);
+    expect(pieces.length).toBeGreaterThan(1);
+  });
+
+  it('a streamed request for an unknown model is a 404 before any event', async () => {
+    const error = await client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'hi' }], stream: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it("embeddings: one vector of the model's width per input, float and base64 alike", async () => {
+    const { embeddingLength } = tinyLlamaInfo();
+    const result = await client.embeddings.create({ model: 'tiny', input: ['hello world', 'a cat'], encoding_format: 'float' });
+    expect(result.data).toHaveLength(2);
+    expect(result.data[0]!.embedding).toHaveLength(embeddingLength);
+    expect(result.data[0]!.embedding).not.toEqual(result.data[1]!.embedding);
+    expect(result.usage.prompt_tokens).toBeGreaterThan(0);
+    // The client asks for base64 by default and decodes it: the same floats.
+    const decoded = await client.embeddings.create({ model: 'tiny', input: 'hello world' });
+    expect(decoded.data[0]!.embedding).toEqual(result.data[0]!.embedding);
+  });
+
+  it('an unknown model is 404 model_not_found in OpenAI error JSON', async () => {
+    const error = await client.chat.completions.create({ model: 'gpt-nope', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+    expect((error as Error).message).toMatch(/gpt-nope/);
+  });
+
+  it('bad requests are 400 naming the parameter', async () => {
+    const noMessages = await client.chat.completions.create({ model: 'tiny', messages: [] }).catch((e: unknown) => e);
+    expect(noMessages).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((noMessages as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('messages');
+    const hot = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], temperature: 9 }).catch((e: unknown) => e);
+    expect(hot).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((hot as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('temperature');
+    const notJson = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: '{nope' });
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as { error: { message: string } }).error.message).toMatch(/not valid JSON/);
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * The worker thread a `wacs serve` guest runs in: one component instance at a time, one request at
+ * a time. The host sends the compiled core modules once, then `instance` (a fresh instance with its
+ * own wasi:nn bridge and session) and `request` messages; the worker answers `ready`, then for each
+ * request `head`, `chunk`s and `end` as the guest writes its response, and `done` when the guest's
+ * handler returns (or `trap` when it throws).
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { componentNnImports } from '../abi/component.js';
+import { BridgeClient, type BridgeMemory } from '../bridge.js';
+import { configureWasiShims, deniedOutgoingHandler, wasiImport, type SandboxGrants } from '../runner/wasi-shims.js';
+import { httpTypes, type HttpRequestData, type ResponseSink } from './wasi-http.js';
+
+export interface HttpWorkerSetup extends SandboxGrants {
+  /** Folder of the guest's jco transpilation. */
+  dir: string;
+  maxMemoryBytes?: number;
+}
+
+export type HostToWorker =
+  | { modules: Record<string, WebAssembly.Module> }
+  | { instance: { port: MessagePort; bridge: BridgeMemory } }
+  | { request: HttpRequestData };
+
+export type WorkerToHost =
+  | { ready: true }
+  | { fatal: string }
+  | { head: { status: number; headers: Array<[string, string]> } }
+  | { chunk: Uint8Array }
+  | { end: true }
+  | { fail: string }
+  | { done: true; trap?: string };
+
+type Instantiate = (
+  getCoreModule: (path: string) => Promise<WebAssembly.Module>,
+  imports: unknown,
+  instantiateCore: (module: WebAssembly.Module, imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>,
+) => Promise<Record<string, unknown>>;
+
+interface IncomingHandler {
+  handle(request: object, outparam: object): void;
+}
+
+const setup = workerData as HttpWorkerSetup;
+const port = parentPort!;
+const post = (message: WorkerToHost, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+configureWasiShims(setup);
+const http = httpTypes();
+let modules: Record<string, WebAssembly.Module> = {};
+let instantiate: Promise<Instantiate> | undefined;
+let handler: IncomingHandler | undefined;
+let memories: WebAssembly.Memory[] = [];
+
+/** The guest's `wasi:http/incoming-handler` export, whatever version jco named it by. */
+function findHandler(exports: Record<string, unknown>): IncomingHandler | undefined {
+  const named = Object.entries(exports).find(([name]) => name.startsWith('wasi:http/incoming-handler'))?.[1] ?? exports.incomingHandler;
+  return typeof (named as IncomingHandler | undefined)?.handle === 'function' ? (named as IncomingHandler) : undefined;
+}
+
+async function newInstance(bridgePort: MessagePort, bridge: BridgeMemory): Promise<void> {
+  instantiate ??= import(pathToFileURL(join(setup.dir, 'guest.js')).href).then((m: { instantiate: Instantiate }) => m.instantiate);
+  const overrides: Record<string, unknown> = {
+    // No in-thread twins: engines live on the host thread only. Workers are ended at will (deadline,
+    // client gone, shutdown), and a native engine torn down with its worker can take the process with it.
+    ...componentNnImports(new BridgeClient(bridgePort, bridge)),
+    'wasi:http/types': http.imports,
+    'wasi:http/outgoing-handler': deniedOutgoingHandler,
+  };
+  const imports = new Proxy(overrides, { get: (target, name: string) => target[name] ?? wasiImport(name) });
+  const instanceMemories: WebAssembly.Memory[] = [];
+  const exports = await (await instantiate)(
+    async (path) => {
+      const module = modules[path];
+      if (!module) throw new Error(`the transpiled guest has no core module ${path}`);
+      return module;
+    },
+    imports,
+    async (module, coreImports) => {
+      const instance = await WebAssembly.instantiate(module, coreImports);
+      for (const value of Object.values(instance.exports)) if (value instanceof WebAssembly.Memory) instanceMemories.push(value);
+      return instance;
+    },
+  );
+  handler = findHandler(exports);
+  if (!handler) throw new Error('this component exports no wasi:http/incoming-handler');
+  memories = instanceMemories;
+}
+
+function trapMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // A grow that would pass the cap fails inside the guest, which then traps (see guest-failure.ts).
+  const limit = setup.maxMemoryBytes;
+  if (limit !== undefined && memories.some((m) => m.buffer.byteLength > limit * 0.9)) {
+    return `guest ran out of memory: its memory reached the --max-memory limit of ${limit / 2 ** 20} MiB, then it trapped (${message})`;
+  }
+  return `guest trapped: ${message}`;
+}
+
+function handle(request: HttpRequestData): void {
+  const sink: ResponseSink = {
+    head: (status, headers) => post({ head: { status, headers } }),
+    chunk: (bytes) => {
+      const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+      const chunk = owned ? bytes : bytes.slice();
+      post({ chunk }, [chunk.buffer as ArrayBuffer]);
+    },
+    end: () => post({ end: true }),
+    fail: (message) => post({ fail: message }),
+  };
+  const { request: incoming, outparam } = http.begin(request, sink);
+  try {
+    if (!handler) throw new Error('no instance is ready');
+    handler.handle(incoming, outparam);
+    post({ done: true });
+  } catch (error) {
+    handler = undefined; // a trapped instance is never used again
+    post({ done: true, trap: trapMessage(error) });
+  }
+}
+
+port.on('message', (message: HostToWorker) => {
+  if ('modules' in message) modules = message.modules;
+  else if ('instance' in message) {
+    newInstance(message.instance.port, message.instance.bridge).then(
+      () => post({ ready: true }),
+      (e: unknown) => post({ fatal: `could not start the guest: ${e instanceof Error ? e.message : String(e)}` }),
+    );
+  } else if ('request' in message) handle(message.request);
+});
