@@ -35,6 +35,21 @@ function watched(backend: Backend, loads: WebResult['loads'], show: () => void):
   };
 }
 
+/** The guest's files, fetched from the server, keyed by their path under the guest's root `/`. */
+async function fetchFiles(list: WebConfig['files']): Promise<Record<string, Uint8Array>> {
+  const files: Record<string, Uint8Array> = {};
+  const pending = [...list];
+  const fetchNext = async (): Promise<void> => {
+    for (let file = pending.shift(); file; file = pending.shift()) {
+      const response = await fetch(file.url);
+      if (!response.ok) throw new Error(`file ${file.path}: the server answered ${response.status}`);
+      files[file.path.replace(/^\/+/, '')] = new Uint8Array(await response.arrayBuffer());
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, fetchNext)); // a few requests at a time
+  return files;
+}
+
 async function main(): Promise<void> {
   const config = (await (await fetch('config.json')).json()) as WebConfig;
   document.title = `${config.guest.name} · wacs web`;
@@ -53,11 +68,14 @@ async function main(): Promise<void> {
     backends.push(watched(module.default, loads, showLoads));
   }
 
+  const files = await fetchFiles(config.files);
+
   $('facts').innerHTML = [
     fact('Guest', `${config.guest.name} (${size(config.guest.bytes)})`),
     fact('Arguments', config.args.length ? config.args.map(shortArg).join(' ') : '(none)'),
     fact('Backends', backendNames.join('; ') || '(none)'),
     fact('Models', Object.entries(config.models).map(([name, m]) => `${name} = ${m.file} (${size(m.bytes)})`).join('; ') || '(none)'),
+    ...(config.files.length ? [fact('Files', `${config.files.length} files (${size(config.files.reduce((n, f) => n + f.bytes, 0))}) under ${[...new Set(config.files.map((f) => f.path.split('/').slice(0, 2).join('/')))].join(', ')}`)] : []),
     fact('Loaded', 'none yet', 'loads'),
     fact('Isolation', crossOriginIsolated ? 'cross-origin isolated (shared memory available)' : 'NOT cross-origin isolated'),
   ].join('');
@@ -79,6 +97,7 @@ async function main(): Promise<void> {
     programName: config.guest.name,
     models: Object.fromEntries(Object.entries(config.models).map(([name, m]) => [name, m.spec])),
     backends,
+    files,
     timeoutMs: config.timeoutMs,
     workerUrl: new URL('worker.js', location.href),
     onStdout: (text) => {

@@ -27,6 +27,17 @@ const cli = cliShim as typeof cliShim & {
 };
 const filesystem = filesystemShim as typeof filesystemShim & { _setPreopens(preopens: Record<string, unknown>): void };
 
+/**
+ * preview2-shim 0.17.9's browser `Descriptor.read` slices its file with the u64 arguments as given
+ * (BigInt) and throws a TypeError; it gets them as numbers here (files in a page are far below 2^53).
+ */
+type Read = (this: unknown, length: number | bigint, offset: number | bigint) => [Uint8Array, boolean];
+const descriptor = (filesystem as unknown as { types: { Descriptor: { prototype: { read: Read } } } }).types.Descriptor.prototype;
+const readWithNumbers = descriptor.read;
+descriptor.read = function (length, offset) {
+  return readWithNumbers.call(this, Number(length), Number(offset));
+};
+
 const shims: Record<string, Record<string, unknown>> = { cli, clocks, filesystem, http, io, random, sockets };
 
 /** jco's default mapping, `wasi:<pkg>/<iface>` → the shim's `<pkg>` export `<iface>` in camelCase. */

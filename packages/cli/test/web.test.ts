@@ -3,7 +3,7 @@
  * the page cross-origin isolated, only the files it was given, nothing outside them).
  */
 import { guest, linearModel, runWacs } from '@wacs/fixtures';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,9 +45,20 @@ describe('wacs web: the server', () => {
     model = join(dir, 'linear.onnx');
     writeFileSync(model, linearModel([[1], [2]], [0]));
     writeFileSync(join(dir, 'secret.txt'), 'not for the page');
+    const given = join(dir, 'given');
+    mkdirSync(join(given, 'sub'), { recursive: true });
+    writeFileSync(join(given, 'a.txt'), 'first');
+    writeFileSync(join(given, 'sub', 'b.txt'), 'second');
     const path = guest('nn-compute');
     const { readFileSync } = await import('node:fs');
-    const assets = await webAssets({ guestPath: path, wasm: new Uint8Array(readFileSync(path)), args: ['lin'], models: [{ name: 'lin', spec: { path: model } }], backends: [] });
+    const assets = await webAssets({
+      guestPath: path,
+      wasm: new Uint8Array(readFileSync(path)),
+      args: ['lin'],
+      models: [{ name: 'lin', spec: { path: model } }],
+      dirs: [{ host: given, guest: '/data' }],
+      backends: [],
+    });
     web = await startWebServer(assets);
   });
   afterAll(() => web?.close());
@@ -90,6 +101,16 @@ describe('wacs web: the server', () => {
     for (const path of ['/core/index.js', '/core/component-worker.js', '/core/backend/node.js', '/core/..%2Fpackage.json']) {
       expect({ path, status: (await get(path)).status }).toEqual({ path, status: 404 });
     }
+  });
+
+  it('serves the files of --dir folders, at the paths the guest sees them', async () => {
+    const { files } = (await (await get('/config.json')).json()) as { files: Array<{ path: string; url: string; bytes: number }> };
+    expect(files.map((f) => [f.path, f.bytes])).toEqual([
+      ['/data/a.txt', 5],
+      ['/data/sub/b.txt', 6],
+    ]);
+    expect(await Promise.all(files.map(async (f) => (await get(f.url)).text()))).toEqual(['first', 'second']);
+    expect((await get('/files/2')).status).toBe(404);
   });
 
   it('serves nothing else: unknown paths, other models, and paths that climb out of a folder are 404', async () => {

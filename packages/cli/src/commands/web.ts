@@ -11,12 +11,14 @@ Serves a page on 127.0.0.1 that runs a component guest in the browser: the guest
 its wasi:nn calls served in the page by browser backends (onnxruntime-web, …). The page shows the
 guest, backends, models, the output as it streams, and the time. Everything it loads (the guest
 transpiled by jco, the engines' .wasm files, the models) comes from this server; the guest sees no
-network, no page and no files. Open the printed URL in a browser; Ctrl-C stops the server.
+network, no page and no files but those given with --dir. Open the printed URL in a browser; Ctrl-C stops the server.
 
 Options:
   --model <name>=<path>[,k=v…] Serve a model for load-by-name (repeatable); qualifiers as for wacs run
                               (encoding=, target=cpu|gpu, backend=, graph options such as
                               executionProvider=webgpu).
+  --dir <host>[::<guest>]     Copy a host folder into the guest's file system in the page (repeatable);
+                              the guest path defaults to the host path. Nothing written comes back.
   --bind <package>            A browser backend package (repeatable). Default: ${DEFAULT_BROWSER_BACKENDS.join(', ')}.
   --port <n>                  Port to listen on (default 8765; 0 picks a free one).
   --timeout <seconds>         End the guest after this long (exit code 124 on the page).
@@ -27,6 +29,7 @@ export async function webCommand(argv: string[]): Promise<number> {
   const { options, positionals, rest } = parseArgs(argv, {
     model: { value: true, repeat: true },
     bind: { value: true, repeat: true },
+    dir: { value: true, repeat: true },
     port: { value: true },
     timeout: { value: true },
     json: {},
@@ -48,6 +51,10 @@ export async function webCommand(argv: string[]): Promise<number> {
     wasm,
     args: [...guestArgs, ...rest],
     models: list(options.model).map(parseModelArg),
+    dirs: list(options.dir).map((d) => {
+      const [host, guest] = d.split('::');
+      return { host: host!, guest: guest ?? host! };
+    }),
     backends: list(options.bind),
     ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
   });

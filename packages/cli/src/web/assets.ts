@@ -6,8 +6,8 @@
  */
 import { prepareComponent, wasmKind, type ModelSpec } from '@wacs/core';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../args.js';
 import type { WebAssets } from './server.js';
@@ -70,8 +70,30 @@ export interface WebRequest {
   wasm: Uint8Array;
   args: string[];
   models: Array<{ name: string; spec: ModelSpec }>;
+  /** Host folders copied into the guest's in-page file system (`--dir host::guest`). */
+  dirs?: Array<{ host: string; guest: string }>;
   backends: string[];
   timeoutMs?: number;
+}
+
+/**
+ * Every file under a host folder, with the path the guest sees it at (the page's file system is a
+ * copy, read-only in effect: nothing the guest writes comes back).
+ */
+async function folderFiles(dir: { host: string; guest: string }): Promise<WebAssets['files']> {
+  const info = await stat(dir.host).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UsageError(`--dir ${dir.host}: not a folder`);
+  const entries = await readdir(dir.host, { recursive: true, withFileTypes: true });
+  const files = await Promise.all(
+    entries
+      .filter((entry) => entry.isFile())
+      .map(async (entry) => {
+        const file = join(entry.parentPath, entry.name);
+        const relative = file.slice(dir.host.replace(/\/+$/, '').length + 1);
+        return { path: posix.join(dir.guest, ...relative.split('/')), file, bytes: (await stat(file)).size };
+      }),
+  );
+  return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
 export async function webAssets(request: WebRequest): Promise<WebAssets> {
@@ -85,6 +107,7 @@ export async function webAssets(request: WebRequest): Promise<WebAssets> {
       return { name, file: spec.path, bytes: info.size, spec };
     }),
   );
+  const files = (await Promise.all((request.dirs ?? []).map(folderFiles))).flat();
   const prepared = await prepareComponent(request.wasm);
   return {
     browserDist: browserDist(),
@@ -94,6 +117,7 @@ export async function webAssets(request: WebRequest): Promise<WebAssets> {
     guestBytes: request.wasm.byteLength,
     args: request.args,
     models,
+    files,
     backends: (request.backends.length ? request.backends : DEFAULT_BROWSER_BACKENDS).map(browserBackend),
     ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
   };

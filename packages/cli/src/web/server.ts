@@ -3,7 +3,7 @@
  * from local files: @wacs/browser's page script and guest worker, core's browser-safe entries (the
  * page's import map points `@wacs/core/backend` and `@wacs/core/browser` there, so the page and the
  * backends share them), the guest transpiled by jco, the browser backends' bundles and their
- * engines' files (.wasm, .mjs), and the models. Nothing
+ * engines' files (.wasm, .mjs), the models, and the files given for the guest's file system. Nothing
  * comes from elsewhere: the page's Content-Security-Policy allows this origin only. Every response
  * carries COOP/COEP, which make the page cross-origin isolated (shared memory for the bridge).
  */
@@ -26,6 +26,8 @@ export interface WebAssets {
   guestBytes: number;
   args: string[];
   models: Array<{ name: string; file: string; bytes: number; spec: WebConfig['models'][string]['spec'] }>;
+  /** Files for the guest's file system: the path the guest sees, the host file. */
+  files: Array<{ path: string; file: string; bytes: number }>;
   backends: Array<{ package: string; bundle: string; assetsDir?: string }>;
   timeoutMs?: number;
 }
@@ -58,6 +60,7 @@ export function webConfig(assets: WebAssets): WebConfig {
     guest: { name: assets.guestName, url: `guest/${assets.guestName}/guest.js`, bytes: assets.guestBytes },
     args: assets.args,
     models: Object.fromEntries(assets.models.map((m) => [m.name, { spec: { ...m.spec, path: `models/${encodeURIComponent(m.name)}` }, file: basename(m.file), bytes: m.bytes }])),
+    files: assets.files.map((f, i) => ({ path: f.path, url: `files/${i}`, bytes: f.bytes })),
     backends: assets.backends.map((b, i) => ({ package: b.package, url: `backends/${i}.js`, ...(b.assetsDir ? { assetsUrl: `/engines/${i}/` } : {}) })),
     ...(assets.timeoutMs ? { timeoutMs: assets.timeoutMs } : {}),
   };
@@ -87,6 +90,8 @@ function route(assets: WebAssets, path: string): string | undefined {
       return rest[0] === assets.guestName ? under(assets.guestDir, rest.slice(1).join('/')) : undefined;
     case 'models':
       return assets.models.find((m) => m.name === decodeURIComponent(tail))?.file;
+    case 'files':
+      return /^\d+$/.test(tail) ? assets.files[Number(tail)]?.file : undefined;
     case 'backends':
       return assets.backends[Number(/^(\d+)\.js$/.exec(tail)?.[1] ?? -1)]?.bundle;
     case 'engines': {

@@ -47,9 +47,9 @@ export interface PageRun extends WebResult {
 export async function runInPage(
   browser: Browser,
   guestPath: string,
-  options: { args?: string[]; models?: Array<{ name: string; spec: ModelSpec }>; screenshot: string; timeoutMs?: number },
+  options: { args?: string[]; models?: Array<{ name: string; spec: ModelSpec }>; dirs?: Array<{ host: string; guest: string }>; screenshot: string; timeoutMs?: number },
 ): Promise<PageRun> {
-  const assets = await webAssets({ guestPath, wasm: new Uint8Array(readFileSync(guestPath)), args: options.args ?? [], models: options.models ?? [], backends: [] });
+  const assets = await webAssets({ guestPath, wasm: new Uint8Array(readFileSync(guestPath)), args: options.args ?? [], models: options.models ?? [], dirs: options.dirs ?? [], backends: [] });
   const web = await startWebServer(assets);
   const page = await browser.newPage();
   const requests: string[] = [];
