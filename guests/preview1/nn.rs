@@ -33,7 +33,11 @@ pub struct Tensor {
 
 pub const SUCCESS: u32 = 0;
 pub const INVALID_ARGUMENT: u32 = 1;
+pub const NOT_FOUND: u32 = 8;
 pub const END_OF_SEQUENCE: u32 = 100;
+pub const CONTEXT_FULL: u32 = 101;
+pub const PROMPT_TOO_LONG: u32 = 102;
+pub const MODEL_NOT_FOUND: u32 = 103;
 
 pub const F16: u8 = 0;
 pub const F32: u8 = 1;

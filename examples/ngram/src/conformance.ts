@@ -53,8 +53,8 @@ export default async function fixtures(): Promise<ConformanceFixtures> {
     badInputs: [
       { label: 'prompt as I32', inputs: [{ name: 'prompt', tensor: tensorFrom('I32', [1], Int32Array.of(7)) }] },
       { label: 'a prompt of spaces', inputs: [{ name: 'prompt', tensor: textTensor('   ') }] },
-      { label: 'metadata with an unknown key', inputs: [{ name: 'prompt', tensor: textTensor('the') }, { name: 'metadata', tensor: jsonTensor({ n_predikt: 2 }) }] },
-      { label: 'metadata that is not JSON', inputs: [{ name: 'prompt', tensor: textTensor('the') }, { name: 'metadata', tensor: textTensor('{n_predict: 2') }] },
+      { label: 'metadata with a wrong type', inputs: [{ name: 'prompt', tensor: textTensor('the') }, { name: 'metadata', tensor: jsonTensor({ n_predict: 'two' }) }] },
+      { label: 'metadata that is not JSON', inputs: [{ name: 'prompt', tensor: textTensor('the') }, { name: 'metadata', tensor: textTensor('{n_predict: 2') }], code: 'invalid-encoding' },
     ],
   };
 }

@@ -10,10 +10,13 @@
  * Graph option: n_predict (default 8). stream() yields one word per step.
  */
 import {
+  defineOptions,
+  metadataObject,
   NnError,
+  readInputs,
   tensorFrom,
-  tensorJson,
   tensorText,
+  TEXT_INPUTS,
   textTensor,
   type Backend,
   type ExecutionContext,
@@ -22,31 +25,26 @@ import {
   type HardwareVariant,
   type LoadRequest,
   type NamedTensor,
-  type Options,
+  type OptionValues,
 } from '@wacs/core/backend';
 import { readFile } from 'node:fs/promises';
 import { BigramTable, MAGIC, words, type Step } from './model.js';
 
 export { BigramTable, MAGIC, words, type Step } from './model.js';
 
-const DEFAULT_N_PREDICT = 8;
 const MAX_N_PREDICT = 1024;
+
+/** The options, declared with core's option kit: it checks every source the same way. */
+export const ngramOptions = defineOptions('ngram', {
+  n_predict: { type: 'integer', when: 'compute', min: 1, max: MAX_N_PREDICT, default: 8, doc: 'words to generate' },
+});
 
 interface Settings {
   nPredict: number;
 }
 
-/** Reads options (graph options or a compute's metadata); every key is checked. */
-function settings(options: Options | Record<string, unknown>, where: string, base: Settings): Settings {
-  const result = { ...base };
-  for (const [key, value] of Object.entries(options)) {
-    if (key !== 'n_predict') throw new NnError('invalid-argument', `${where}: unknown option "${key}"; the ngram backend knows n_predict`);
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_N_PREDICT) {
-      throw new NnError('invalid-argument', `${where}: n_predict must be a whole number from 1 to ${MAX_N_PREDICT}, got ${JSON.stringify(value)}`);
-    }
-    result.nPredict = value;
-  }
-  return result;
+function settings(values: OptionValues<typeof ngramOptions.specs>, base: Settings): Settings {
+  return { nPredict: values.n_predict ?? base.nPredict };
 }
 
 function hasMagic(head: Uint8Array): boolean {
@@ -97,17 +95,10 @@ class NgramContext implements ExecutionContext {
   constructor(private readonly graph: NgramGraph) {}
 
   private request(inputs: NamedTensor[]): Request {
-    let prompt: string | undefined;
-    let metadata: Record<string, unknown> = {};
-    for (const { name, tensor } of inputs) {
-      const role = name === 'prompt' || name === '0' ? 'prompt' : name === 'metadata' || name === '1' ? 'metadata' : undefined;
-      if (!role) throw new NnError('invalid-argument', `unknown input "${name}": the ngram backend reads "prompt" (index 0) and "metadata" (index 1)`);
-      if (tensor.type !== 'U8') throw new NnError('invalid-argument', `input "${name}" must be U8 UTF-8 text, got ${tensor.type}`);
-      if (role === 'prompt') prompt = tensorText(tensor);
-      else metadata = tensorJson(tensor, 'metadata');
-    }
-    if (prompt === undefined) throw new NnError('invalid-argument', 'no prompt: pass the text as a U8 tensor named "prompt" (index 0)');
-    return { prompt, settings: settings(metadata, 'metadata', this.graph.settings) };
+    const { roles } = readInputs(inputs, TEXT_INPUTS, { backend: 'ngram' });
+    if (!roles.prompt) throw new NnError('invalid-argument', 'no prompt: pass the text as a U8 tensor named "prompt" (index 0)');
+    const metadata = roles.metadata ? ngramOptions.parse(metadataObject(roles.metadata), 'metadata').values : {};
+    return { prompt: tensorText(roles.prompt), settings: settings(metadata, this.graph.settings) };
   }
 
   private steps({ prompt, settings }: Request): Generator<Step> {
@@ -151,11 +142,12 @@ class NgramContext implements ExecutionContext {
 export const ngramBackend: Backend = {
   name: 'ngram',
   encodings: ['autodetect'],
+  options: ngramOptions,
   detect(probe: FormatProbe): boolean {
     return !probe.isDirectory && hasMagic(probe.head);
   },
   async load(request: LoadRequest): Promise<Graph> {
-    const graphSettings = settings(request.options, 'model option', { nPredict: DEFAULT_N_PREDICT });
+    const graphSettings = settings(ngramOptions.parseLoad(request).values, { nPredict: ngramOptions.specs.n_predict.default });
     if (request.target === 'gpu' || request.target === 'tpu') {
       throw new NnError('unsupported-operation', `the ngram backend runs in JavaScript on the CPU; load with target cpu or auto, not ${request.target}`);
     }

@@ -12,43 +12,35 @@
  * tokenizer.json.
  */
 import {
+  metadataObject,
   NnError,
+  readInputs,
   tensorFrom,
-  tensorJson,
   tensorText,
+  TEXT_INPUTS,
+  type InputRole,
   tensorView,
   textTensor,
   type ExecutionContext,
   type Graph,
   type LoadRequest,
   type NamedTensor,
-  type Options,
   type Tensor,
 } from '@wacs/core/backend';
 import { readGenaiConfig, type GenaiConfig } from './config.js';
 import { allLogits, DecoderModel, type SessionOverrides } from './decoder.js';
 import { checkPrompt, generate } from './generator.js';
-import { isSearchKey, searchSettings, withSearchOptions, type SearchSettings } from './search.js';
+import { genaiOptions, type GenaiOptions } from './options.js';
+import { searchSettings, withSearchOptions, type SearchSettings } from './search.js';
 import { Sequence } from './sequence.js';
 import { TextCodec, type ChatMessage } from './text.js';
 
-/** Graph options beyond the search keys. */
-const SESSION_KEYS = ['threads'];
-
-function sessionOverrides(options: Options): { overrides: SessionOverrides; search: Record<string, unknown> } {
-  const overrides: SessionOverrides = {};
-  const search: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (key === 'threads') {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-        throw new NnError('invalid-argument', `genai: option threads must be a whole number (0: onnxruntime's default), got ${JSON.stringify(value)}`);
-      }
-      overrides.threads = value;
-    } else if (isSearchKey(key)) search[key] = value;
-    else throw new NnError('invalid-argument', `genai: unknown model option "${key}"; options are ${SESSION_KEYS.join(', ')} and the search options (max_length, temperature, top_k, …)`);
-  }
-  return { overrides, search };
-}
+/** The inputs by role: preview1 guests give "0" (a prompt or ids, by type) and "1" (metadata). */
+const INPUTS = {
+  prompt: TEXT_INPUTS.prompt,
+  input_ids: { index: 0, types: ['I64', 'I32'], what: 'token ids' },
+  metadata: TEXT_INPUTS.metadata,
+} as const satisfies Record<string, InputRole>;
 
 export class GenaiGraph implements Graph {
   private codec?: Promise<TextCodec>;
@@ -58,6 +50,8 @@ export class GenaiGraph implements Graph {
     readonly config: GenaiConfig,
     readonly model: DecoderModel,
     readonly settings: SearchSettings,
+    /** Graph options that are compute defaults beyond the search (chat, generate). */
+    readonly options: GenaiOptions,
   ) {}
 
   static async load(request: LoadRequest): Promise<GenaiGraph> {
@@ -66,10 +60,11 @@ export class GenaiGraph implements Graph {
     }
     const folder = request.source.path;
     const config = await readGenaiConfig(folder);
-    const { overrides, search } = sessionOverrides(request.options);
-    const settings = withSearchOptions(searchSettings(config.search), search, 'model option');
+    const options = genaiOptions.parseLoad(request).values;
+    const settings = withSearchOptions(searchSettings(config.search), options);
+    const overrides: SessionOverrides = options.threads !== undefined ? { threads: options.threads } : {};
     const model = await DecoderModel.load(folder, config, request.target, overrides);
-    return new GenaiGraph(folder, config, model, settings);
+    return new GenaiGraph(folder, config, model, settings, options);
   }
 
   /** The tokenizer, loaded on first use (id-only use needs none). */
@@ -103,9 +98,6 @@ interface Request {
 }
 
 function idsOf(tensor: Tensor, name: string): number[] {
-  if (tensor.type !== 'I64' && tensor.type !== 'I32') {
-    throw new NnError('invalid-argument', `input "${name}" holds token ids and must be I64 or I32, got ${tensor.type}`);
-  }
   const dims = tensor.dimensions;
   if (dims.length > 2 || (dims.length === 2 && dims[0] !== 1)) {
     throw new NnError('invalid-argument', `input "${name}" must be [n] or [1, n] (one sequence), got [${dims.join(', ')}]`);
@@ -158,28 +150,22 @@ export class GenaiContext implements ExecutionContext {
   }
 
   private parse(inputs: NamedTensor[]): Request {
-    let prompt: string | undefined;
-    let ids: number[] | undefined;
-    let metadata: Record<string, unknown> = {};
-    for (const { name, tensor } of inputs) {
-      if (name === 'metadata' || name === '1') metadata = tensorJson(tensor, 'metadata');
-      else if (name === 'prompt' || (name === '0' && tensor.type === 'U8')) prompt = tensorText(tensor);
-      else if (name === 'input_ids' || name === '0') ids = idsOf(tensor, name);
-      else throw new NnError('invalid-argument', `genai: unknown input "${name}"; inputs are prompt (U8 text) or input_ids (I64/I32), and optional metadata (JSON)`);
-    }
+    const { roles, names } = readInputs(inputs, INPUTS, { backend: 'genai' });
+    const prompt = roles.prompt && tensorText(roles.prompt);
+    const ids = roles.input_ids && idsOf(roles.input_ids, names.input_ids!);
     if ((prompt === undefined) === (ids === undefined)) {
       throw new NnError('invalid-argument', 'genai: give exactly one of prompt (U8 text) or input_ids (I64/I32), with optional metadata (JSON)');
     }
-    const { chat = false, generate: generateIds = false, ...search } = metadata;
-    if (typeof chat !== 'boolean') throw new NnError('invalid-argument', `metadata: chat must be true or false, got ${JSON.stringify(chat)}`);
-    if (typeof generateIds !== 'boolean') throw new NnError('invalid-argument', `metadata: generate must be true or false, got ${JSON.stringify(generateIds)}`);
+    const metadata = roles.metadata ? genaiOptions.parse(metadataObject(roles.metadata), 'metadata').values : {};
+    const options = { ...this.graph.options, ...metadata };
+    const chat = options.chat ?? false;
     if (chat && prompt === undefined) throw new NnError('invalid-argument', 'metadata: chat applies to a text prompt, not to input_ids');
     return {
       prompt,
       ids,
       chat,
-      generate: prompt !== undefined || generateIds,
-      settings: withSearchOptions(this.graph.settings, search, 'metadata'),
+      generate: prompt !== undefined || (options.generate ?? false),
+      settings: withSearchOptions(this.graph.settings, metadata),
     };
   }
 

@@ -9,12 +9,14 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_FILE } from './config.js';
 import { GenaiGraph } from './graph.js';
+import { genaiOptions } from './options.js';
 
 export { parseGenaiConfig, readGenaiConfig, SUPPORTED_MODEL_TYPES, CONFIG_FILE, type GenaiConfig, type SearchDefaults } from './config.js';
 export { DecoderModel, argmaxLastLogits, lastLogits, allLogits, type RunStats } from './decoder.js';
 export { generate, type StopReason } from './generator.js';
 export { Sampler, Random, argmax, topK, type SamplingOptions } from './sampling.js';
-export { searchSettings, withSearchOptions, SEARCH_KEYS, type SearchSettings } from './search.js';
+export { searchSettings, withSearchOptions, type SearchSettings } from './search.js';
+export { genaiOptions, type GenaiOptions } from './options.js';
 export { Sequence } from './sequence.js';
 export { TextCodec, TextStream, type ChatMessage } from './text.js';
 export { GenaiGraph, GenaiContext } from './graph.js';
@@ -37,6 +39,7 @@ export async function scanModelFolders(dir: string): Promise<Array<{ name: strin
 export const genaiBackend: Backend = {
   name: 'genai',
   encodings: ['onnx'],
+  options: genaiOptions,
   detect(probe: FormatProbe): boolean {
     return probe.isDirectory && (probe.entries ?? []).includes(CONFIG_FILE);
   },

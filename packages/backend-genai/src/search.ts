@@ -1,11 +1,12 @@
 /**
- * Search options: genai_config.json's `search` section, overridden by graph options
- * (`--model name=folder,temperature=0.7`) and then by a compute's `metadata` JSON. Keys use
- * onnxruntime-genai's names.
+ * Search settings: genai_config.json's `search` section, overridden by graph options
+ * (`--model name=folder,temperature=0.7`) and then by a compute's `metadata` JSON (the keys, with
+ * onnxruntime-genai's names, are declared in options.ts).
  */
 import { NnError } from '@wacs/core/backend';
 import { randomInt } from 'node:crypto';
 import type { SearchDefaults } from './config.js';
+import type { GenaiOptions } from './options.js';
 import type { SamplingOptions } from './sampling.js';
 
 export interface SearchSettings {
@@ -21,46 +22,6 @@ export interface SearchSettings {
   repetitionPenalty: number;
   /** -1: a fresh random seed for each generation. */
   randomSeed: number;
-}
-
-/** The search keys a graph option or metadata may set, with how each is read. */
-const KEYS: Record<string, (settings: SearchSettings, value: unknown, what: string) => void> = {
-  do_sample: (s, v, w) => (s.doSample = bool(v, w)),
-  min_length: (s, v, w) => (s.minLength = int(v, w, 0)),
-  max_length: (s, v, w) => (s.maxLength = int(v, w, 1)),
-  max_new_tokens: (s, v, w) => (s.maxNewTokens = int(v, w, 0)),
-  temperature: (s, v, w) => (s.temperature = num(v, w, 0)),
-  top_k: (s, v, w) => (s.topK = int(v, w, 0)),
-  top_p: (s, v, w) => (s.topP = num(v, w, 0)),
-  repetition_penalty: (s, v, w) => (s.repetitionPenalty = num(v, w, Number.MIN_VALUE)),
-  random_seed: (s, v, w) => (s.randomSeed = int(v, w, -1)),
-  seed: (s, v, w) => (s.randomSeed = int(v, w, -1)),
-  num_beams: (_s, v, w) => {
-    if (int(v, w, 1) !== 1) throw new NnError('unsupported-operation', `${w}: beam search is not implemented; num_beams must be 1`);
-  },
-  num_return_sequences: (_s, v, w) => {
-    if (int(v, w, 1) !== 1) throw new NnError('unsupported-operation', `${w}: only one sequence per generation; num_return_sequences must be 1`);
-  },
-};
-
-export const SEARCH_KEYS = Object.keys(KEYS);
-
-function bool(value: unknown, what: string): boolean {
-  if (typeof value !== 'boolean') throw new NnError('invalid-argument', `${what} must be true or false, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function num(value: unknown, what: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new NnError('invalid-argument', `${what} must be a number of at least ${min}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function int(value: unknown, what: string, min: number): number {
-  const n = num(value, what, min);
-  if (!Number.isInteger(n)) throw new NnError('invalid-argument', `${what} must be an integer, got ${n}`);
-  return n;
 }
 
 export function searchSettings(defaults: SearchDefaults): SearchSettings {
@@ -79,19 +40,19 @@ export function searchSettings(defaults: SearchDefaults): SearchSettings {
   };
 }
 
-/** Whether a key is a search option. */
-export function isSearchKey(key: string): boolean {
-  return key in KEYS;
-}
-
-/** A copy of `settings` with the search keys of `options` applied; `where` names the source in errors. */
-export function withSearchOptions(settings: SearchSettings, options: Record<string, unknown>, where: string): SearchSettings {
+/** A copy of `settings` with the search options among `options` applied. */
+export function withSearchOptions(settings: SearchSettings, options: GenaiOptions): SearchSettings {
   const out = { ...settings };
-  for (const [key, value] of Object.entries(options)) {
-    const apply = KEYS[key];
-    if (!apply) throw new NnError('invalid-argument', `${where}: unknown option "${key}"; search options are ${SEARCH_KEYS.join(', ')}`);
-    apply(out, value, `${where}: ${key}`);
-  }
+  if (options.do_sample !== undefined) out.doSample = options.do_sample;
+  if (options.min_length !== undefined) out.minLength = options.min_length;
+  if (options.max_length !== undefined) out.maxLength = options.max_length;
+  if (options.max_new_tokens !== undefined) out.maxNewTokens = options.max_new_tokens;
+  if (options.temperature !== undefined) out.temperature = options.temperature;
+  if (options.top_k !== undefined) out.topK = options.top_k;
+  if (options.top_p !== undefined) out.topP = options.top_p;
+  if (options.repetition_penalty !== undefined) out.repetitionPenalty = options.repetition_penalty;
+  const seed = options.random_seed ?? options.seed;
+  if (seed !== undefined) out.randomSeed = seed;
   return out;
 }
 

@@ -16,7 +16,7 @@
  * as zeros and are replaced by the `present` output after every run. They cannot be cut back to an
  * earlier token, so a sequence holding one is restarted instead of truncated.
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import { CONFIG_FILE, layerName, type GenaiConfig } from './config.js';
 import { alwaysHasConvCache } from './model-types.js';

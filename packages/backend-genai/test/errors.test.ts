@@ -5,6 +5,7 @@ import { probePath } from '@wacs/core/backend/node';
 import { BackendRegistry, ModelRegistry, NnHost } from '@wacs/core';
 import { tinyGenaiConfig, writeTinyGenaiFolder } from '@wacs/fixtures';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { genaiBackend, parseGenaiConfig, type GenaiGraph } from '../src/index.js';
@@ -100,7 +101,7 @@ describe('genai_config.json errors', () => {
 
   it('rejects unknown model options', async () => {
     const e = await loadError(await writeTinyGenaiFolder(join(await tempDir(), 'tiny')), { beams: 2 });
-    expect(e.message).toContain('unknown model option "beams"');
+    expect(e.message).toContain('model option: unknown option "beams"; the genai backend knows threads, do_sample');
   });
 
   it('refuses beam search', async () => {
@@ -138,7 +139,11 @@ describe('request errors', () => {
 
   it('names unknown inputs and metadata keys, and token ids outside the vocabulary', async () => {
     expect((await computeError([{ name: 'pixels', tensor: textTensor('x') }])).message).toContain('unknown input "pixels"');
-    expect((await computeError([prompt('the cat'), metadata({ n_predict: 5 })])).message).toMatch(/unknown option "n_predict"; search options are .*max_new_tokens/);
+    expect((await computeError([prompt('the cat'), metadata({ max_new_tokens: 'five' })])).message).toContain('metadata: option "max_new_tokens" must be an integer');
+    expect((await computeError([prompt('the cat'), metadata({ num_beams: 4 })])).message).toContain('"num_beams" must be 1 (beam search is not implemented)');
+    // Keys for other runtimes (a guest written for WasmEdge's GGML plugin) are ignored.
+    const foreign = await graph.createContext().compute([prompt('the cat'), metadata({ n_predict: 5, max_new_tokens: 2 })]);
+    expect(foreign[1]!.tensor.dimensions).toEqual([2]);
     expect((await computeError([idsInput([1, 999]), metadata({ generate: true })])).message).toContain('token id 999 is outside the vocabulary');
     expect((await computeError([prompt('a'), idsInput([1])])).message).toContain('exactly one of prompt');
     expect((await computeError([prompt('[{"role": "user"}]'), metadata({ chat: true })])).message).toContain('a JSON list of {"role", "content"} messages');
@@ -160,6 +165,9 @@ describe('the host after a failed load', () => {
       const failure = await session.loadByName('broken').catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(NnError);
       expect((failure as NnError).code).toBe('unsupported-operation');
+      // Options a guest sends are checked like the user's: no thread pool larger than the machine.
+      const greedy = (await session.loadByName('tiny', { threads: 1024 }).catch((e: unknown) => e)) as NnError;
+      expect([greedy.code, greedy.message]).toEqual(['invalid-argument', `load_by_name_with_config: option "threads" 1024 is more threads than this machine's ${availableParallelism()} cores`]);
       const graph = await session.loadByName('tiny');
       const context = await session.initContext(graph);
       const outputs = await session.compute(context, [prompt('the cat sat'), metadata({ max_new_tokens: 3 })]);

@@ -4,7 +4,6 @@
  * A raw completion starts afresh each compute (the KV cache of a shared prompt prefix is reused);
  * with `chat`, the context keeps the conversation, and each prompt is the next user message.
  */
-import { availableParallelism } from 'node:os';
 import { NnError, toNnError, type ExecutionContext, type NamedTensor } from '@wacs/core/backend';
 import type {
   ChatHistoryItem,
@@ -19,7 +18,7 @@ import type {
 } from 'node-llama-cpp';
 import { defaultThreads, llamaBuildInfo, nodeLlamaCpp, raiseLogLevel } from './engine.js';
 import type { LlamaGraph } from './graph.js';
-import { checkModelScope, mergeOptions, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
+import { changedModelOptions, mergeOptions, noteIgnored, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
 import { OutputTracker, type OutputListener } from './output-tracker.js';
 import { embeddingOutputs, readInputs, textOutputs, type Usage } from './outputs.js';
 
@@ -78,6 +77,8 @@ export class LlamaExecutionContext implements ExecutionContext {
   private embeddingContext?: { context: LlamaEmbeddingContext; key: string };
   /** The generation in progress, so a new compute can stop an unfinished stream first. */
   private running?: { controller: AbortController; finished: Promise<unknown> };
+  /** What the last generation produced, kept when it failed (a full context keeps its text). */
+  private last: Generated = { text: '', usage: { inputTokens: 0, outputTokens: 0 } };
 
   constructor(private readonly graph: LlamaGraph) {
     this.options = graph.options;
@@ -132,6 +133,38 @@ export class LlamaExecutionContext implements ExecutionContext {
     };
   }
 
+  /**
+   * What a guest reads before computing, or after a compute failed (WasmEdge's get_output): output
+   * 0 the last generation's text (the partial text after a full context), output 1 the metadata
+   * with the token count of the prompt set now and the tokens last generated.
+   */
+  async peekOutputs(inputs: NamedTensor[]): Promise<NamedTensor[]> {
+    const request = readInputs(inputs, { promptOptional: true });
+    let options = this.options;
+    if (request.metadata) options = mergeOptions(options, parseOptions(request.metadata, 'metadata'), this.graph.options);
+    const inputTokens = request.prompt === undefined ? 0 : await this.countInputTokens(request.prompt, options);
+    return textOutputs(this.last.text, { inputTokens, outputTokens: this.last.usage.outputTokens }, llamaBuildInfo(this.graph.llama));
+  }
+
+  /** The prompt's tokens as a compute would evaluate them (a chat counts the whole conversation). */
+  private async countInputTokens(prompt: string, options: LlamaOptions): Promise<number> {
+    if (!options.chat || options.embedding) return this.promptTokens(prompt).length;
+    if (!this.llamaContext) return this.promptTokens(prompt).length;
+    const chat = await this.chatSession();
+    return this.chatTokens(chat, [...chat.getChatHistory(), { type: 'user', text: prompt }]);
+  }
+
+  /**
+   * A raw prompt's tokens, BOS first where the model wants it, as node-llama-cpp's completion
+   * tokenizes text (special-token text such as `<|im_start|>` stays text; WasmEdge parses it).
+   */
+  private promptTokens(prompt: string): Token[] {
+    const model = this.graph.model;
+    const bos = beginningToken(model);
+    const tokens = model.tokenize(prompt, false, bos === null ? undefined : 'trimLeadingSpace');
+    return bos === null ? tokens : [bos, ...tokens];
+  }
+
   async dispose(): Promise<void> {
     this.running?.controller.abort();
     await this.running?.finished;
@@ -145,16 +178,21 @@ export class LlamaExecutionContext implements ExecutionContext {
   private async run(inputs: NamedTensor[], listen: (options: LlamaOptions) => OutputListener): Promise<NamedTensor[]> {
     const request = readInputs(inputs);
     let options = this.options;
+    let ignored: string[] = [];
     if (request.metadata) {
+      // Metadata comes from the guest: keys the backend does not know are skipped, as in WasmEdge.
       const update = parseOptions(request.metadata, 'metadata');
-      checkModelScope(this.graph.options, update.set);
+      // WasmEdge reloads the model for a changed load-time key; here the graph's contexts share it.
+      ignored = [...update.ignored, ...changedModelOptions(this.graph.options, update.set).map((name) => `${name} (changed per compute: the model stays loaded as it was)`)];
       options = mergeOptions(options, update, this.graph.options);
     }
+    this.last = { text: '', usage: { inputTokens: 0, outputTokens: 0 } };
     // Options are kept for later computes only once they work (a grammar that compiles).
     const grammar = await this.graph.grammar(options);
     this.options = options;
     if (options['enable-debug-log']) raiseLogLevel(this.graph.llama, 'debug');
     else if (options['enable-log']) raiseLogLevel(this.graph.llama, 'info');
+    noteIgnored(ignored, options, 'metadata');
     const settings = this.settings(options);
     const build = llamaBuildInfo(this.graph.llama);
 
@@ -187,10 +225,6 @@ export class LlamaExecutionContext implements ExecutionContext {
     // llama.cpp can run past the training context (RoPE scaling), within reason.
     if (contextSize > trained * MAX_CONTEXT_STRETCH) {
       throw new NnError('invalid-argument', `ctx-size ${contextSize} is more than ${MAX_CONTEXT_STRETCH} times the model's training context of ${trained} tokens`);
-    }
-    const cores = availableParallelism();
-    if (options.threads !== undefined && options.threads > cores) {
-      throw new NnError('invalid-argument', `threads ${options.threads} is more than this machine's ${cores} cores`);
     }
     return {
       contextSize,
@@ -267,10 +301,12 @@ export class LlamaExecutionContext implements ExecutionContext {
     listener: OutputListener,
     grammar: LlamaGrammar | undefined,
   ): Promise<Generated> {
-    const model = this.graph.model;
-    const bos = beginningToken(model);
-    const promptTokens = model.tokenize(prompt, false, bos === null ? undefined : 'trimLeadingSpace');
-    const inputTokens = promptTokens.length + (bos === null ? 0 : 1);
+    const tokens = this.promptTokens(prompt);
+    // node-llama-cpp adds BOS itself.
+    const bos = beginningToken(this.graph.model);
+    const promptTokens = bos === null ? tokens : tokens.slice(1);
+    const inputTokens = tokens.length;
+    this.last = { text: '', usage: { inputTokens, outputTokens: 0 } };
     const room = contextSize - inputTokens;
     if (room < 1) throw promptTooLong(inputTokens, contextSize);
     const nPredict = options['n-predict'] ?? -1;
@@ -298,8 +334,9 @@ export class LlamaExecutionContext implements ExecutionContext {
         throw toNnError(e, 'runtime-error', 'llama.cpp generation failed');
       });
     const text = output.finish();
+    this.last = { text, usage: output.usage };
     if (result.metadata.stopReason === 'maxTokens' && maxTokens === room && nPredict !== room) throw contextFull(contextSize, output.usage);
-    return { text, usage: output.usage };
+    return this.last;
   }
 
   private async chatReply(
@@ -342,11 +379,13 @@ export class LlamaExecutionContext implements ExecutionContext {
       history[history.length - 1] = { type: 'model', response: [text] };
       chat.setChatHistory(history);
     }
+    this.last = { text, usage: output.usage };
     if (result.stopReason === 'maxTokens' && nPredict < 0) throw contextFull(contextSize, output.usage);
     // Count again from what was evaluated: node-llama-cpp may have dropped early turns to fit.
     const window = chat.getLastEvaluationContextWindow();
     if (window) output.inputTokens = this.chatTokens(chat, window.slice(0, -1));
-    return { text, usage: output.usage };
+    this.last = { text, usage: output.usage };
+    return this.last;
   }
 
   /** Tokens of a conversation as the chat template renders it, up to the start of the reply. */

@@ -57,10 +57,13 @@ export function defaultThreads(instance: Llama): number {
 }
 
 export interface BuildInfo {
-  /** llama.cpp's build number, when node-llama-cpp's llama.cpp release tag is `b<number>`. */
-  buildNumber: number | null;
-  /** Short llama.cpp commit of the source node-llama-cpp ships and builds its binaries from. */
-  commit: string | null;
+  /**
+   * llama.cpp's build number when node-llama-cpp's llama.cpp release tag is `b<number>`, else 0:
+   * always a number, as in WasmEdge (LlamaEdge reads it as one).
+   */
+  buildNumber: number;
+  /** Short llama.cpp commit of the source node-llama-cpp ships and builds its binaries from ("unknown" without it). */
+  commit: string;
 }
 
 let buildInfo: BuildInfo | undefined;
@@ -80,5 +83,5 @@ export function llamaBuildInfo(instance: Llama): BuildInfo {
   } catch {
     // No bundle (e.g. a custom build): the commit is unknown.
   }
-  return (buildInfo = { buildNumber: tag ? Number(tag[1]) : null, commit });
+  return (buildInfo = { buildNumber: tag ? Number(tag[1]) : 0, commit: commit ?? 'unknown' });
 }

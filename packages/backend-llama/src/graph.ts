@@ -8,7 +8,7 @@ import { LlamaExecutionContext } from './context.js';
 import { llama, raiseLogLevel } from './engine.js';
 import { checkGguf } from './gguf-check.js';
 import { modelFile, type ModelFile } from './model-file.js';
-import { parseOptions, type LlamaOptions } from './options.js';
+import { noteIgnored, parseLoadOptions, type LlamaOptions } from './options.js';
 
 export class LlamaGraph implements Graph {
   /** Grammars compile once per graph (keyed by their GBNF or JSON-schema text). */
@@ -69,7 +69,8 @@ function gpuLayers(target: ExecutionTarget, options: LlamaOptions, instance: Lla
 }
 
 export async function loadGraph(request: LoadRequest): Promise<LlamaGraph> {
-  const options = parseOptions(request.options, 'graph options').set;
+  const { set: options, ignored } = parseLoadOptions(request);
+  noteIgnored(ignored, options, 'load_by_name_with_config');
   const instance = await llama();
   if (options['enable-debug-log']) raiseLogLevel(instance, 'debug');
   else if (options['enable-log']) raiseLogLevel(instance, 'info');

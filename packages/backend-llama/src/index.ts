@@ -6,17 +6,19 @@
 import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core/backend';
 import { disposeLlama, llama, nodeLlamaCpp } from './engine.js';
 import { loadGraph } from './graph.js';
+import { llamaOptions } from './options.js';
 
 export { LlamaGraph, loadGraph } from './graph.js';
 export { LlamaExecutionContext } from './context.js';
 export { checkGguf, type GgufHeader } from './gguf-check.js';
-export { OPTION_SPECS, SAMPLING_DEFAULTS, parseOptions, type LlamaOptions, type OptionName } from './options.js';
+export { llamaOptions, SAMPLING_DEFAULTS, parseOptions, type LlamaOptions, type OptionName } from './options.js';
 export { llama, llamaBuildInfo, defaultThreads, type BuildInfo } from './engine.js';
 export { pullModel, parsePullUri, type PullOptions, type PullSource } from './pull.js';
 
 export const llamaBackend: Backend = {
   name: 'llama',
   encodings: ['ggml'],
+  options: llamaOptions,
   detect(probe: FormatProbe): boolean {
     return !probe.isDirectory && probe.format === 'gguf';
   },

@@ -1,85 +1,68 @@
 /**
- * The options of the GGML backend, with WasmEdge's GGML plugin keys: they come from a named-model
- * spec or load_by_name_with_config (graph options) and from a compute's `metadata` input. Every key
- * is checked here, so a typo fails with a message naming it instead of being ignored.
+ * The options of the GGML backend, with WasmEdge's GGML plugin keys, declared with core's option
+ * kit: they come from a named-model spec or load_by_name_with_config (graph options) and from a
+ * compute's `metadata` input.
  */
-import { NnError, type JsonValue, type Options } from '@wacs/core/backend';
+import { availableParallelism } from 'node:os';
+import { defineOptions, NnError, type LoadRequest, type OptionSource, type OptionValues, type ParsedOptions } from '@wacs/core/backend';
 
-/** Where an option takes effect: loading the model, creating the llama context, or one compute. */
-type Scope = 'model' | 'context' | 'compute';
+/** Where an option takes effect: loading the model, else each compute (context options remake the llama context). */
+export const llamaOptions = defineOptions(
+  'llama',
+  {
+    'n-predict': { type: 'integer', when: 'compute', min: -1, default: -1, doc: 'tokens to generate; -1: until end of text or a full context', check: (n: number) => (n === 0 ? '-1 (until end of text or a full context) or at least 1' : undefined) },
+    'ctx-size': { type: 'integer', when: 'compute', min: 0, doc: 'context size in tokens; 0: the model\'s training context (default: that, up to 4096)' },
+    'batch-size': { type: 'integer', when: 'compute', min: 1, doc: 'prompt tokens evaluated per batch (default: 512, at most ctx-size)' },
+    threads: { type: 'threads', when: 'compute', min: 1, doc: 'CPU threads of the llama context (default: half the math cores)' },
+    'n-gpu-layers': { type: 'integer', when: 'load', min: -1, doc: 'layers offloaded to the GPU; -1: all (default: what the target implies)' },
+    'use-mmap': { type: 'boolean', when: 'load', default: true, doc: 'memory-map the model file' },
+    temp: { type: 'number', when: 'compute', min: 0, default: 0.8, doc: 'sampling temperature; 0: greedy' },
+    'top-k': { type: 'integer', when: 'compute', min: 0, default: 40, doc: 'sample among the k most likely tokens; 0: all' },
+    'top-p': { type: 'number', when: 'compute', min: 0, max: 1, default: 0.95, doc: 'nucleus sampling threshold' },
+    'min-p': { type: 'number', when: 'compute', min: 0, max: 1, default: 0.05, doc: 'drop tokens below this fraction of the top probability' },
+    seed: { type: 'integer', when: 'compute', min: 0, max: 0xffffffff, doc: 'sampling seed' },
+    'repeat-penalty': { type: 'number', when: 'compute', min: 0, default: 1.1, doc: 'penalty for tokens among the last 64; 1: none' },
+    'presence-penalty': { type: 'number', when: 'compute', default: 0, doc: 'penalty for tokens already present' },
+    'frequency-penalty': { type: 'number', when: 'compute', default: 0, doc: 'penalty growing with token frequency' },
+    'reverse-prompt': { type: 'string', when: 'compute', doc: 'stop when the output reaches this text' },
+    'stream-stdout': { type: 'boolean', when: 'compute', default: false, doc: 'print tokens to the host\'s stdout as they come' },
+    'enable-log': { type: 'boolean', when: 'compute', default: false, doc: 'llama.cpp info logs (and ignored option keys) on stderr' },
+    'enable-debug-log': { type: 'boolean', when: 'compute', default: false, doc: 'llama.cpp debug logs on stderr' },
+    grammar: { type: 'string', when: 'compute', doc: 'GBNF grammar the output must follow' },
+    'json-schema': { type: 'json-object', when: 'compute', doc: 'JSON schema the output must follow (an object, or its JSON text)' },
+    embedding: { type: 'boolean', when: 'compute', default: false, doc: 'return the prompt\'s embedding instead of generating' },
+    chat: { type: 'boolean', when: 'compute', default: false, doc: 'apply the model\'s chat template and keep the conversation in the context' },
+  },
+  {
+    cores: availableParallelism,
+    // A null in metadata puts an option back to the graph's value (or the default).
+    nullClears: true,
+    // WasmEdge GGML keys this backend knows but cannot honour.
+    unsupported: {
+      'main-gpu': 'node-llama-cpp picks the GPU itself',
+      'tensor-split': 'node-llama-cpp splits layers across GPUs itself',
+      'split-mode': 'node-llama-cpp splits layers across GPUs itself',
+      'ubatch-size': 'node-llama-cpp has no separate micro-batch size',
+      warmup: 'node-llama-cpp warms up on its own',
+      mmproj: 'multimodal (llava) models are not supported',
+      image: 'multimodal (llava) models are not supported',
+      'always-regenerate-image-embd': 'multimodal (llava) models are not supported',
+    },
+  },
+);
 
-interface OptionSpec {
-  type: 'integer' | 'number' | 'boolean' | 'string' | 'json-schema';
-  scope: Scope;
-  min?: number;
-  max?: number;
-  description: string;
-}
+export type OptionName = keyof typeof llamaOptions.specs;
 
-export const OPTION_SPECS = {
-  'n-predict': { type: 'integer', scope: 'compute', description: 'tokens to generate; -1: until end of text or a full context' },
-  'ctx-size': { type: 'integer', scope: 'context', min: 0, description: 'context size in tokens; 0: the model\'s training context' },
-  'batch-size': { type: 'integer', scope: 'context', min: 1, description: 'prompt tokens evaluated per batch' },
-  threads: { type: 'integer', scope: 'context', min: 1, max: 1024, description: 'CPU threads of the llama context' },
-  'n-gpu-layers': { type: 'integer', scope: 'model', min: -1, description: 'layers offloaded to the GPU; -1: all' },
-  'use-mmap': { type: 'boolean', scope: 'model', description: 'memory-map the model file' },
-  temp: { type: 'number', scope: 'compute', min: 0, description: 'sampling temperature; 0: greedy' },
-  'top-k': { type: 'integer', scope: 'compute', min: 0, description: 'sample among the k most likely tokens; 0: all' },
-  'top-p': { type: 'number', scope: 'compute', min: 0, max: 1, description: 'nucleus sampling threshold' },
-  'min-p': { type: 'number', scope: 'compute', min: 0, max: 1, description: 'drop tokens below this fraction of the top probability' },
-  seed: { type: 'integer', scope: 'compute', min: 0, max: 0xffffffff, description: 'sampling seed' },
-  'repeat-penalty': { type: 'number', scope: 'compute', min: 0, description: 'penalty for tokens among the last 64; 1: none' },
-  'presence-penalty': { type: 'number', scope: 'compute', description: 'penalty for tokens already present' },
-  'frequency-penalty': { type: 'number', scope: 'compute', description: 'penalty growing with token frequency' },
-  'reverse-prompt': { type: 'string', scope: 'compute', description: 'stop when the output reaches this text' },
-  'stream-stdout': { type: 'boolean', scope: 'compute', description: 'print tokens to the host\'s stdout as they come' },
-  'enable-log': { type: 'boolean', scope: 'compute', description: 'llama.cpp info logs on stderr' },
-  'enable-debug-log': { type: 'boolean', scope: 'compute', description: 'llama.cpp debug logs on stderr' },
-  grammar: { type: 'string', scope: 'compute', description: 'GBNF grammar the output must follow' },
-  'json-schema': { type: 'json-schema', scope: 'compute', description: 'JSON schema the output must follow' },
-  embedding: { type: 'boolean', scope: 'compute', description: 'return the prompt\'s embedding instead of generating' },
-  chat: { type: 'boolean', scope: 'compute', description: 'apply the model\'s chat template and keep the conversation in the context' },
-} as const satisfies Record<string, OptionSpec>;
+/** Checked option values (`json-schema` kept as JSON text: it keys the grammar cache); `undefined` means "use the default". */
+export type LlamaOptions = OptionValues<typeof llamaOptions.specs>;
 
-export type OptionName = keyof typeof OPTION_SPECS;
-
-/** WasmEdge GGML keys this backend knows but cannot honour: refused with the reason. */
-const UNSUPPORTED: Record<string, string> = {
-  'main-gpu': 'node-llama-cpp picks the GPU itself',
-  'tensor-split': 'node-llama-cpp splits layers across GPUs itself',
-  'split-mode': 'node-llama-cpp splits layers across GPUs itself',
-  'ubatch-size': 'node-llama-cpp has no separate micro-batch size',
-  warmup: 'node-llama-cpp warms up on its own',
-  mmproj: 'multimodal (llava) models are not supported',
-  image: 'multimodal (llava) models are not supported',
-  'always-regenerate-image-embd': 'multimodal (llava) models are not supported',
-};
-
-/** Checked option values; `undefined` means "use the default". */
-export interface LlamaOptions {
-  'n-predict'?: number;
-  'ctx-size'?: number;
-  'batch-size'?: number;
-  threads?: number;
-  'n-gpu-layers'?: number;
-  'use-mmap'?: boolean;
-  temp?: number;
-  'top-k'?: number;
-  'top-p'?: number;
-  'min-p'?: number;
-  seed?: number;
-  'repeat-penalty'?: number;
-  'presence-penalty'?: number;
-  'frequency-penalty'?: number;
-  'reverse-prompt'?: string;
-  'stream-stdout'?: boolean;
-  'enable-log'?: boolean;
-  'enable-debug-log'?: boolean;
-  grammar?: string;
-  /** Kept as JSON text: it keys the grammar cache. */
-  'json-schema'?: string;
-  embedding?: boolean;
-  chat?: boolean;
+export interface OptionUpdate {
+  set: LlamaOptions;
+  cleared: OptionName[];
+  /** Unknown keys a guest sent, ignored (noted on stderr under enable-log). */
+  ignored: string[];
+  /** Load-time keys that arrived per compute. */
+  loadTime: OptionName[];
 }
 
 /** Sampling defaults (llama.cpp's, with WasmEdge's repeat penalty of 1.1). */
@@ -88,75 +71,34 @@ export const SAMPLING_DEFAULTS = { temp: 0.8, 'top-k': 40, 'top-p': 0.95, 'min-p
 /** How many recent tokens the repeat penalty looks at (llama.cpp's default). */
 export const REPEAT_PENALTY_LAST_TOKENS = 64;
 
-function describe(value: JsonValue): string {
-  return typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
-}
-
-function checkValue(name: OptionName, value: JsonValue, where: string): LlamaOptions[OptionName] {
-  const spec: OptionSpec = OPTION_SPECS[name];
-  const fail = (expected: string) =>
-    new NnError('invalid-argument', `${where}: option "${name}" must be ${expected}, got ${describe(value)} (${spec.description})`);
-  switch (spec.type) {
-    case 'boolean':
-      if (typeof value !== 'boolean') throw fail('true or false');
-      return value;
-    case 'string':
-      if (typeof value !== 'string') throw fail('a string');
-      return value;
-    case 'json-schema': {
-      // WasmEdge takes the schema as JSON text; an object is accepted too.
-      let schema: JsonValue = value;
-      if (typeof value === 'string') {
-        try {
-          schema = JSON.parse(value) as JsonValue;
-        } catch (e) {
-          throw fail(`a JSON schema (${(e as Error).message})`);
-        }
-      }
-      if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) throw fail('a JSON schema object');
-      return JSON.stringify(schema);
-    }
-    case 'integer':
-    case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(spec.type === 'integer' ? 'an integer' : 'a number');
-      if (spec.type === 'integer' && !Number.isInteger(value)) throw fail('an integer');
-      if (spec.min !== undefined && value < spec.min) throw fail(`at least ${spec.min}`);
-      if (spec.max !== undefined && value > spec.max) throw fail(`at most ${spec.max}`);
-      if (name === 'n-predict' && value === 0) throw fail('-1 (until end of text or a full context) or at least 1');
-      return value;
-    }
-  }
-}
-
-/**
- * Checks options from any source; `where` names the source in messages ("graph options",
- * "metadata"). A `null` value clears the option back to the graph's value or the default.
- */
-export function parseOptions(raw: Options | Record<string, unknown>, where: string): { set: LlamaOptions; cleared: OptionName[] } {
-  const set: LlamaOptions = {};
-  const cleared: OptionName[] = [];
-  for (const [key, value] of Object.entries(raw)) {
-    if (!(key in OPTION_SPECS)) {
-      const reason = UNSUPPORTED[key];
-      throw new NnError(
-        'invalid-argument',
-        reason
-          ? `${where}: option "${key}" is not supported by the llama backend (${reason})`
-          : `${where}: unknown option "${key}"; known options: ${Object.keys(OPTION_SPECS).join(', ')}`,
-      );
-    }
-    const name = key as OptionName;
-    if (value === null) cleared.push(name);
-    else (set as Record<string, unknown>)[name] = checkValue(name, value as JsonValue, where);
-  }
+function update(parsed: ParsedOptions<typeof llamaOptions.specs>): OptionUpdate {
+  const set = parsed.values;
   if (set.grammar !== undefined && set['json-schema'] !== undefined) {
-    throw new NnError('invalid-argument', `${where}: give "grammar" or "json-schema", not both`);
+    throw new NnError('invalid-argument', 'give "grammar" or "json-schema", not both');
   }
-  return { set, cleared };
+  return { set, cleared: parsed.cleared, ignored: parsed.ignored, loadTime: parsed.loadTime };
+}
+
+/** Options whose empty string means "none", as in WasmEdge (LlamaEdge sends `"grammar": ""`). */
+const EMPTY_MEANS_NONE = new Set(['grammar', 'json-schema', 'reverse-prompt']);
+
+function withoutEmpty<T extends Readonly<Record<string, unknown>> | undefined>(raw: T): T {
+  if (!raw) return raw;
+  return Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, value === '' && EMPTY_MEANS_NONE.has(key) ? null : value])) as T;
+}
+
+/** Checks options from one source (see core's option kit for how sources differ). */
+export function parseOptions(raw: Readonly<Record<string, unknown>>, source: OptionSource): OptionUpdate {
+  return update(llamaOptions.parse(withoutEmpty(raw), source));
+}
+
+/** A load request's graph options: the user's strictly, the guest's load_by_name_with_config leniently. */
+export function parseLoadOptions(request: Pick<LoadRequest, 'options' | 'guestOptions'>): OptionUpdate {
+  return update(llamaOptions.parseLoad({ options: withoutEmpty(request.options), guestOptions: withoutEmpty(request.guestOptions) }));
 }
 
 /** Layers `update` over `base`: set keys replace, cleared keys go back to `initial` (or the default). */
-export function mergeOptions(base: LlamaOptions, update: { set: LlamaOptions; cleared: OptionName[] }, initial: LlamaOptions = {}): LlamaOptions {
+export function mergeOptions(base: LlamaOptions, update: Pick<OptionUpdate, 'set' | 'cleared'>, initial: LlamaOptions = {}): LlamaOptions {
   const merged: LlamaOptions = { ...base, ...update.set };
   for (const name of update.cleared) {
     if (initial[name] === undefined) delete merged[name];
@@ -168,15 +110,17 @@ export function mergeOptions(base: LlamaOptions, update: { set: LlamaOptions; cl
   return merged;
 }
 
-/** The model-scope options a compute may repeat but not change (they would need a reload). */
-export function checkModelScope(graph: LlamaOptions, update: LlamaOptions): void {
-  for (const name of Object.keys(OPTION_SPECS) as OptionName[]) {
-    if (OPTION_SPECS[name].scope !== 'model' || update[name] === undefined) continue;
-    if (update[name] !== graph[name]) {
-      throw new NnError(
-        'invalid-argument',
-        `metadata: option "${name}" applies when the model loads; set it in the graph options (--model name=path,${name}=…, or load_by_name_with_config)`,
-      );
-    }
+/**
+ * Load-time options a compute changes (WasmEdge reloads the model for them; here the graph's
+ * contexts share one model, so it stays as loaded and the change is noted under enable-log).
+ */
+export function changedModelOptions(graph: LlamaOptions, update: LlamaOptions): OptionName[] {
+  return llamaOptions.names.filter((name) => llamaOptions.specs[name].when === 'load' && update[name] !== undefined && update[name] !== graph[name]);
+}
+
+/** Under enable-log, says on stderr which keys a guest sent that this backend ignored. */
+export function noteIgnored(ignored: readonly string[], options: LlamaOptions, where: string): void {
+  if (ignored.length && (options['enable-log'] || options['enable-debug-log'])) {
+    process.stderr.write(`wacs llama: ${where}: ignored unknown option(s) ${ignored.map((k) => `"${k}"`).join(', ')}\n`);
   }
 }

@@ -2,7 +2,7 @@
  * The tensor contract of the llama backend, for both ABIs: what inputs it reads and what outputs it
  * gives. Text travels as UTF-8 in U8 tensors (the GGML convention WasmEdge guests use).
  */
-import { NnError, jsonTensor, tensorFrom, tensorJson, tensorText, textTensor, type NamedTensor } from '@wacs/core/backend';
+import { NnError, jsonTensor, metadataObject, readInputs as readTextInputs, TEXT_INPUTS, tensorFrom, tensorText, textTensor, type NamedTensor } from '@wacs/core/backend';
 import type { BuildInfo } from './engine.js';
 
 export interface Request {
@@ -11,24 +11,14 @@ export interface Request {
 }
 
 /** Reads `prompt` (or "0") and the optional `metadata` (or "1") JSON options. */
-export function readInputs(inputs: NamedTensor[]): Request {
-  let prompt: string | undefined;
-  let metadata: Record<string, unknown> | undefined;
-  for (const { name, tensor } of inputs) {
-    const role = name === 'prompt' || name === '0' ? 'prompt' : name === 'metadata' || name === '1' ? 'metadata' : undefined;
-    if (!role) {
-      throw new NnError('invalid-argument', `unknown input "${name}": the llama backend reads "prompt" (index 0) and "metadata" (index 1)`);
-    }
-    if (tensor.type !== 'U8') {
-      throw new NnError('invalid-argument', `input "${name}" must be a U8 tensor of UTF-8 text, got ${tensor.type}`);
-    }
-    if (role === 'prompt') prompt = tensorText(tensor);
-    else metadata = tensorJson(tensor, 'the metadata input');
-  }
-  if (prompt === undefined) {
-    throw new NnError('invalid-argument', 'no prompt: pass the text as a U8 tensor named "prompt" (index 0)');
-  }
-  return metadata ? { prompt, metadata } : { prompt };
+export function readInputs(inputs: NamedTensor[]): Request;
+/** The same where the prompt may not be set yet (outputs read before a compute). */
+export function readInputs(inputs: NamedTensor[], how: { promptOptional: true }): Partial<Request>;
+export function readInputs(inputs: NamedTensor[], how?: { promptOptional: true }): Partial<Request> {
+  const { roles } = readTextInputs(inputs, TEXT_INPUTS, { backend: 'llama' });
+  if (!roles.prompt && !how?.promptOptional) throw new NnError('invalid-argument', 'no prompt: pass the text as a U8 tensor named "prompt" (index 0)');
+  const prompt = roles.prompt && tensorText(roles.prompt);
+  return roles.metadata ? { prompt, metadata: metadataObject(roles.metadata) } : { prompt };
 }
 
 export interface Usage {
@@ -37,7 +27,7 @@ export interface Usage {
 }
 
 /** WasmEdge's output metadata: token counts and the llama.cpp build. */
-export function metadataJson(usage: Usage, build: BuildInfo): Record<string, number | string | null> {
+export function metadataJson(usage: Usage, build: BuildInfo): Record<string, number | string> {
   return {
     input_tokens: usage.inputTokens,
     output_tokens: usage.outputTokens,

@@ -222,8 +222,12 @@ describe('llama backend: limits', () => {
   it('names bad inputs and options', async () => {
     const ctx = await context();
     expect((await failure(session.compute(ctx, [{ name: 'text', tensor: request('x')[0]!.tensor }]))).message).toContain('unknown input "text"');
-    expect((await failure(session.compute(ctx, request('x', { 'n-predcit': 3 })))).message).toContain('unknown option "n-predcit"');
-    expect((await failure(session.compute(ctx, request('x', { 'n-gpu-layers': 5 })))).message).toContain('applies when the model loads');
+    expect((await failure(session.compute(ctx, request('x', { 'n-predict': 'three' })))).message).toContain('"n-predict" must be an integer');
+    expect((await failure(session.compute(ctx, request('x', { threads: 1024 })))).message).toMatch(/"threads" 1024 is more threads than this machine's \d+ cores/);
+    // A key the backend does not know (a guest written for another runtime) is ignored.
+    expect(outputMetadata(await session.compute(ctx, request(PROMPT, { ...GREEDY, 'n-predict': 2, 'n-predcit': 3 })))).toMatchObject({ output_tokens: 2 });
+    // A load-time key per compute is accepted, as WasmEdge accepts it (the shared model stays as loaded).
+    expect(outputMetadata(await session.compute(ctx, request('x', { 'n-gpu-layers': 5, 'n-predict': 1 })))).toMatchObject({ output_tokens: 1 });
     const bad = await failure(session.compute(ctx, request('x', { grammar: 'root ::= "unclosed' })));
     expect(bad).toMatchObject({ code: 'invalid-argument', message: expect.stringContaining('grammar') });
     // A failed option is not kept: the next compute works without clearing it.

@@ -39,8 +39,8 @@ describeBackendConformance(llamaBackend, async () => {
     ],
     badInputs: [
       { label: 'prompt as FP32', inputs: [{ name: 'prompt', tensor: tensorFrom('FP32', [1], Float32Array.of(1)) }] },
-      { label: 'metadata with an unknown key', inputs: [{ name: 'prompt', tensor: textTensor('the') }, { name: 'metadata', tensor: jsonTensor({ 'n-predikt': 2 }) }] },
-      { label: 'metadata that is not JSON', inputs: [{ name: 'prompt', tensor: textTensor('the') }, { name: 'metadata', tensor: textTensor('{"temp": ') }] },
+      { label: 'metadata with a wrong type', inputs: [{ name: 'prompt', tensor: textTensor('the') }, { name: 'metadata', tensor: jsonTensor({ 'n-predict': 'two' }) }] },
+      { label: 'metadata that is not JSON', inputs: [{ name: 'prompt', tensor: textTensor('the') }, { name: 'metadata', tensor: textTensor('{"temp": ') }], code: 'invalid-encoding' },
     ],
   };
 }, { title: 'llama backend conformance' });

@@ -24,13 +24,20 @@ describe('llama options', () => {
     expect(parseOptions({ 'json-schema': { type: 'object' } }, 'metadata').set['json-schema']).toBe('{"type":"object"}');
   });
 
-  it('names an unknown key, and says why a known WasmEdge key is refused', () => {
-    const unknown = error(() => parseOptions({ temp: 0, tmep: 1 }, 'metadata'));
+  it('names an unknown key the user typed, and says why a known WasmEdge key is refused', () => {
+    const unknown = error(() => parseOptions({ temp: 0, tmep: 1 }, 'command-line'));
     expect(unknown.code).toBe('invalid-argument');
-    expect(unknown.message).toContain('unknown option "tmep"');
-    const unsupported = error(() => parseOptions({ mmproj: 'x.gguf' }, 'graph options'));
+    expect(unknown.message).toContain('unknown option "tmep"; the llama backend knows n-predict, ctx-size');
+    const unsupported = error(() => parseOptions({ mmproj: 'x.gguf' }, 'command-line'));
     expect(unsupported.code).toBe('invalid-argument');
     expect(unsupported.message).toMatch(/"mmproj" is not supported.*multimodal/);
+  });
+
+  it('ignores and reports unknown keys a guest sent, and reports load-time keys sent per compute', () => {
+    const fromGuest = parseOptions({ temp: 0, tmep: 1, mmproj: 'x.gguf', 'use-mmap': true }, 'metadata');
+    expect(fromGuest.set).toEqual({ temp: 0, 'use-mmap': true });
+    expect(fromGuest.ignored).toEqual(['tmep', 'mmproj']);
+    expect(fromGuest.loadTime).toEqual(['use-mmap']);
   });
 
   it('checks types and ranges, naming the option', () => {
@@ -40,12 +47,12 @@ describe('llama options', () => {
     expect(error(() => parseOptions({ 'top-p': 2 }, 'metadata')).message).toContain('"top-p" must be at most 1');
     expect(error(() => parseOptions({ threads: 0 }, 'metadata')).message).toContain('"threads" must be at least 1');
     expect(error(() => parseOptions({ chat: 'yes' }, 'metadata')).message).toContain('"chat" must be true or false');
-    expect(error(() => parseOptions({ 'json-schema': '{not json' }, 'metadata')).message).toContain('"json-schema" must be a JSON schema');
+    expect(error(() => parseOptions({ 'json-schema': '{not json' }, 'metadata')).message).toContain('"json-schema" must be a JSON object');
     expect(error(() => parseOptions({ grammar: 'root ::= "a"', 'json-schema': {} }, 'metadata')).message).toContain('not both');
   });
 
   it('layers metadata over earlier options: null goes back to the graph\'s value, a grammar replaces a schema', () => {
-    const graph = parseOptions({ threads: 1, 'n-predict': 8 }, 'graph options').set;
+    const graph = parseOptions({ threads: 1, 'n-predict': 8 }, 'command-line').set;
     const earlier = mergeOptions(graph, parseOptions({ temp: 0.5, threads: 2, 'json-schema': { type: 'object' } }, 'metadata'), graph);
     const merged = mergeOptions(earlier, parseOptions({ temp: null, threads: null, grammar: 'root ::= "a"' }, 'metadata'), graph);
     expect(merged).toEqual({ threads: 1, 'n-predict': 8, grammar: 'root ::= "a"' });

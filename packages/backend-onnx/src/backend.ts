@@ -1,11 +1,13 @@
 /** The backend object wacs binds: encoding `onnx`, ONNX protobuf models (not folders). */
 import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core/backend';
+import { onnxOptions } from './options.js';
 import { hardware } from './providers.js';
 import { OnnxGraph } from './session.js';
 
 export const onnxBackend: Backend = {
   name: 'onnx',
   encodings: ['onnx'],
+  options: onnxOptions,
   detect(probe: FormatProbe): boolean {
     return !probe.isDirectory && probe.format === 'onnx';
   },

@@ -11,7 +11,7 @@ import { onnxBackend } from './backend.js';
 export { onnxBackend };
 export { createSession, executionProviders, modelInputName, OnnxContext, OnnxGraph, type IoInfo } from './session.js';
 export { toOrtTensor, toOrtTensorWith, fromOrtTensor, howToSend, WASI_TYPE_FOR, type OnnxElementType } from './tensors.js';
-export { parseGraphOptions, OPTION_KEYS, type GraphOptions, type SessionSettings } from './options.js';
+export { parseGraphOptions, onnxOptions, type GraphOptions, type SessionSettings } from './options.js';
 export { createWithProviders } from './providers.js';
 export { ort } from './engine.js';
 export * as proto from './proto.js';

@@ -1,10 +1,9 @@
 /**
- * Graph options: from the named-model spec (`--model m=x.onnx,intra_op_threads=1`), a load-by-name
- * config, or a compute's `metadata` JSON input. Every key is checked; an unknown key is an
- * `invalid-argument` that names it.
+ * Graph options, declared once with core's option kit: from the named-model spec
+ * (`--model m=x.onnx,intra_op_threads=1`), a load-by-name config, or a compute's `metadata` JSON.
  */
 import { availableParallelism } from 'node:os';
-import { NnError } from '@wacs/core/backend';
+import { defineOptions, type LoadRequest, type OptionSource, type OptionValues } from '@wacs/core/backend';
 import type { InferenceSession } from 'onnxruntime-node';
 
 export const OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'layout', 'all'] as const;
@@ -29,82 +28,40 @@ export interface GraphOptions extends SessionSettings {
   inThread?: boolean;
 }
 
-export const OPTION_KEYS = [
-  'intra_op_threads',
-  'inter_op_threads',
-  'graph_optimization_level',
-  'execution_mode',
-  'execution_providers',
-  'outputs',
-  'in_thread',
-] as const;
+/** The onnx backend's options: session options (a change per compute means another session), outputs, in-thread. */
+export const onnxOptions = defineOptions(
+  'onnx',
+  {
+    intra_op_threads: { type: 'threads', when: 'compute', doc: 'threads within one operator (0: onnxruntime chooses)' },
+    inter_op_threads: { type: 'threads', when: 'compute', doc: 'threads across operators, with execution_mode parallel (0: onnxruntime chooses)' },
+    graph_optimization_level: { type: 'choice', when: 'compute', choices: OPTIMIZATION_LEVELS, default: 'all', doc: 'graph optimisations onnxruntime applies' },
+    execution_mode: { type: 'choice', when: 'compute', choices: EXECUTION_MODES, default: 'sequential', doc: 'run operators one at a time or in parallel' },
+    execution_providers: { type: 'list', when: 'compute', choices: PROVIDER_NAMES, doc: 'execution providers in preference order, instead of those the target picks' },
+    outputs: { type: 'list', when: 'compute', doc: 'the outputs to compute and return (names or model-order indexes); default: all' },
+    in_thread: { type: 'boolean', when: 'load', doc: 'whether preview1 guests may compute in their own thread (default: CPU models up to 64 MiB)' },
+  },
+  { cores: availableParallelism },
+);
 
-function threads(value: unknown, key: string, where: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new NnError('invalid-argument', `${where}: ${key} must be a whole number of threads (0 lets onnxruntime choose), got ${JSON.stringify(value)}`);
-  }
-  // Options can come from a guest: a thread pool larger than the machine only costs the host.
-  const cores = availableParallelism();
-  if (value > cores) throw new NnError('invalid-argument', `${where}: ${key} ${value} is more threads than this machine's ${cores} cores`);
-  return value;
+/** Options from one source, checked, in the shape sessions use. */
+export function parseGraphOptions(raw: Readonly<Record<string, unknown>>, source: OptionSource): GraphOptions {
+  return graphOptions(onnxOptions.parse(raw, source).values);
 }
 
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], key: string, where: string): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new NnError('invalid-argument', `${where}: ${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
-  }
-  return value as T;
+/** A load request's options, checked (the user's strictly, the guest's leniently). */
+export function loadOptions(request: Pick<LoadRequest, 'options' | 'guestOptions'>): GraphOptions {
+  return graphOptions(onnxOptions.parseLoad(request).values);
 }
 
-/** true or false, also as text (a `--model` spec's values are text). */
-function flag(value: unknown, key: string, where: string): boolean {
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  throw new NnError('invalid-argument', `${where}: ${key} must be true or false, got ${JSON.stringify(value)}`);
-}
-
-/** A list as JSON, or as text separated by `+`, `|` or spaces (a `--model` spec splits on commas). */
-function list(value: unknown, key: string, where: string): Array<string | number> {
-  const items = typeof value === 'string' ? value.split(/[+|\s]+/).filter(Boolean) : typeof value === 'number' ? [value] : value;
-  if (!Array.isArray(items) || items.length === 0 || !items.every((i) => typeof i === 'string' || (typeof i === 'number' && Number.isInteger(i) && i >= 0))) {
-    throw new NnError('invalid-argument', `${where}: ${key} must be a non-empty list of names (e.g. ["a","b"] or "a+b"), got ${JSON.stringify(value)}`);
-  }
-  return items as Array<string | number>;
-}
-
-/** Checks and converts raw options; `where` names their source in errors ("model option", "metadata"). */
-export function parseGraphOptions(raw: Record<string, unknown>, where: string): GraphOptions {
+function graphOptions(values: OptionValues<typeof onnxOptions.specs>): GraphOptions {
   const options: GraphOptions = {};
-  for (const [key, value] of Object.entries(raw)) {
-    switch (key) {
-      case 'intra_op_threads':
-        options.intraOpThreads = threads(value, key, where);
-        break;
-      case 'inter_op_threads':
-        options.interOpThreads = threads(value, key, where);
-        break;
-      case 'graph_optimization_level':
-        options.optimizationLevel = oneOf(value, OPTIMIZATION_LEVELS, key, where);
-        break;
-      case 'execution_mode':
-        options.executionMode = oneOf(value, EXECUTION_MODES, key, where);
-        break;
-      case 'execution_providers': {
-        const names = list(value, key, where).map(String);
-        for (const name of names) oneOf(name, PROVIDER_NAMES, `${key} entry`, where);
-        options.providers = names;
-        break;
-      }
-      case 'outputs':
-        options.outputs = list(value, key, where);
-        break;
-      case 'in_thread':
-        options.inThread = flag(value, key, where);
-        break;
-      default:
-        throw new NnError('invalid-argument', `${where}: unknown option "${key}"; the onnx backend knows ${OPTION_KEYS.join(', ')}`);
-    }
-  }
+  if (values.intra_op_threads !== undefined) options.intraOpThreads = values.intra_op_threads;
+  if (values.inter_op_threads !== undefined) options.interOpThreads = values.inter_op_threads;
+  if (values.graph_optimization_level !== undefined) options.optimizationLevel = values.graph_optimization_level;
+  if (values.execution_mode !== undefined) options.executionMode = values.execution_mode;
+  if (values.execution_providers !== undefined) options.providers = values.execution_providers.map(String);
+  if (values.outputs !== undefined) options.outputs = values.outputs;
+  if (values.in_thread !== undefined) options.inThread = values.in_thread;
   return options;
 }
 

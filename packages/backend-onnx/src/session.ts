@@ -10,7 +10,7 @@
 import {
   concatBytes,
   NnError,
-  tensorJson,
+  metadataObject,
   type ExecutionContext,
   type ExecutionTarget,
   type Graph,
@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { proxyBf16, type Bf16Proxies } from './bf16.js';
 import { ort } from './engine.js';
-import { ortSessionOptions, parseGraphOptions, sessionSettings, type GraphOptions, type SessionSettings } from './options.js';
+import { loadOptions, ortSessionOptions, parseGraphOptions, sessionSettings, type GraphOptions, type SessionSettings } from './options.js';
 import { usesExternalData } from './external-data.js';
 import { ProtoError } from './proto.js';
 import { createWithProviders } from './providers.js';
@@ -96,7 +96,7 @@ function originOf(request: LoadRequest): ModelOrigin {
  * applied and its execution target mapped to providers. For backends sharing this engine.
  */
 export async function createSession(request: LoadRequest): Promise<InferenceSession> {
-  const options = parseGraphOptions(request.options, 'model option');
+  const options = loadOptions(request);
   return (await openSession(await ort(), originOf(request), sessionSettings(options) ?? {}, request.target)).session;
 }
 
@@ -175,7 +175,7 @@ export class OnnxModel {
   private metadata(inputs: NamedTensor[]): { tensors: NamedTensor[]; options?: GraphOptions } {
     const index = inputs.findIndex(({ name }) => (name === 'metadata' || name === String(this.inputs.length)) && !this.input(name));
     if (index < 0) return { tensors: inputs };
-    const raw = tensorJson(inputs[index]!.tensor, 'metadata');
+    const raw = metadataObject(inputs[index]!.tensor);
     return { tensors: inputs.filter((_, i) => i !== index), options: parseGraphOptions(raw, 'metadata') };
   }
 
@@ -275,7 +275,7 @@ export class OnnxGraph extends OnnxModel implements Graph {
   }
 
   static async load(request: LoadRequest): Promise<OnnxGraph> {
-    const options = parseGraphOptions(request.options, 'model option');
+    const options = loadOptions(request);
     const settings = sessionSettings(options) ?? {};
     const engine = await ort();
     let origin = originOf(request);

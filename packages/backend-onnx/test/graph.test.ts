@@ -93,15 +93,24 @@ describe('options', () => {
     // Session options in metadata run on a session made for them; the answer is the same.
     const tuned = await compute(graph, [named('x', x), named('metadata', jsonTensor({ intra_op_threads: 2, graph_optimization_level: 'disabled' }))]);
     expect(elementsOf(tuned[0]!.tensor)).toEqual([11]);
-    const bad = (await compute(graph, [named('x', x), named('metadata', jsonTensor({ threads: 2 }))]).catch((e: NnError) => e)) as NnError;
+    // A guest's metadata may carry keys for other runtimes: unknown ones are ignored, known ones checked.
+    const foreign = await compute(graph, [named('x', x), named('metadata', jsonTensor({ threads: 2 }))]);
+    expect(elementsOf(foreign[0]!.tensor)).toEqual([11]);
+    const bad = (await compute(graph, [named('x', x), named('metadata', jsonTensor({ intra_op_threads: 'two' }))]).catch((e: NnError) => e)) as NnError;
     expect([bad.code, bad.message]).toEqual([
       'invalid-argument',
-      'metadata: unknown option "threads"; the onnx backend knows intra_op_threads, inter_op_threads, graph_optimization_level, execution_mode, execution_providers, outputs, in_thread',
+      'metadata: option "intra_op_threads" must be a whole number of threads, got "two" (threads within one operator (0: onnxruntime chooses))',
     ]);
+    const tooMany = (await compute(graph, [named('x', x), named('metadata', jsonTensor({ intra_op_threads: 1024 }))]).catch((e: NnError) => e)) as NnError;
+    expect(tooMany.message).toMatch(/^metadata: option "intra_op_threads" 1024 is more threads than this machine's \d+ cores$/);
+    const notJson = (await compute(graph, [named('x', x), { name: 'metadata', tensor: tensor('U8', [5], new TextEncoder().encode('{oops')) }]).catch((e: NnError) => e)) as NnError;
+    expect(notJson.code).toBe('invalid-encoding');
     await graph.dispose();
-    await expect(loadBytes(model, { intra_op_thread: 1 })).rejects.toThrow('model option: unknown option "intra_op_thread"');
-    await expect(loadBytes(model, { graph_optimization_level: 'max' })).rejects.toThrow('graph_optimization_level must be one of disabled, basic, extended, layout, all, got "max"');
-    await expect(loadBytes(model, { execution_providers: ['cpu', 'tpu'] })).rejects.toThrow('execution_providers entry must be one of cpu, cuda, tensorrt, dml, coreml, webgpu, got "tpu"');
+    await expect(loadBytes(model, { intra_op_thread: 1 })).rejects.toThrow(
+      'model option: unknown option "intra_op_thread"; the onnx backend knows intra_op_threads, inter_op_threads, graph_optimization_level, execution_mode, execution_providers, outputs, in_thread',
+    );
+    await expect(loadBytes(model, { graph_optimization_level: 'max' })).rejects.toThrow('option "graph_optimization_level" must be one of disabled, basic, extended, layout, all, got "max"');
+    await expect(loadBytes(model, { execution_providers: ['cpu', 'tpu'] })).rejects.toThrow('option "execution_providers" must be a list of cpu, cuda, tensorrt, dml, coreml, webgpu (not "tpu")');
   });
 });
 

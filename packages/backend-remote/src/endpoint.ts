@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 import { AttemptFailure, networkFailure, statusFailure, timeoutFailure } from './faults.js';
 import type { RemoteOptions } from './options.js';
 

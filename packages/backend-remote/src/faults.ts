@@ -4,7 +4,7 @@
  * busy), 400/422 → invalid-argument (the request the guest's inputs made was refused),
  * 401/403 → security, timeouts → timeout, anything else → runtime-error.
  */
-import { NnError } from '@wacs/core';
+import { NnError } from '@wacs/core/backend';
 
 /** One failed attempt, and whether it may be tried again. */
 export class AttemptFailure extends Error {

@@ -4,7 +4,7 @@
  * only ever sees "big". protocol=oip speaks the Open Inference Protocol (KServe v2 REST) for tensor
  * models; protocol=openai speaks the OpenAI-compatible API for GGML-style text guests.
  */
-import { NnError, type Backend, type FormatProbe, type Graph, type LoadRequest, type Options } from '@wacs/core';
+import { NnError, type Backend, type FormatProbe, type Graph, type LoadRequest, type Options } from '@wacs/core/backend';
 import { RemoteEndpoint } from './endpoint.js';
 import { isRemoteModelFile, readRemoteModelFile } from './model-file.js';
 import { OipGraph } from './oip.js';

@@ -5,7 +5,7 @@
  * `backend` and `url` are graph options (the registered spec's own options win).
  */
 import { readFile } from 'node:fs/promises';
-import { NnError, type FormatProbe, type Options } from '@wacs/core';
+import { NnError, type FormatProbe, type Options } from '@wacs/core/backend';
 
 /** The largest model file read (it is a few lines of JSON). */
 const MAX_BYTES = 64 * 1024;

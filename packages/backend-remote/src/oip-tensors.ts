@@ -6,7 +6,7 @@
  * datatype. Data goes as JSON numbers (row-major, flat) or, in the binary tensor extension, as
  * little-endian bytes after the JSON header.
  */
-import { NnError, bf16ToFloat, elementCount, floatToBf16, floatToHalf, halfToFloat, tensorView, type Tensor, type TensorType } from '@wacs/core';
+import { NnError, bf16ToFloat, elementCount, floatToBf16, floatToHalf, halfToFloat, tensorView, type Tensor, type TensorType } from '@wacs/core/backend';
 
 export type OipDatatype = 'BOOL' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64' | 'INT8' | 'INT16' | 'INT32' | 'INT64' | 'FP16' | 'FP32' | 'FP64' | 'BF16' | 'BYTES';
 

@@ -5,7 +5,7 @@
  * `POST /v2/models/<name>/infer`, in JSON or, past `binary-threshold` input bytes, in the binary
  * tensor extension (`Inference-Header-Content-Length`).
  */
-import { NnError, type ExecutionContext, type Graph, type NamedTensor, type Tensor } from '@wacs/core';
+import { NnError, type ExecutionContext, type Graph, type NamedTensor, type Tensor } from '@wacs/core/backend';
 import type { RemoteEndpoint } from './endpoint.js';
 import { encodeBinary, isOipDatatype, jsonValues, OIP_TYPE_FOR, outputTensor, sameBytes, tensorValues, type OipDatatype } from './oip-tensors.js';
 

@@ -4,7 +4,7 @@
  * engine (context size, threads, GPU layers, logs) are accepted so a guest runs unchanged, and have
  * no effect: the server owns its engine.
  */
-import { NnError, type JsonValue } from '@wacs/core';
+import { NnError, type JsonValue } from '@wacs/core/backend';
 
 interface Spec {
   type: 'integer' | 'number' | 'boolean' | 'string' | 'json-schema';

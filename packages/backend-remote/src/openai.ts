@@ -6,7 +6,7 @@
  * keeps (`/v1/chat/completions`); with `embedding`, `/v1/embeddings`. `stream()` and `stream-stdout`
  * read server-sent events, so tokens reach the guest as the server makes them.
  */
-import { NnError, jsonTensor, readTextRequest, tensorFrom, textOutputs, type ExecutionContext, type Graph, type NamedTensor, type TextUsage } from '@wacs/core';
+import { NnError, jsonTensor, readTextRequest, tensorFrom, textOutputs, type ExecutionContext, type Graph, type NamedTensor, type TextUsage } from '@wacs/core/backend';
 import type { RemoteEndpoint } from './endpoint.js';
 import { mergeGenerationOptions, requestFields, type GenerationOptions } from './openai-options.js';
 import { sseData } from './sse.js';

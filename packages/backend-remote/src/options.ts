@@ -4,7 +4,7 @@
  * or a load-by-name config; every key is checked, so a typo fails with a message naming it.
  * Generation options (n-predict, temp, …) are per request: see openai-options.ts.
  */
-import { NnError, type Options } from '@wacs/core';
+import { NnError, type Options } from '@wacs/core/backend';
 
 export type Protocol = 'oip' | 'openai';
 

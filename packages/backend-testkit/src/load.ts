@@ -4,15 +4,11 @@
  * the fixtures module (`"conformance"`), a module file, or an installed package name.
  */
 import type { Backend } from '@wacs/core/backend';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { importBackendModule, readBackendManifest } from '@wacs/core/backend/node';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ConformanceFixtures } from './types.js';
-
-interface PackageJson {
-  name?: string;
-  wacs?: { backend?: string; conformance?: string };
-}
 
 export interface FoundBackend {
   /** The package name, or the path given. */
@@ -20,14 +16,6 @@ export interface FoundBackend {
   backend: Backend;
   /** The fixtures module the package.json names in `wacs.conformance`, if any. */
   fixtures?: string;
-}
-
-function readPackage(dir: string): PackageJson {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
-  } catch (e) {
-    throw new Error(`${dir} has no readable package.json: ${(e as Error).message}`);
-  }
 }
 
 /** node_modules/<name> in `from` or a folder above it. */
@@ -56,17 +44,9 @@ export async function findBackend(spec: string, cwd = process.cwd()): Promise<Fo
     dir = installedPackage(spec, cwd);
     if (!dir) throw new Error(`package ${spec} is not installed in ${cwd} or a folder above it`);
   }
-  let fixtures: string | undefined;
-  if (dir) {
-    const pkg = readPackage(dir);
-    if (!pkg.wacs?.backend) throw new Error(`${spec} is not a wacs backend package: its package.json has no "wacs": { "backend": "<entry>" }`);
-    entry = join(dir, pkg.wacs.backend);
-    if (pkg.wacs.conformance) fixtures = join(dir, pkg.wacs.conformance);
-  }
-  const module = await importModule(entry!);
-  const backend = (module.default ?? module.backend) as Backend | undefined;
-  if (!backend || typeof backend !== 'object') throw new Error(`${entry} exports no backend (a default export, or a named export "backend")`);
-  return { label: dir ? (readPackage(dir).name ?? spec) : spec, backend, fixtures };
+  const manifest = dir ? readBackendManifest(dir) : undefined;
+  const backend = await importBackendModule(manifest?.entry ?? entry!);
+  return { label: manifest?.package ?? spec, backend, fixtures: manifest?.conformance };
 }
 
 /** Fixtures from a module: its default export (or `fixtures`), an object or a function returning one. */

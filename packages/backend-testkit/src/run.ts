@@ -387,7 +387,7 @@ const CHECKS: Record<CheckId, (run: Run) => Promise<string>> = {
       const seen: string[] = [];
       for (const b of bad) {
         await withContext(graph, async (context) => {
-          seen.push(await expectNnError(`compute(${b.label})`, () => context.compute(copyInputs(b.inputs)), ['invalid-argument']));
+          seen.push(await expectNnError(`compute(${b.label})`, () => context.compute(copyInputs(b.inputs)), [b.code ?? 'invalid-argument']));
           // A refused compute must leave the context usable.
           await computeCase(run, context, first, `compute of ${caseLabel(first, 0)} after the refused "${b.label}" on the same context`);
         });

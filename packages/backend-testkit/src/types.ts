@@ -1,5 +1,5 @@
 /** What a backend author gives the kit (fixtures) and what the kit gives back (a report). */
-import type { ExecutionTarget, GraphEncoding, NamedTensor, Options } from '@wacs/core/backend';
+import type { ErrorCode, ExecutionTarget, GraphEncoding, NamedTensor, Options } from '@wacs/core/backend';
 
 /** The checks, in the order they run (`backend-dispose` must stay last: it ends the engine). */
 export const CHECK_IDS = [
@@ -77,6 +77,8 @@ export interface ConformanceCase {
 export interface BadInput {
   label: string;
   inputs: NamedTensor[];
+  /** The wasi:nn code it must fail with (default `invalid-argument`; metadata that is not JSON: `invalid-encoding`). */
+  code?: ErrorCode;
 }
 
 /** A model of another format that `detect` must refuse. */

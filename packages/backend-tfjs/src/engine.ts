@@ -17,10 +17,6 @@ export type TfModule = typeof Tf;
 export const ENGINE_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
-export function isEngineName(value: unknown): value is EngineName {
-  return (ENGINE_NAMES as readonly unknown[]).includes(value);
-}
-
 /** One way to run tfjs: how to make its kernels available, and the tfjs backend name they register. */
 export interface EngineCandidate {
   name: EngineName;

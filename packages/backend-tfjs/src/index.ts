@@ -4,44 +4,30 @@
  * (see io.ts for the two byte forms). Engines: tfjs-node-gpu / tfjs-node when installed, else
  * WebAssembly (SIMD), else plain JavaScript (see engine.ts).
  */
-import { NnError, modelLoadError, type Backend, type FormatProbe, type HardwareVariant, type LoadRequest, type Options } from '@wacs/core/backend';
+import { NnError, modelLoadError, type Backend, type FormatProbe, type HardwareVariant, type LoadRequest } from '@wacs/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
-import { engine, ENGINE_NAMES, hardwareVariants, isEngineName, tfjs, type EngineName } from './engine.js';
+import { engine, hardwareVariants, tfjs } from './engine.js';
 import { embeddedModelJson, folderSaveHandler, modelKind, readModelBytes, readModelFiles } from './io.js';
 import { GraphRunner, LayersRunner, TfjsGraph } from './model.js';
+import { tfjsOptions } from './options.js';
 
 export { engine, ENGINE_NAMES, tfjs, activateEngine, hardwareVariants, nativeCandidate, DEFAULT_CANDIDATES } from './engine.js';
 export type { EngineName, EngineState, EngineCandidate, TfModule } from './engine.js';
 export { modelKind, parseModelJson, readModelFiles, readModelBytes, type ModelJson, type ModelKind } from './io.js';
 export { TfjsGraph, TfjsContext, LayersRunner, GraphRunner, inputIndex, type ModelRunner, type ModelInput } from './model.js';
 export { toTfTensor, fromTfTensor } from './tensors.js';
+export { tfjsOptions } from './options.js';
 export { trainXorModel, XOR_TABLE, type XorTraining, type XorTrainingOptions } from './xor.js';
-
-interface TfjsOptions {
-  engine?: EngineName;
-}
-
-function parseOptions(options: Options): TfjsOptions {
-  const parsed: TfjsOptions = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (key === 'engine') {
-      if (!isEngineName(value)) throw new NnError('invalid-argument', `engine must be one of ${ENGINE_NAMES.join(', ')}; got ${JSON.stringify(value)}`);
-      parsed.engine = value;
-    } else {
-      throw new NnError('invalid-argument', `unknown tfjs option "${key}" (known: engine)`);
-    }
-  }
-  return parsed;
-}
 
 export const tfjsBackend: Backend = {
   name: 'tfjs',
   encodings: ['tensorflow'],
+  options: tfjsOptions,
   detect(probe: FormatProbe): boolean {
     return probe.format === 'tfjs-model';
   },
   async load(request: LoadRequest): Promise<TfjsGraph> {
-    const options = parseOptions(request.options);
+    const options = tfjsOptions.parseLoad(request).values;
     if (request.target === 'tpu') throw new NnError('unsupported-operation', 'the tfjs backend has no TPU engine');
     const current = await engine(options.engine);
     if (request.target === 'gpu' && current.active !== 'tfjs-node-gpu') {

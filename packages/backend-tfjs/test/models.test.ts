@@ -190,7 +190,7 @@ describe('detection and errors', () => {
   it('refuses broken models with invalid-encoding, missing ones with not-found, unknown options with invalid-argument', async () => {
     const folder = await affineGraph(join(dir, 'broken'), 1);
     await expect(loadPath(join(dir, 'nowhere'))).rejects.toMatchObject({ code: 'not-found' });
-    await expect(loadPath(folder, { threads: '2' })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringMatching(/unknown tfjs option "threads"/) });
+    await expect(loadPath(folder, { threads: '2' })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringMatching(/model option: unknown option "threads"; the tfjs backend knows engine/) });
     await expect(loadPath(folder, { engine: 'gpu' })).rejects.toMatchObject({ code: 'invalid-argument' });
     await expect(loadBytes([new TextEncoder().encode('{"modelTopology": ')])).rejects.toMatchObject({ code: 'invalid-encoding' });
     const json = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'));

@@ -18,7 +18,12 @@ export interface ParsedArgs {
 
 export class UsageError extends Error {}
 
-export function parseArgs(argv: string[], spec: Record<string, OptionSpec>): ParsedArgs {
+/**
+ * `guestArgsAfterPositional`: once a positional has been seen (`wacs run app.wasm …`), an option
+ * wacs does not know is the guest's (WasmEdge passes everything after the module to it, and
+ * LlamaEdge's apps take `--prompt-template` and the like).
+ */
+export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, settings: { guestArgsAfterPositional?: boolean } = {}): ParsedArgs {
   const options: ParsedArgs['options'] = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -35,6 +40,10 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>): Par
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq > 0 ? eq : undefined);
     const option = spec[name];
+    if (!option && settings.guestArgsAfterPositional && positionals.length > 0) {
+      positionals.push(arg);
+      continue;
+    }
     if (!option) {
       const known = Object.keys(spec).map((k) => `--${k}`).join(', ');
       throw new UsageError(`unknown option --${name} (options: ${known})`);

@@ -6,7 +6,7 @@
  * result on a pipe of its own (fd 3): whatever arrives on the child's stdout and stderr is engine
  * output, kept apart from wacs's table and shown only when asked (`--verbose`).
  */
-import type { HardwareVariant } from '@wacs/core';
+import type { HardwareVariant, OptionDescription } from '@wacs/core';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { discoverBackends, importBackend } from './discover.js';
@@ -18,6 +18,8 @@ export interface BackendRow {
   encodings?: string[];
   priority: number;
   hardware?: HardwareVariant[];
+  /** The options it takes, from its option spec. */
+  options?: OptionDescription[];
   error?: string;
 }
 
@@ -30,6 +32,7 @@ export async function probeBackendsHere(): Promise<BackendRow[]> {
       const backend = await importBackend(pkg);
       row.name = backend.name;
       row.encodings = [...backend.encodings];
+      row.options = backend.options?.describe() ?? [];
       row.hardware = (await backend.hardware?.()) ?? [];
     } catch (e) {
       row.error = (e as Error).message;

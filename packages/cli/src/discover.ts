@@ -3,42 +3,14 @@
  * `"wacs": { "backend": "<entry>", "priority"?: n }` (and, for search, the keyword `wacs-backend`).
  * `wacs` looks in the current project's node_modules and next to its own installation.
  */
-import { BackendRegistry, type Backend } from '@wacs/core';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { BackendRegistry, findBackendManifest, importBackendModule, readBackendManifest, type Backend, type BackendManifest } from '@wacs/core';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export interface BackendPackage {
-  package: string;
-  version: string;
-  dir: string;
-  entry: string;
-  priority: number;
-  /** Commands the backend adds to wacs (`wacs pull`, …): name → module path. */
-  commands: Record<string, string>;
-}
-
-interface PackageJson {
-  name?: string;
-  version?: string;
-  wacs?: { backend?: string; priority?: number; commands?: Record<string, string> };
-}
-
-function readPackage(dir: string): PackageJson | undefined {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
-  } catch {
-    return undefined;
-  }
-}
-
-function asBackendPackage(dir: string): BackendPackage | undefined {
-  const pkg = readPackage(dir);
-  if (!pkg?.name || !pkg.wacs?.backend) return undefined;
-  const commands = Object.fromEntries(Object.entries(pkg.wacs.commands ?? {}).map(([name, entry]) => [name, join(dir, entry)]));
-  return { package: pkg.name, version: pkg.version ?? '0.0.0', dir, entry: join(dir, pkg.wacs.backend), priority: pkg.wacs.priority ?? 0, commands };
-}
+/** An installed backend package: its manifest (see core's manifest.ts). */
+export type BackendPackage = BackendManifest;
 
 /** node_modules folders to search: the project's (cwd upwards), then wacs's own. */
 export function searchRoots(): string[] {
@@ -59,7 +31,7 @@ export function discoverBackends(): BackendPackage[] {
     for (const name of readdirSync(root)) {
       const dirs = name.startsWith('@') ? safeList(join(root, name)).map((n) => join(root, name, n)) : [join(root, name)];
       for (const dir of dirs) {
-        const pkg = asBackendPackage(dir);
+        const pkg = findBackendManifest(dir);
         if (pkg && !found.has(pkg.package)) found.set(pkg.package, pkg);
       }
     }
@@ -96,11 +68,7 @@ export async function loadCommand(command: BackendCommand): Promise<{ summary: s
 export function findBackend(spec: string): BackendPackage {
   const asPath = isAbsolute(spec) || spec.startsWith('.') ? resolve(spec) : undefined;
   if (asPath && existsSync(asPath)) {
-    if (statSync(asPath).isDirectory()) {
-      const pkg = asBackendPackage(asPath);
-      if (pkg) return pkg;
-      throw new Error(`${spec} is not a wacs backend package (its package.json has no "wacs.backend" entry)`);
-    }
+    if (statSync(asPath).isDirectory()) return readBackendManifest(asPath);
     return { package: spec, version: '', dir: dirname(asPath), entry: asPath, priority: 0, commands: {} };
   }
   const installed = discoverBackends();
@@ -111,9 +79,8 @@ export function findBackend(spec: string): BackendPackage {
 }
 
 export async function importBackend(pkg: BackendPackage): Promise<Backend> {
-  const module = (await import(pathToFileURL(pkg.entry).href)) as { default?: Backend; backend?: Backend };
-  const backend = module.default ?? module.backend;
-  if (!backend || typeof backend.load !== 'function' || !backend.name) {
+  const backend = await importBackendModule(pkg.entry);
+  if (typeof backend.load !== 'function' || !backend.name) {
     throw new Error(`${pkg.package} does not export a wacs backend (a default export with name, encodings and load)`);
   }
   return backend;

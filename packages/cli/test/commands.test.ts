@@ -1,14 +1,22 @@
 import { guest, runWacs } from '@wacs/fixtures';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 
 describe('wacs backends', () => {
-  it('--json lists the installed backends with encodings and hardware', async () => {
+  it('--json lists the installed backends with encodings, hardware and options', async () => {
     const r = await runWacs(['backends', '--json']);
     expect(r.code).toBe(0);
-    const { backends } = JSON.parse(r.stdout) as { backends: Array<{ package: string; encodings: string[]; hardware: Array<{ name: string; active?: boolean }> }> };
+    type Option = { name: string; type: string; when: string; doc: string; max?: number; choices?: string[] };
+    const { backends } = JSON.parse(r.stdout) as { backends: Array<{ package: string; encodings: string[]; hardware: Array<{ name: string; active?: boolean }>; options: Option[] }> };
     const onnx = backends.find((b) => b.package === '@wacs/backend-onnx');
     expect(onnx?.encodings).toEqual(['onnx']);
     expect(onnx?.hardware.find((h) => h.name === 'cpu')?.active).toBe(true);
+    // The options come from the backend's spec: the thread cap is this machine's core count.
+    const threads = onnx?.options.find((o) => o.name === 'intra_op_threads');
+    expect(threads).toMatchObject({ type: 'threads', when: 'compute', max: availableParallelism() });
+    expect(onnx?.options.find((o) => o.name === 'graph_optimization_level')?.choices).toEqual(['disabled', 'basic', 'extended', 'layout', 'all']);
+    const llama = backends.find((b) => b.package === '@wacs/backend-llama');
+    expect(llama?.options.find((o) => o.name === 'n-gpu-layers')).toMatchObject({ type: 'integer', when: 'load', min: -1 });
   });
 });
 

@@ -118,7 +118,8 @@ describe('errors a person can act on', () => {
     const r = await runWacs(['run']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('wacs run --help');
-    const bad = await runWacs(['run', guest('nn-compute'), '--frobnicate']);
+    // Before the guest, an unknown option is a usage error; after it, the guest's (WasmEdge's order).
+    const bad = await runWacs(['run', '--frobnicate', guest('nn-compute')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown option --frobnicate');
   });

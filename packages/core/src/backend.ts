@@ -10,6 +10,7 @@
  * declares itself in package.json with `"wacs": { "backend": "./dist/index.js" }` and the keyword
  * `wacs-backend`, so `wacs backends` and `wacs run` can discover it. See docs/backend-authoring.md.
  */
+import type { OptionDescription } from './options/spec.js';
 import type { NamedTensor } from './tensor.js';
 
 /** The wasi:nn graph encodings, in WIT order, plus WasmEdge's `ggml` position being WIT's too. */
@@ -73,6 +74,8 @@ export interface Backend {
   readonly name: string;
   /** The encodings this backend serves; `autodetect` loads reach it through `detect`. */
   readonly encodings: readonly GraphEncoding[];
+  /** The options it takes (an `OptionSet` from `defineOptions`), listed by `wacs backends --json`. */
+  readonly options?: { describe(): OptionDescription[] };
   /**
    * Whether this backend can load what the probe describes. Used for `autodetect`, and to choose
    * between backends of one encoding (e.g. ONNX-ML models go to backend-classic).
@@ -88,7 +91,7 @@ export interface Backend {
 
 /** A loaded model. One graph may serve many execution contexts, from many guests, at once. */
 export interface Graph {
-  /** Create a context; `options` come from the guest's load-by-name config, if any. */
+  /** Create a context: one inference session's state (per-compute options arrive with its inputs). */
   createContext(): Promise<ExecutionContext> | ExecutionContext;
   /**
    * Called when the last guest handle and registry entry for the graph are gone. Make it
@@ -145,5 +148,11 @@ export interface ExecutionContext {
    * value of the iterator: the outputs a plain `compute` would have given.
    */
   stream?(inputs: NamedTensor[]): AsyncIterator<NamedTensor[], NamedTensor[]>;
+  /**
+   * Optional: the outputs a guest may read before computing with `inputs`, or after a compute
+   * failed (WasmEdge's get_output). The llama backend gives the metadata with the prompt's token
+   * count right after set_input, and the text generated before a full context stopped it.
+   */
+  peekOutputs?(inputs: NamedTensor[]): Promise<NamedTensor[]>;
   dispose(): Promise<void> | void;
 }

@@ -1,6 +1,7 @@
 /**
  * `@wacs/core/backend/node`: the backend helpers that need Node: reading a model from a host path,
- * and probing one as the host does (for backends' tests and the conformance kit).
+ * probing one as the host does, and reading a backend package's manifest (for backends' tests, the
+ * conformance kit and the CLI's discovery).
  * Like `@wacs/core/backend`, importing it does nothing; unlike it, it does not bundle for a browser.
  */
 import { readFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { concatBytes } from './bytes.js';
 import { NnError } from './errors.js';
 
 export { probePath } from './detect.js';
+export { readBackendManifest, findBackendManifest, importBackendModule, type BackendManifest } from './manifest.js';
 
 /** A load request's model as bytes: the file read, or the guest's graph builders joined. */
 export async function modelBytes(request: LoadRequest): Promise<Uint8Array> {

@@ -11,4 +11,5 @@ export * from './errors.js';
 export { concatBytes } from './bytes.js';
 export { sniffBytes, sniffFolder, probeBytes, type SniffedFormat } from './sniff.js';
 export { settleWithin, RELEASE_GRACE_MS } from './settle.js';
-// The option kit (declarative option specs, input readers) is exported here too.
+export * from './options/index.js';
+export { readTextRequest, textOutputs, type TextRequest, type TextUsage } from './text-io.js';

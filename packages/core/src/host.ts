@@ -1,6 +1,8 @@
 /** The wasi:nn host on Node.js: `NnHostBase` with named models on the host's file system. */
+import { existsSync } from 'node:fs';
 import type { FormatProbe } from './backend.js';
 import { probePath } from './detect.js';
+import { NnError } from './errors.js';
 import { NnHostBase, type HostOptions } from './host-base.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { BackendRegistry } from './registry.js';
@@ -12,7 +14,8 @@ export class NnHost extends NnHostBase {
     super(backends, models, { ...options, log: options.log ?? ((line) => process.stderr.write(`${line}\n`)) });
   }
 
-  protected probeModel(path: string): Promise<FormatProbe> {
+  protected async probeModel(path: string, name: string): Promise<FormatProbe> {
+    if (!existsSync(path)) throw new NnError('not-found', `model file not found: ${path} (registered as "${name}")`, 'model-not-found');
     return probePath(path);
   }
 }

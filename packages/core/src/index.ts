@@ -1,7 +1,7 @@
 // @wacs/core: the wasi:nn host for Node.js (importing it sets a V8 flag for guest compiles).
 // Backends import the contract from `@wacs/core/backend` instead; it is re-exported here for hosts.
 export * from './contract.js';
-export { modelBytes, probePath } from './contract-node.js';
+export * from './contract-node.js';
 export { BackendRegistry } from './registry.js';
 export { ModelRegistry, parseModelArg, parseNnPreload, registerModelsDir, type ModelSpec } from './models.js';
 export { NnHost, NnSession, type HostOptions } from './host.js';
@@ -10,4 +10,3 @@ export { runGuest, EXIT, type RunOptions, type RunResult, type DirGrant } from '
 export { prepareComponent, describeComponent, defaultCacheDir, JCO_VERSION, type ComponentInfo } from './runner/component-cache.js';
 export { wasmKind, capModuleMemory, type WasmKind } from './runner/wasm-binary.js';
 export * from './serve/index.js';
-export { readTextRequest, textOutputs, type TextRequest, type TextUsage } from './text-io.js';

@@ -1,4 +1,4 @@
-import { NnError } from './errors.js';
+import { NnError, type ErrorCode } from './errors.js';
 
 /** The wasi:nn tensor element types, in WIT order (`wasi:nn/tensor.tensor-type`). */
 export const TENSOR_TYPES = ['FP16', 'FP32', 'FP64', 'BF16', 'U8', 'I32', 'I64'] as const;
@@ -120,13 +120,13 @@ export function jsonTensor(value: unknown): Tensor {
   return textTensor(JSON.stringify(value));
 }
 
-/** Parses a U8 JSON tensor such as a `metadata` input; `what` names it in the error. */
+/** Parses a U8 JSON tensor such as a `metadata` input (`what` names it in the error): text that does not parse is invalid-encoding, as in WasmEdge. */
 export function tensorJson(tensor: Tensor, what: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(tensorText(tensor));
   } catch (e) {
-    throw new NnError('invalid-argument', `${what} is not valid JSON: ${(e as Error).message}`);
+    throw new NnError('invalid-encoding', `${what} is not valid JSON: ${(e as Error).message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new NnError('invalid-argument', `${what} must be a JSON object`);

@@ -106,12 +106,12 @@ describe('preview1 guests with backend-onnx', () => {
     const lines = r.stdout.trim().split('\n');
     // The errnos the witx ABI and WasmEdge's extensions define for each case (see the issue).
     expect(lines).toEqual([
-      'load_by_name unknown name: model_not_found',
+      'load_by_name unknown name: not_found',
       'load_by_name name past memory: invalid_argument',
       'load_by_name length wraps: invalid_argument',
       'load_by_name graph out-pointer past memory: invalid_argument',
       'load_by_name invalid UTF-8: invalid_argument',
-      'load_by_name_with_config bad JSON: invalid_argument',
+      'load_by_name_with_config bad JSON: invalid_encoding',
       'load_by_name_with_config JSON array: invalid_argument',
       'load unparseable bytes: invalid_encoding',
       'load no builders: invalid_argument',

@@ -6,7 +6,8 @@ export const backendsHelp = `Usage: wacs backends [--json] [--verbose]
 
 Lists the wacs backends installed next to wacs or in the current project (packages whose
 package.json has a "wacs.backend" entry), with their encodings and the hardware variants each
-detected (which one serves target "auto").
+detected (which one serves target "auto"). With --json, each backend's options too (name, type,
+when it applies: load or per compute, range or choices, default, a line of doc).
 
 Options:
   --json       Print the list as JSON.
@@ -41,6 +42,7 @@ function printRows(rows: BackendRow[], json: boolean): void {
   for (const row of rows) {
     console.log(`${row.package}@${row.version}${row.name ? `  (name: ${row.name}, encodings: ${row.encodings!.join(', ')})` : ''}`);
     if (row.error) console.log(`  failed to load: ${row.error}`);
+    if (row.options?.length) console.log(`  options: ${row.options.map((o) => o.name).join(', ')}`);
     for (const hw of row.hardware ?? []) {
       const state = hw.active ? 'active' : hw.available ? 'available' : 'unavailable';
       console.log(`  ${hw.name.padEnd(12)} ${state.padEnd(12)} ${hw.detail ?? ''}`.trimEnd());

@@ -2,9 +2,11 @@
 import { DEFAULT_TENSOR_LIMITS, EXIT, ModelRegistry, settleWithin, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, runGuest, type DirGrant } from '@wacs/core';
 import { list, number, parseArgs, UsageError } from '../args.js';
 import { bindBackends } from '../discover.js';
+import { DirGrantError, parseDirArg } from '../dir-grant.js';
 import { readGuest } from '../guests.js';
 
 export const runHelp = `Usage: wacs run <guest.wasm | guest name> [options] [guest args…] [-- guest args…]
+       wacs run [options] <guest.wasm | guest name> [guest args and options…]   (WasmEdge's order)
 
 Runs a WebAssembly guest (a component, or a preview1 core module) in a sandboxed worker, serving its
 wasi:nn calls with the bound backends. The guest sees no environment, no files and no network unless
@@ -22,6 +24,9 @@ Options:
   --models-dir <dir>          Register every model in <dir> a bound backend recognises (GGUF, ONNX,
                               GenAI and tfjs folders, …) under its file name without extension.
   --dir <host>[::<guest>]     Preopen a host directory (repeatable); the guest path defaults to the host path.
+  --dir <guest>:<host>[:readonly]
+                              WasmEdge's syntax for the same (guest path first; .:. is the current
+                              folder). :readonly (either syntax) refuses every write under it.
   --env <KEY=VALUE>           Set a guest environment variable (repeatable).
   --timeout <seconds>         Kill the guest after this long (exit code 124).
   --max-memory <MiB>          Cap the guest's linear memory (exit code 137 when it runs out).
@@ -31,6 +36,13 @@ Options:
                               CPU): compute reads each input where set_input found it, with no copy.
                               The guest must not change those bytes between set_input and compute.
   -h, --help                  Show this help.
+
+GGML models (backend-llama), for guests that set nothing: n-predict -1 (until the end of text or a
+full context: compute then returns context_full with the text so far), temp 0.8, top-k 40, top-p
+0.95, min-p 0.05, repeat-penalty 1.1, ctx-size the model's training context up to 4096, batch-size
+512, threads half the cores. Options a guest sends (load_by_name_with_config, metadata) that the
+backend does not know are ignored, as WasmEdge does (noted on stderr with enable-log); options typed
+in --model are checked strictly. WasmEdge's command lines work as they are: docs/wasmedge-compat.md.
 
 Exit code: the guest's own; 1 if its run failed, 124 timeout, 125 could not start, 134 trap.`;
 
@@ -47,7 +59,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'max-tensor': { value: true },
     'borrow-inputs': {},
     help: {},
-  });
+  }, { guestArgsAfterPositional: true });
   if (options.help) {
     console.log(runHelp);
     return 0;
@@ -70,10 +82,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (eq <= 0) throw new UsageError(`--env expects KEY=VALUE, got "${kv}"`);
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  const dirs: DirGrant[] = list(options.dir).map((d) => {
-    const [hostDir, guestDir] = d.split('::');
-    return { host: hostDir!, guest: guestDir ?? hostDir! };
-  });
+  let dirs: DirGrant[];
+  try {
+    dirs = list(options.dir).map(parseDirArg);
+  } catch (e) {
+    if (!(e instanceof DirGrantError)) throw e;
+    console.error(`wacs: ${e.message}`);
+    return EXIT.startFailure;
+  }
   const timeout = number(options.timeout, 'timeout');
   const maxMemory = number(options['max-memory'], 'max-memory');
   const maxTensor = number(options['max-tensor'], 'max-tensor');

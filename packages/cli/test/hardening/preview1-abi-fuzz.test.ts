@@ -266,6 +266,13 @@ class ScriptedHost {
         if (r.chance(20)) this.fail(r.chance(50) ? 'runtime-error' : 'invalid-argument');
         return this.outputs() as T;
       }
+      case 'peekOutputs': {
+        // get_output after set_input or a failed compute: a backend may have outputs already, or none (null).
+        this.handle(this.contexts, args[0], op);
+        this.tensors(args[1], op);
+        if (r.chance(10)) this.fail('runtime-error');
+        return (r.chance(50) ? null : this.outputs()) as T;
+      }
       case 'streamSteps': {
         // A batch of tokens, ending with null at the end of the sequence.
         this.handle(this.contexts, args[0], op);

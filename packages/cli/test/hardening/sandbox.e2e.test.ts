@@ -129,7 +129,7 @@ describe('the host process: preview1 calls that node:wasi runs on the host itsel
     for (const signal of ['9', '15']) {
       const r = await wacs(['run', fuzzPreview1, '--', 'raise', signal]);
       expect({ signal, exit: exitOf(r) }).toEqual({ signal, exit: 'exit 0' });
-      expect(r.stdout).toMatch(/^raise errno [1-9]\d*; load_by_name afterwards: model_not_found; still here$/m);
+      expect(r.stdout).toMatch(/^raise errno [1-9]\d*; load_by_name afterwards: not_found; still here$/m);
     }
   });
 

@@ -147,6 +147,8 @@ interface ContextState {
   local?: LocalContext;
   /** What get_output reads: the last compute's outputs, or the running stream's (see `streamOutputs`). */
   outputs?: NamedTensor[];
+  /** Inputs were set, or a compute failed, since `outputs`: get_output asks the backend (see `peekOutputs`). */
+  stale?: boolean;
   /** Set from the first compute_single until fini_single, set_input or compute. */
   stream?: {
     token?: NamedTensor[];
@@ -239,7 +241,8 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       } catch (e) {
         const error = e instanceof NnError ? e : new NnError('runtime-error', e instanceof Error ? e.message : String(e));
         // End of sequence is how a stream ends, not a failure; a missing model the host reports itself.
-        if (error.reason !== 'end-of-sequence' && error.reason !== 'model-not-found') {
+        const missingModel = error.code === 'not-found' && name.startsWith('load_by_name');
+        if (error.reason !== 'end-of-sequence' && !missingModel) {
           options.log(`wacs: ${WITX_MODULE}.${name}: ${error.message}`);
         }
         return witxErrno(error);
@@ -322,7 +325,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
         try {
           value = JSON.parse(text);
         } catch (e) {
-          throw new NnError('invalid-argument', `the config is not valid JSON: ${(e as Error).message}`);
+          throw new NnError('invalid-encoding', `the config is not valid JSON: ${(e as Error).message}`);
         }
         if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new NnError('invalid-argument', 'the config must be a JSON object');
         config = value as Options;
@@ -375,6 +378,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       // A new input starts a new computation: a stream in progress ends (as in WasmEdge).
       endStream(contextHandle, state);
       state.inputs.set(index, tensor);
+      state.stale = true;
       heldBytes = held;
     }),
 
@@ -382,15 +386,21 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       const state = context(contextHandle);
       endStream(contextHandle, state);
       state.outputs = undefined;
+      state.stale = true; // until it succeeds: a failed compute may leave outputs to read (a full context's text)
       if (!state.local) {
         state.outputs = bridge.call<NamedTensor[]>('compute', [contextHandle, namedInputs(state)]);
-        return;
-      }
-      state.outputs = state.local.compute(namedInputs(state, mem));
+      } else state.outputs = state.local.compute(namedInputs(state, mem));
+      state.stale = false;
     }),
 
     get_output: witx('get_output', (mem, contextHandle, index, bufPtr, bufMax, writtenPtr) => {
       const state = context(contextHandle);
+      if (!state.stream && state.stale && !state.local) {
+        // As in WasmEdge: right after set_input, output 1 already counts the prompt's tokens.
+        const peeked = bridge.call<NamedTensor[] | null>('peekOutputs', [contextHandle, namedInputs(state, mem, 'copy')]);
+        if (peeked) state.outputs = peeked;
+        state.stale = false;
+      }
       const outputs = state.stream ? streamOutputs(state.stream) : state.outputs;
       writeOutput(mem, outputs, index, bufPtr, bufMax, writtenPtr, 'call compute first');
     }),

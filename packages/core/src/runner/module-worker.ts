@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     },
     () => memory,
     setup.preopens,
+    setup.readonlyDirs,
   );
 
   // Host messages go straight to fd 2, like the guest's own stderr, so the two stay in order.

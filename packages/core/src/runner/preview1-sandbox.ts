@@ -14,7 +14,16 @@ import { inside, realPath } from './sandbox.js';
 type WasiFunction = (...args: number[]) => number;
 type WasiImports = Record<string, WasiFunction>;
 
-const ERRNO = { badf: 8, fault: 21, inval: 28, notsup: 58, perm: 63 } as const;
+const ERRNO = { badf: 8, fault: 21, inval: 28, notsup: 58, perm: 63, rofs: 69 } as const;
+/** path_open's oflags that change the file system: creat, excl, trunc. */
+const OFLAGS_WRITE = 1 | 4 | 8;
+const FDFLAGS_APPEND = 1;
+/**
+ * Rights that write file data: fd_write, fd_allocate, fd_filestat_set_size. (Guests ask for
+ * fd_filestat_set_times and fd_sync on every open, read-only ones included: set_times is refused
+ * per call below.)
+ */
+const RIGHTS_WRITE = (1n << 6n) | (1n << 8n) | (1n << 22n);
 const LOOKUP_SYMLINK_FOLLOW = 1;
 const FST = { atim: 1, atimNow: 2, mtim: 4, mtimNow: 8, all: 15 } as const;
 const IOVEC_BYTES = 8;
@@ -30,14 +39,28 @@ const FIRST_PREOPEN_FD = 3;
 interface Location {
   root: string;
   path: string;
+  /** Under a folder granted read-only (`--dir …:readonly`): every write is refused with rofs. */
+  readonly?: boolean;
 }
 
-export function confinePreview1(imports: WasiImports, memory: () => WebAssembly.Memory | undefined, preopens: Record<string, string>): WasiImports {
+export function confinePreview1(
+  imports: WasiImports,
+  memory: () => WebAssembly.Memory | undefined,
+  preopens: Record<string, string>,
+  readonlyDirs: readonly string[] = [],
+): WasiImports {
   const locations = new Map<number, Location>();
-  Object.values(preopens).forEach((host, i) => {
+  Object.entries(preopens).forEach(([guest, host], i) => {
     const root = realpathSync(host);
-    locations.set(FIRST_PREOPEN_FD + i, { root, path: root });
+    locations.set(FIRST_PREOPEN_FD + i, { root, path: root, readonly: readonlyDirs.includes(guest) });
   });
+  /** rofs when the directory fd lies under a read-only grant. */
+  const readonlyAt = (fd: number): number => (locations.get(fd)?.readonly ? ERRNO.rofs : 0);
+  /** A path call that changes the file system: refused under a read-only grant, then confined. */
+  const writing =
+    (name: string, fds: number[], ...paths: Parameters<typeof checked>[1][]) =>
+    (...args: number[]) =>
+      fds.map((i) => readonlyAt(args[i]!)).find((e) => e !== 0) ?? checked(name, ...paths)(...args);
   const decoder = new TextDecoder();
 
   // Wasm i32 arguments arrive as signed numbers: pointers and lengths are read as unsigned (>>> 0).
@@ -153,29 +176,33 @@ export function confinePreview1(imports: WasiImports, memory: () => WebAssembly.
     sock_send: refused,
     sock_shutdown: refused,
     path_open: (...args: number[]) => {
-      const [fd, dirflags, ptr, len, , , , , fdOut] = args as [number, number, number, number, number, number, number, number, number];
-      const errno = refuse(fd, ptr, len, (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0) || imports.path_open!(...args);
+      const [fd, dirflags, ptr, len, oflags, rightsBase, , fdflags, fdOut] = args as [number, number, number, number, number, unknown, number, number, number];
       const at = locations.get(fd);
+      if (at?.readonly && ((oflags & OFLAGS_WRITE) !== 0 || (fdflags & FDFLAGS_APPEND) !== 0 || (BigInt(rightsBase as bigint) & RIGHTS_WRITE) !== 0n)) {
+        return ERRNO.rofs;
+      }
+      const errno = refuse(fd, ptr, len, (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0) || imports.path_open!(...args);
       const buffer = memory()?.buffer;
       if (errno === 0 && at && buffer && (fdOut >>> 0) + 4 <= buffer.byteLength) {
         const opened = new DataView(buffer).getUint32(fdOut >>> 0, true);
-        locations.set(opened, { root: at.root, path: resolve(at.path, guestString(ptr, len)!) });
+        locations.set(opened, { root: at.root, path: resolve(at.path, guestString(ptr, len)!), readonly: at.readonly });
       }
       return errno;
     },
     path_filestat_get: checked('path_filestat_get', { fd: 0, ptr: 2, len: 3, follow: 1 }),
     path_filestat_set_times: (...args: number[]) =>
-      validTimes(args[6]!) ? checked('path_filestat_set_times', { fd: 0, ptr: 2, len: 3, follow: 1 })(...args) : ERRNO.inval,
-    fd_filestat_set_times: (...args: number[]) => (validTimes(args[3]!) ? imports.fd_filestat_set_times!(...args) : ERRNO.inval),
+      validTimes(args[6]!) ? writing('path_filestat_set_times', [0], { fd: 0, ptr: 2, len: 3, follow: 1 })(...args) : ERRNO.inval,
+    fd_filestat_set_times: (...args: number[]) =>
+      readonlyAt(args[0]!) || (validTimes(args[3]!) ? imports.fd_filestat_set_times!(...args) : ERRNO.inval),
     path_readlink: checked('path_readlink', { fd: 0, ptr: 1, len: 2 }),
-    path_create_directory: checked('path_create_directory', { fd: 0, ptr: 1, len: 2 }),
-    path_remove_directory: checked('path_remove_directory', { fd: 0, ptr: 1, len: 2 }),
-    path_unlink_file: checked('path_unlink_file', { fd: 0, ptr: 1, len: 2 }),
-    path_rename: checked('path_rename', { fd: 0, ptr: 1, len: 2 }, { fd: 3, ptr: 4, len: 5 }),
-    path_link: checked('path_link', { fd: 0, ptr: 2, len: 3, follow: 1 }, { fd: 4, ptr: 5, len: 6 }),
+    path_create_directory: writing('path_create_directory', [0], { fd: 0, ptr: 1, len: 2 }),
+    path_remove_directory: writing('path_remove_directory', [0], { fd: 0, ptr: 1, len: 2 }),
+    path_unlink_file: writing('path_unlink_file', [0], { fd: 0, ptr: 1, len: 2 }),
+    path_rename: writing('path_rename', [0, 3], { fd: 0, ptr: 1, len: 2 }, { fd: 3, ptr: 4, len: 5 }),
+    path_link: writing('path_link', [4], { fd: 0, ptr: 2, len: 3, follow: 1 }, { fd: 4, ptr: 5, len: 6 }),
     path_symlink: (...args: number[]) => {
       const [targetPtr, targetLen, fd, ptr, len] = args as [number, number, number, number, number];
-      const errno = refuse(fd, ptr, len, false);
+      const errno = readonlyAt(fd) || refuse(fd, ptr, len, false);
       if (errno) return errno;
       // The link must not point out of the preopen either (read relative to the link's folder).
       const at = locations.get(fd);

@@ -3,6 +3,7 @@
  * passes (args, env, preopened dirs), and wasi:nn served by an `NnSession` on this thread through
  * the sync bridge. Enforces the time limit (the worker is terminated) and the memory limit.
  */
+import { statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import v8 from 'node:v8';
@@ -21,6 +22,8 @@ import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 export interface DirGrant {
   host: string;
   guest: string;
+  /** Refuse every write under this folder (WasmEdge's `:readonly`). */
+  readonly?: boolean;
 }
 
 export interface RunOptions {
@@ -55,6 +58,8 @@ export interface GuestSetup {
   args: string[];
   env: Record<string, string>;
   preopens: Record<string, string>;
+  /** Guest paths of the preopens granted read-only. */
+  readonlyDirs: string[];
   maxMemoryBytes?: number;
   borrowInputs?: boolean;
   bridge: BridgeMemory;
@@ -69,6 +74,14 @@ export interface WorkerSetup extends GuestSetup {
 /** A preview1 core module's worker: the module, compiled with its memory capped. */
 export interface ModuleWorkerSetup extends GuestSetup {
   module: WebAssembly.Module;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Built workers sit next to this bundle in dist/; from sources (vitest) use the built copy. */
@@ -108,6 +121,10 @@ export function serveSession(port: MessagePort, memory: BridgeMemory, session: N
       case 'compute': {
         const outputs = await session.compute(args[0] as number, args[1] as NamedTensor[]);
         return { value: outputs, transfer: transferables(outputs.map((o) => o.tensor.data)) };
+      }
+      case 'peekOutputs': {
+        const outputs = await session.peekOutputs(args[0] as number, args[1] as NamedTensor[]);
+        return { value: outputs, transfer: outputs ? transferables(outputs.map((o) => o.tensor.data)) : [] };
       }
       case 'streamNext': {
         const outputs = await session.streamNext(args[0] as number, args[1] as NamedTensor[]);
@@ -207,7 +224,13 @@ async function runWorker(
   late?: Promise<object>,
 ): Promise<RunResult> {
   const preopens: Record<string, string> = {};
-  for (const { host: hostDir, guest } of options.dirs ?? []) preopens[guest] = resolvePath(hostDir);
+  const readonlyDirs: string[] = [];
+  for (const { host: hostDir, guest, readonly } of options.dirs ?? []) {
+    preopens[guest] = resolvePath(hostDir);
+    if (readonly) readonlyDirs.push(guest);
+    // Checked here, or the WASI layer fails with a bare UVWASI_ENOENT.
+    if (!isDirectory(preopens[guest])) return { exitCode: EXIT.startFailure, error: `--dir: no such directory: ${hostDir}` };
+  }
   const { port1, port2 } = new MessageChannel();
   const bridge = createBridgeMemory();
   const setup: WorkerSetup | ModuleWorkerSetup = {
@@ -215,6 +238,7 @@ async function runWorker(
     args: [options.programName ?? 'guest.wasm', ...(options.args ?? [])],
     env: options.env ?? {},
     preopens,
+    readonlyDirs,
     maxMemoryBytes: options.maxMemoryBytes,
     borrowInputs: options.borrowInputs,
     bridge,

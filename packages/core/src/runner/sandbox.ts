@@ -13,6 +13,8 @@ interface Location {
   root: string;
   /** Host path of this descriptor. */
   path: string;
+  /** Under a folder granted read-only (`--dir …:readonly`). */
+  readonly?: boolean;
 }
 
 type DescriptorLike = Record<string, (...args: unknown[]) => unknown>;
@@ -32,6 +34,22 @@ const PATH_ARGUMENTS: Record<string, Array<{ path: number; descriptor?: number }
   metadataHashAt: [{ path: 1 }],
 };
 
+/** Methods that change the file system, refused under a read-only grant (all but openAt, checked by its flags). */
+const WRITING_METHODS = [
+  'setTimesAt', 'linkAt', 'removeDirectoryAt', 'renameAt', 'symlinkAt', 'unlinkFileAt', 'createDirectoryAt',
+  'write', 'writeViaStream', 'appendViaStream', 'setSize', 'setTimes',
+];
+
+interface OpenFlags {
+  create?: boolean;
+  exclusive?: boolean;
+  truncate?: boolean;
+}
+interface DescriptorFlags {
+  write?: boolean;
+  mutateDirectory?: boolean;
+}
+
 /** Whether `path` is `root` or lies below it (both absolute). */
 export function inside(path: string, root: string): boolean {
   const rel = relative(root, path);
@@ -49,11 +67,16 @@ export function realPath(path: string): string {
   return join(realpathSync(existing), ...missing);
 }
 
-export function confineFilesystem(descriptorClass: { prototype: object }, preopens: Array<[object, string]>, hostDirs: Record<string, string>): void {
+export function confineFilesystem(
+  descriptorClass: { prototype: object },
+  preopens: Array<[object, string]>,
+  hostDirs: Record<string, string>,
+  readonlyDirs: readonly string[] = [],
+): void {
   const locations = new WeakMap<object, Location>();
   for (const [descriptor, guestPath] of preopens) {
     const root = realpathSync(hostDirs[guestPath]!);
-    locations.set(descriptor, { root, path: root });
+    locations.set(descriptor, { root, path: root, readonly: readonlyDirs.includes(guestPath) });
   }
   const check = (at: Location | undefined, subpath: unknown) => {
     if (!at || typeof subpath !== 'string') throw 'not-permitted';
@@ -61,6 +84,25 @@ export function confineFilesystem(descriptorClass: { prototype: object }, preope
     if (!inside(target, at.root) || !inside(realPath(target), at.root)) throw 'not-permitted';
   };
   const proto = descriptorClass.prototype as DescriptorLike;
+  for (const method of WRITING_METHODS) {
+    const original = proto[method];
+    if (typeof original !== 'function') continue;
+    proto[method] = function (this: object, ...args: unknown[]) {
+      // renameAt and linkAt also write where their second descriptor points.
+      const other = method === 'renameAt' || method === 'linkAt' ? (args[method === 'renameAt' ? 1 : 2] as object) : undefined;
+      if (locations.get(this)?.readonly || (other && locations.get(other)?.readonly)) throw 'read-only';
+      return original.apply(this, args);
+    };
+  }
+  const openAt = proto.openAt;
+  if (typeof openAt === 'function') {
+    proto.openAt = function (this: object, ...args: unknown[]) {
+      const open = (args[2] ?? {}) as OpenFlags;
+      const flags = (args[3] ?? {}) as DescriptorFlags;
+      if (locations.get(this)?.readonly && (open.create || open.exclusive || open.truncate || flags.write || flags.mutateDirectory)) throw 'read-only';
+      return openAt.apply(this, args);
+    };
+  }
   for (const [method, paths] of Object.entries(PATH_ARGUMENTS)) {
     const original = proto[method];
     if (typeof original !== 'function') continue;
@@ -71,7 +113,7 @@ export function confineFilesystem(descriptorClass: { prototype: object }, preope
       const result = original.apply(this, args);
       if (method === 'openAt' && result && typeof result === 'object') {
         const at = locations.get(this)!;
-        locations.set(result, { root: at.root, path: resolve(at.path, args[1] as string) });
+        locations.set(result, { root: at.root, path: resolve(at.path, args[1] as string), readonly: at.readonly });
       }
       return result;
     };

@@ -51,6 +51,8 @@ export interface SandboxGrants {
   args: string[];
   env: Record<string, string>;
   preopens: Record<string, string>;
+  /** Guest paths of the preopens granted read-only (`--dir …:readonly`). */
+  readonlyDirs?: readonly string[];
 }
 
 /** Configures the shim for this worker's guest; call once, before instantiating. */
@@ -62,7 +64,7 @@ export function configureWasiShims(grants: SandboxGrants): void {
   cli._setCwd('/');
   // Replaces the shim's default preopen of the whole host filesystem with the granted dirs only.
   filesystem._setPreopens(grants.preopens);
-  confineFilesystem(filesystem.types.Descriptor, filesystem._getPreopens(), grants.preopens);
+  confineFilesystem(filesystem.types.Descriptor, filesystem._getPreopens(), grants.preopens, grants.readonlyDirs);
   sockets._denyTcp();
   sockets._denyUdp();
   sockets._denyDnsLookup();
