@@ -39,8 +39,11 @@ export abstract class NnHostBase {
     this.log = options.log ?? ((line) => console.error(line));
   }
 
-  /** What the backends see of the named model at `path` (a host path, or a URL in a browser). */
-  protected abstract probeModel(path: string): Promise<FormatProbe>;
+  /**
+   * What the backends see of the named model at `path` (a host file, or a URL in a page). A model whose file is
+   * missing fails here, when a guest loads it (not-found, reason model-not-found), as in WasmEdge.
+   */
+  protected abstract probeModel(path: string, name: string): Promise<FormatProbe>;
 
   session(): NnSession {
     return new NnSession(this);
@@ -74,7 +77,13 @@ export abstract class NnHostBase {
       this.log(`wacs: ${(e as Error).message}`);
       throw e;
     }
-    const probe = await this.probeModel(spec.path);
+    let probe;
+    try {
+      probe = await this.probeModel(spec.path, name);
+    } catch (e) {
+      this.log(`wacs: ${(e as Error).message}`);
+      throw e;
+    }
     const { backend, encoding } = await this.backends.resolve(spec.encoding ?? 'autodetect', probe, spec.backend);
     return loadWith(backend, () =>
       backend.load({ source: { kind: 'path', path: spec.path }, encoding, target: spec.target ?? 'auto', options: { ...spec.options, ...config }, guestOptions: config, name }),
@@ -220,6 +229,17 @@ export class NnSession {
       return await entry.context.compute(inputs);
     } catch (e) {
       throw toNnError(e, 'runtime-error', 'compute');
+    }
+  }
+
+  /** Outputs readable before (or after a failed) compute, or null where the backend has none. */
+  async peekOutputs(contextHandle: number, inputs: NamedTensor[]): Promise<NamedTensor[] | null> {
+    const entry = this.contexts.get(contextHandle, 'execution context');
+    if (!entry.context.peekOutputs) return null;
+    try {
+      return await entry.context.peekOutputs(inputs);
+    } catch (e) {
+      throw toNnError(e, 'runtime-error', 'get_output');
     }
   }
 

@@ -31,7 +31,6 @@ export class ModelRegistry {
       throw new NnError(
         'not-found',
         `no model is registered under the name "${name}"; registered: ${known.length ? known.join(', ') : '(none; use --model name=path)'}`,
-        'model-not-found',
       );
     }
     return spec;
