@@ -15,6 +15,7 @@ Commands:
   serve <guest> [options]                Serve HTTP with a wasi:http/proxy guest (see wacs serve --help)
   backends [--json]                      List installed backends and the hardware they detected
   inspect <guest.wasm> [--json]          Show a guest's kind, wasi:nn ABI, imports and exports
+  web <guest.wasm> [options] [-- args]   Run a component guest in a browser page served on loopback
 
 %BACKEND_COMMANDS%Run "wacs <command> --help" for a command's options.
 Example:
@@ -43,6 +44,7 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   backends: async () => (await import('./commands/backends.js')).backendsCommand,
   inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
+  web: async () => (await import('./commands/web.js')).webCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

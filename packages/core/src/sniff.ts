@@ -1,6 +1,7 @@
 /**
  * Format sniffing for `autodetect` loads and for choosing a backend: looks at the first bytes of a
- * file or at a folder's entries. Backends refine this with their own `detect`.
+ * model or at a folder's entries. Backends refine this with their own `detect`. Pure functions on
+ * bytes and names (no file system), so the browser host uses them too; `detect.ts` adds host paths.
  */
 import type { FormatProbe, GraphEncoding } from './backend.js';
 
@@ -10,7 +11,7 @@ export interface SniffedFormat {
   encoding?: GraphEncoding;
 }
 
-/** How much of a file the sniffers read. */
+/** How many leading bytes of a model the sniffers look at. */
 export const HEAD_BYTES = 4096;
 
 function startsWith(head: Uint8Array, text: string): boolean {

@@ -4,9 +4,14 @@
  * (start-up, first load, first compute, exit), and `tracePeakRss` the process's peak resident
  * memory. Unset, each call is one boolean test. The benchmarks (packages/cli/bench) read the lines.
  */
-import { writeSync } from 'node:fs';
+// No static node: import: the in-thread front end marks phases too, and it also runs in a browser
+// (@wacs/browser), where there is no process and tracing is simply off.
+const enabled = typeof process !== 'undefined' && Boolean(process.env?.WACS_TRACE);
 
-const enabled = Boolean(process.env.WACS_TRACE);
+/** Writes straight to fd 2, so lines from every thread keep their order (Node only: `enabled` implies it). */
+function writeSync(fd: number, text: string): void {
+  (process.getBuiltinModule('node:fs') as typeof import('node:fs')).writeSync(fd, text);
+}
 const seen = new Set<string>();
 
 export function tracing(): boolean {

@@ -47,6 +47,12 @@ describe('the contract entry (@wacs/core/backend)', () => {
     expect(await nodeImports(exported['./backend']!.import)).toEqual([]);
   });
 
+  it('shares its browser-safety with the browser host entry (@wacs/core/browser), from source and as built', async () => {
+    expect(exported['./browser']?.import).toBe('./dist/browser.js');
+    expect(await nodeImports('src/browser.ts')).toEqual([]);
+    expect(await nodeImports(exported['./browser']!.import)).toEqual([]);
+  });
+
   it('is told apart from the runtime entry, whose Node imports the same check finds', async () => {
     const found = await nodeImports('src/index.ts');
     expect(found).toContainEqual(expect.stringMatching(/^node:v8 /));

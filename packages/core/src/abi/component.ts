@@ -32,7 +32,7 @@ export interface ComponentOptions {
   log?: (line: string) => void;
 }
 
-export function componentNnImports(bridge: BridgeClient, options: ComponentOptions = {}): Record<string, Record<string, unknown>> {
+export function componentNnImports(bridge: Pick<BridgeClient, 'call'>, options: ComponentOptions = {}): Record<string, Record<string, unknown>> {
   const twins = new InThreadTwins(bridge, options.openInThread, options.log ?? (() => {}));
 
   class Tensor {

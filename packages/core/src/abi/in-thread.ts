@@ -4,26 +4,14 @@
  * right there, with no round trip to the host thread. The host still owns the graph and context
  * handles; a graph with no twin computes through the bridge as before.
  */
-import { createRequire } from 'node:module';
-import type { InThreadGraph, InThreadSpec, OpenInThread } from '../backend.js';
+import type { InThreadGraph, InThreadSpec } from '../backend.js';
 import type { BridgeClient } from '../bridge/channel.js';
 import { toNnError } from '../errors.js';
 import { traceMark } from '../trace.js';
 import { validateTensor, type NamedTensor, type TensorLimits } from '../tensor.js';
 
-/** Opens a twin; the workers use `requireInThread`, tests their own. */
+/** Opens a twin; the Node workers use `requireInThread` (require-in-thread.ts), tests their own. */
 export type InThreadOpener = (spec: InThreadSpec) => InThreadGraph;
-
-/**
- * Loads a backend's in-thread module while the guest waits in a wasi:nn call, which rules out
- * `import()`; `require` loads ES modules too (Node >= 20.19).
- */
-const requireModule = createRequire(import.meta.url);
-export function requireInThread(spec: InThreadSpec): InThreadGraph {
-  const open = (requireModule(spec.module) as { openInThread?: OpenInThread }).openInThread;
-  if (typeof open !== 'function') throw new Error(`${spec.module} exports no openInThread function`);
-  return open(spec.init);
-}
 
 /** A context computing in the guest's thread: the host's tensor limits applied, errors as the host gives them. */
 export interface LocalContext {
@@ -44,7 +32,7 @@ export class InThreadTwins {
   private readonly twins = new Map<number, Twin | null>();
 
   constructor(
-    private readonly bridge: BridgeClient,
+    private readonly bridge: Pick<BridgeClient, 'call'>,
     private readonly open: InThreadOpener | undefined,
     private readonly log: (line: string) => void,
   ) {}

@@ -5,7 +5,7 @@
  * The module arrives compiled, with its memory already capped to --max-memory.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { requireInThread } from '../abi/in-thread.js';
+import { requireInThread } from '../abi/require-in-thread.js';
 import { preview1NnImports } from '../abi/preview1/imports.js';
 import { WITX_MODULE } from '../abi/preview1/witx.js';
 import { BridgeClient } from '../bridge/channel.js';

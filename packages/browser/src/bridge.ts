@@ -1,0 +1,146 @@
+/**
+ * The sync bridge between a guest's Web Worker and the page, core's design (packages/core/src/
+ * bridge.ts) in the browser's terms: the guest's wasi:nn calls are synchronous and the engines
+ * asynchronous, so the worker writes a request into shared memory and blocks in `Atomics.wait`
+ * while the page (woken by `Atomics.waitAsync`) runs the backend and writes the reply.
+ *
+ * A blocked worker cannot receive a message, so unlike Node (which has `receiveMessageOnPort`)
+ * every request and reply travels in shared memory: a growable SharedArrayBuffer, grown to fit the
+ * largest tensor. Shared memory needs a cross-origin isolated page (COOP and COEP headers).
+ */
+import { errorFromData, errorToData, NnError, type NnErrorData } from '@wacs/core/backend';
+
+const REQUEST = 0; // sequence number of the last request written
+const REPLY = 1; // sequence number of the last request answered
+const CLOSED = 2; // set by the page to stop serving
+
+const INITIAL_ARENA = 1 << 20;
+/** Growable memory reserves address space only; a message larger than this is refused as too-large. */
+const MAX_ARENA = 1 << 30;
+
+export interface BridgeMemory {
+  control: SharedArrayBuffer;
+  arena: SharedArrayBuffer;
+}
+
+export function createBridgeMemory(): BridgeMemory {
+  if (typeof SharedArrayBuffer === 'undefined' || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
+    throw new Error(
+      'wacs needs a cross-origin isolated page to run guests (SharedArrayBuffer and Atomics.wait): serve it with the headers ' +
+        '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"',
+    );
+  }
+  const Growable = SharedArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => SharedArrayBuffer;
+  return { control: new SharedArrayBuffer(12), arena: new Growable(INITIAL_ARENA, { maxByteLength: MAX_ARENA }) };
+}
+
+type Reply = { ok: true; value: unknown } | { ok: false; error: NnErrorData };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Byte arrays inside a message; in the arena they become `{ $bytes: [offset, length] }`. */
+function collectBytes(value: unknown, found: Set<Uint8Array>): void {
+  if (value instanceof Uint8Array) found.add(value);
+  else if (Array.isArray(value)) for (const v of value) collectBytes(v, found);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) collectBytes(v, found);
+}
+
+/** Layout: [json offset u32][json length u32][bytes…][json]; grows the arena to fit. */
+function writeArena(arena: SharedArrayBuffer, message: unknown): void {
+  const blobs = new Set<Uint8Array>();
+  collectBytes(message, blobs);
+  const offsets = new Map<Uint8Array, number>();
+  let offset = 8;
+  for (const blob of blobs) {
+    offsets.set(blob, offset);
+    offset += blob.byteLength;
+  }
+  const json = encoder.encode(
+    JSON.stringify(message, (_key, value: unknown) => (value instanceof Uint8Array ? { $bytes: [offsets.get(value), value.byteLength] } : value)),
+  );
+  const needed = offset + json.byteLength;
+  if (needed > arena.byteLength) {
+    if (needed > MAX_ARENA) throw new NnError('too-large', `a wasi:nn message of ${needed} bytes exceeds the bridge's ${MAX_ARENA} bytes`);
+    (arena as unknown as { grow(length: number): void }).grow(Math.min(MAX_ARENA, Math.max(needed, arena.byteLength * 2)));
+  }
+  const bytes = new Uint8Array(arena);
+  for (const [blob, at] of offsets) bytes.set(blob, at);
+  bytes.set(json, offset);
+  const header = new DataView(arena, 0, 8);
+  header.setUint32(0, offset, true);
+  header.setUint32(4, json.byteLength, true);
+}
+
+/** Reads a message; its byte arrays are copies the reader owns. */
+function readArena(arena: SharedArrayBuffer): unknown {
+  const bytes = new Uint8Array(arena);
+  const header = new DataView(arena, 0, 8);
+  const start = header.getUint32(0, true);
+  const json = decoder.decode(bytes.slice(start, start + header.getUint32(4, true)));
+  return JSON.parse(json, (_key, value: unknown) => {
+    const at = (value as { $bytes?: [number, number] } | null)?.$bytes;
+    return at ? bytes.slice(at[0], at[0] + at[1]) : value;
+  });
+}
+
+/** Worker side: blocking calls to the page. */
+export class BridgeClient {
+  private readonly control: Int32Array;
+  private seq = 0;
+
+  constructor(private readonly memory: BridgeMemory) {
+    this.control = new Int32Array(memory.control);
+  }
+
+  call<T>(op: string, args: unknown[]): T {
+    if (Atomics.load(this.control, CLOSED)) throw new NnError('runtime-error', 'the page stopped serving wasi:nn');
+    const seq = ++this.seq;
+    writeArena(this.memory.arena, { op, args });
+    Atomics.store(this.control, REQUEST, seq);
+    Atomics.notify(this.control, REQUEST);
+    for (let answered = Atomics.load(this.control, REPLY); answered !== seq; answered = Atomics.load(this.control, REPLY)) {
+      Atomics.wait(this.control, REPLY, answered);
+    }
+    const reply = readArena(this.memory.arena) as Reply;
+    if (!reply.ok) throw errorFromData(reply.error);
+    return reply.value as T;
+  }
+}
+
+export type BridgeHandler = (op: string, args: unknown[]) => Promise<unknown>;
+
+/** Page side: serves one worker's requests, one at a time (the worker is blocked meanwhile). Returns a stop function. */
+export function serveBridge(memory: BridgeMemory, handler: BridgeHandler): () => void {
+  const control = new Int32Array(memory.control);
+  void (async () => {
+    let seen = 0;
+    while (!Atomics.load(control, CLOSED)) {
+      const seq = Atomics.load(control, REQUEST);
+      if (seq === seen) {
+        const wait = Atomics.waitAsync(control, REQUEST, seen);
+        if (wait.async) await wait.value;
+        continue;
+      }
+      seen = seq;
+      let reply: Reply;
+      try {
+        const request = readArena(memory.arena) as { op: string; args: unknown[] };
+        reply = { ok: true, value: await handler(request.op, request.args) };
+      } catch (error) {
+        reply = { ok: false, error: errorToData(error) };
+      }
+      try {
+        writeArena(memory.arena, reply);
+      } catch (error) {
+        writeArena(memory.arena, { ok: false, error: errorToData(error) });
+      }
+      Atomics.store(control, REPLY, seq);
+      Atomics.notify(control, REPLY);
+    }
+  })();
+  return () => {
+    Atomics.store(control, CLOSED, 1);
+    Atomics.notify(control, REQUEST);
+  };
+}

@@ -1,0 +1,87 @@
+// mnist per compute in Chromium: the nn-compute guest in a `wacs web` page (Web Worker → bridge →
+// onnxruntime-web, wasm EP, 1 thread) against onnxruntime-web called directly in the same page, same
+// thread count, same input, rounds interleaved. Writes bench/web-results.md.
+//   node bench/web.mjs [--repeat 300] [--rounds 3]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { startWebServer, webAssets } from '../dist/index.js';
+
+const root = new URL('../../..', import.meta.url).pathname;
+const flag = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const repeat = flag('repeat', 300);
+const rounds = flag('rounds', 3);
+const mnist = join(root, '../shared/models/onnx/mnist.onnx');
+if (!existsSync(mnist)) {
+  console.error('bench/web.mjs needs ../shared/models/onnx/mnist.onnx');
+  process.exit(1);
+}
+const chromium = process.env.WACS_CHROMIUM ?? '/usr/bin/chromium';
+const guestPath = join(root, 'guests/dist/nn-compute.wasm');
+const assets = await webAssets({
+  guestPath,
+  wasm: new Uint8Array(readFileSync(guestPath)),
+  args: ['mnist', '--fill', 'Input3=FP32:1x1x28x28:0.5', '--repeat', String(repeat)],
+  models: [{ name: 'mnist', spec: { path: mnist } }],
+  backends: [],
+});
+const web = await startWebServer(assets);
+const browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+
+/** onnxruntime-web in the page itself: same model, same input made afresh each time, same thread count. */
+async function direct(page) {
+  return page.evaluate(async (n) => {
+    const ort = await import('/engines/0/ort.bundle.min.mjs');
+    ort.env.wasm.wasmPaths = '/engines/0/';
+    ort.env.wasm.numThreads = 1;
+    const bytes = new Uint8Array(await (await fetch('/models/mnist')).arrayBuffer());
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    const feed = () => ({ Input3: new ort.Tensor('float32', new Float32Array(784).fill(0.5), [1, 1, 28, 28]) });
+    for (let i = 0; i < 20; i++) await session.run(feed());
+    const start = performance.now();
+    for (let i = 0; i < n; i++) await session.run(feed());
+    const us = ((performance.now() - start) * 1000) / n;
+    await session.release();
+    return us;
+  }, repeat);
+}
+
+const guestUs = [];
+const directUs = [];
+for (let round = 0; round < rounds; round++) {
+  const page = await browser.newPage();
+  await page.goto(web.url);
+  await page.waitForFunction('window.wacsResult', { timeout: 300_000, polling: 200 });
+  const result = await page.evaluate('window.wacsResult');
+  const mean = /mean_us ([\d.]+)/.exec(result.stdout);
+  if (!mean) throw new Error(`the guest printed no mean_us: ${result.stdout}${result.stderr}${result.error ?? ''}`);
+  guestUs.push(Number(mean[1]));
+  directUs.push(await direct(page));
+  console.log(`round ${round + 1}: guest ${guestUs.at(-1).toFixed(1)} µs, direct ${directUs.at(-1).toFixed(1)} µs`);
+  await page.close();
+}
+const version = await browser.version();
+await browser.close();
+await web.close();
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const [g, d] = [median(guestUs), median(directUs)];
+const md = `## wacs web: mnist in Chromium, guest vs onnxruntime-web direct (issue 19)
+
+\`node packages/cli/bench/web.mjs --repeat ${repeat} --rounds ${rounds}\` · ${version} headless · ${cpus().length} vCPUs shared
+with other work (noisy: compare the ratio, measured in the same page, rounds interleaved) · medians of ${rounds} rounds
+of ${repeat} computes each, onnxruntime-web 1.30 wasm EP, 1 thread.
+
+| path | per compute | vs direct |
+|---|---|---|
+| onnxruntime-web called directly in the page (\`session.run\`, a fresh input tensor each time) | ${d.toFixed(1)} µs | 1.00× |
+| nn-compute guest (TypeScript component) in a Web Worker → Atomics.wait bridge → onnx-web backend | ${g.toFixed(1)} µs | ${(g / d).toFixed(2)}× |
+
+Each round: ${guestUs.map((v, i) => `${v.toFixed(0)}/${directUs[i].toFixed(0)} µs`).join(', ')} (guest/direct).
+`;
+writeFileSync(new URL('./web-results.md', import.meta.url), md);
+console.log(md);

@@ -1,0 +1,146 @@
+/**
+ * The loopback HTTP server behind `wacs web`. It serves one page and everything the page needs
+ * from local files: @wacs/browser's page script and guest worker, core's browser-safe entries (the
+ * page's import map points `@wacs/core/backend` and `@wacs/core/browser` there, so the page and the
+ * backends share them), the guest transpiled by jco, the browser backends' bundles and their
+ * engines' files (.wasm, .mjs), the models, and the files given for the guest's file system. Nothing
+ * comes from elsewhere: the page's Content-Security-Policy allows this origin only. Every response
+ * carries COOP/COEP, which make the page cross-origin isolated (shared memory for the bridge).
+ */
+import type { WebConfig } from '@wacs/browser';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
+import { PAGE_CSP, PAGE_HTML } from './page.js';
+
+export interface WebAssets {
+  /** @wacs/browser's dist folder (app.js, worker.js). */
+  browserDist: string;
+  /** @wacs/core's dist folder: its browser-safe entries and the chunks they import. */
+  coreDist: string;
+  /** The jco transpilation of the guest (guest.js and its core modules). */
+  guestDir: string;
+  guestName: string;
+  guestBytes: number;
+  args: string[];
+  models: Array<{ name: string; file: string; bytes: number; spec: WebConfig['models'][string]['spec'] }>;
+  /** Files for the guest's file system: the path the guest sees, the host file. */
+  files: Array<{ path: string; file: string; bytes: number }>;
+  backends: Array<{ package: string; bundle: string; assetsDir?: string }>;
+  timeoutMs?: number;
+}
+
+export interface WebServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
+
+const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-cache',
+};
+
+export function webConfig(assets: WebAssets): WebConfig {
+  return {
+    guest: { name: assets.guestName, url: `guest/${assets.guestName}/guest.js`, bytes: assets.guestBytes },
+    args: assets.args,
+    models: Object.fromEntries(assets.models.map((m) => [m.name, { spec: { ...m.spec, path: `models/${encodeURIComponent(m.name)}` }, file: basename(m.file), bytes: m.bytes }])),
+    files: assets.files.map((f, i) => ({ path: f.path, url: `files/${i}`, bytes: f.bytes })),
+    backends: assets.backends.map((b, i) => ({ package: b.package, url: `backends/${i}.js`, ...(b.assetsDir ? { assetsUrl: `/engines/${i}/` } : {}) })),
+    ...(assets.timeoutMs ? { timeoutMs: assets.timeoutMs } : {}),
+  };
+}
+
+/** A file under `root`, or undefined for a path that climbs out of it. */
+function under(root: string, path: string): string | undefined {
+  const file = resolve(root, decodeURIComponent(path));
+  const rel = relative(root, file);
+  return rel && !rel.startsWith('..') && !rel.startsWith(sep) ? file : undefined;
+}
+
+/** Which local file a request path names, if any. */
+function route(assets: WebAssets, path: string): string | undefined {
+  const [, first, ...rest] = path.split('/');
+  const tail = rest.join('/');
+  switch (first) {
+    case 'app.js':
+    case 'app.js.map':
+    case 'worker.js':
+    case 'worker.js.map':
+      return join(assets.browserDist, first);
+    case 'core':
+      // core's browser-safe entries and their chunks; its Node entries and workers are not served.
+      return /^(backend|browser|chunk-\w+)\.js(\.map)?$/.test(tail) ? join(assets.coreDist, tail) : undefined;
+    case 'guest':
+      return rest[0] === assets.guestName ? under(assets.guestDir, rest.slice(1).join('/')) : undefined;
+    case 'models':
+      return assets.models.find((m) => m.name === decodeURIComponent(tail))?.file;
+    case 'files':
+      return /^\d+$/.test(tail) ? assets.files[Number(tail)]?.file : undefined;
+    case 'backends':
+      return assets.backends[Number(/^(\d+)\.js$/.exec(tail)?.[1] ?? -1)]?.bundle;
+    case 'engines': {
+      const dir = assets.backends[Number(rest[0])]?.assetsDir;
+      return dir ? under(dir, rest.slice(1).join('/')) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+async function serve(assets: WebAssets, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const send = (status: number, type: string, body: string) => {
+    response.writeHead(status, { ...ISOLATION, 'Content-Type': type, ...(type.startsWith('text/html') ? { 'Content-Security-Policy': PAGE_CSP } : {}) });
+    response.end(request.method === 'HEAD' ? undefined : body);
+  };
+  if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'text/plain', 'wacs web serves GET only\n');
+  if (path === '/' || path === '/index.html') return send(200, TYPES['.html']!, PAGE_HTML);
+  if (path === '/favicon.ico') return send(204, 'text/plain', '');
+  if (path === '/config.json') return send(200, TYPES['.json']!, JSON.stringify(webConfig(assets)));
+  const file = route(assets, path);
+  const info = file ? await stat(file).catch(() => undefined) : undefined;
+  if (!file || !info?.isFile()) return send(404, 'text/plain', `not found: ${path}\n`);
+  response.writeHead(200, { ...ISOLATION, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': info.size });
+  if (request.method === 'HEAD') return void response.end();
+  createReadStream(file).pipe(response);
+}
+
+/** Serves the page on 127.0.0.1 (port 0: any free one). */
+export async function startWebServer(assets: WebAssets, port = 0): Promise<WebServer> {
+  const server = createServer((request, response) => {
+    serve(assets, request, response).catch((e: unknown) => {
+      if (!response.headersSent) response.writeHead(500, ISOLATION);
+      response.end(String(e));
+    });
+  });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', done);
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}/`,
+    server,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * `wacs web` without a browser: its command line, and what its server serves (headers that make
+ * the page cross-origin isolated, only the files it was given, nothing outside them).
+ */
+import { guest, linearModel, runWacs } from '@wacs/fixtures';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webAssets } from '../src/web/assets.js';
+import { startWebServer, type WebServer } from '../src/web/server.js';
+
+describe('wacs web: command line', () => {
+  it('has --help', async () => {
+    const r = await runWacs(['web', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: wacs web <guest.wasm>');
+    expect((await runWacs(['--help'])).stdout).toMatch(/web <guest\.wasm>.*browser page/);
+  });
+
+  it('refuses a preview1 core module and a missing model file, saying why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wacs-web-cli-'));
+    const module = join(dir, 'core.wasm');
+    writeFileSync(module, new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    const r = await runWacs(['web', module]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('wacs web runs component guests (WIT wasi:nn), and this is a preview1 core module');
+    const missing = await runWacs(['web', guest('nn-compute'), '--model', `m=${join(dir, 'absent.onnx')}`]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--model m:');
+  });
+
+  it('refuses a --bind package that is not a browser backend', async () => {
+    const r = await runWacs(['web', guest('nn-compute'), '--bind', '@wacs/backend-onnx']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('@wacs/backend-onnx is not a browser backend');
+  });
+});
+
+describe('wacs web: the server', () => {
+  let web: WebServer;
+  let model: string;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wacs-web-server-'));
+    model = join(dir, 'linear.onnx');
+    writeFileSync(model, linearModel([[1], [2]], [0]));
+    writeFileSync(join(dir, 'secret.txt'), 'not for the page');
+    const given = join(dir, 'given');
+    mkdirSync(join(given, 'sub'), { recursive: true });
+    writeFileSync(join(given, 'a.txt'), 'first');
+    writeFileSync(join(given, 'sub', 'b.txt'), 'second');
+    const path = guest('nn-compute');
+    const { readFileSync } = await import('node:fs');
+    const assets = await webAssets({
+      guestPath: path,
+      wasm: new Uint8Array(readFileSync(path)),
+      args: ['lin'],
+      models: [{ name: 'lin', spec: { path: model } }],
+      dirs: [{ host: given, guest: '/data' }],
+      backends: [],
+    });
+    web = await startWebServer(assets);
+  });
+  afterAll(() => web?.close());
+
+  const get = (path: string) => fetch(new URL(path, web.url));
+
+  it('listens on loopback and makes the page cross-origin isolated, with a same-origin CSP', async () => {
+    expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(page.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await page.text()).toContain('<script type="module" src="app.js">');
+  });
+
+  it('serves the config, the guest transpiled by jco, the backend, its engine and the model', async () => {
+    const config = (await (await get('/config.json')).json()) as { guest: { url: string }; backends: Array<{ url: string; assetsUrl: string }>; models: Record<string, { spec: { path: string } }> };
+    expect(config.guest.url).toBe('guest/nn-compute/guest.js');
+    const guestJs = await get(config.guest.url);
+    expect(guestJs.headers.get('content-type')).toContain('text/javascript');
+    expect(await guestJs.text()).toContain('export function instantiate');
+    expect((await get('guest/nn-compute/guest.core.wasm')).headers.get('content-type')).toBe('application/wasm');
+    expect((await get(config.backends[0]!.url)).status).toBe(200);
+    expect((await get(`${config.backends[0]!.assetsUrl}ort-wasm-simd-threaded.jsep.wasm`)).headers.get('content-type')).toBe('application/wasm');
+    const served = new Uint8Array(await (await get(config.models.lin!.spec.path)).arrayBuffer());
+    expect(served).toEqual(new Uint8Array(linearModel([[1], [2]], [0])));
+    for (const path of ['/worker.js', '/app.js']) expect((await get(path)).status).toBe(200);
+  });
+
+  it("serves core's browser-safe entries, which the page's import map names, and none of its Node ones", async () => {
+    const html = await (await get('/')).text();
+    const map = JSON.parse(/<script type="importmap">(.*?)<\/script>/.exec(html)![1]!) as { imports: Record<string, string> };
+    expect(Object.keys(map.imports).sort()).toEqual(['@wacs/core/backend', '@wacs/core/browser']);
+    for (const url of Object.values(map.imports)) {
+      const response = await get(url);
+      expect(response.status).toBe(200);
+      for (const [, chunk] of (await response.text()).matchAll(/from\s*"\.\/([^"]+)"/g)) expect((await get(`/core/${chunk}`)).status).toBe(200);
+    }
+    for (const path of ['/core/index.js', '/core/component-worker.js', '/core/backend/node.js', '/core/..%2Fpackage.json']) {
+      expect({ path, status: (await get(path)).status }).toEqual({ path, status: 404 });
+    }
+  });
+
+  it('serves the files of --dir folders, at the paths the guest sees them', async () => {
+    const { files } = (await (await get('/config.json')).json()) as { files: Array<{ path: string; url: string; bytes: number }> };
+    expect(files.map((f) => [f.path, f.bytes])).toEqual([
+      ['/data/a.txt', 5],
+      ['/data/sub/b.txt', 6],
+    ]);
+    expect(await Promise.all(files.map(async (f) => (await get(f.url)).text()))).toEqual(['first', 'second']);
+    expect((await get('/files/2')).status).toBe(404);
+  });
+
+  it('serves nothing else: unknown paths, other models, and paths that climb out of a folder are 404', async () => {
+    for (const path of ['/models/other', '/guest/other/guest.js', '/guest/nn-compute/..%2F..%2Fsecret.txt', '/engines/0/..%2F..%2Fpackage.json', '/etc/passwd', '/backends/1.js']) {
+      expect({ path, status: (await get(path)).status }).toEqual({ path, status: 404 });
+    }
+    expect((await fetch(web.url, { method: 'POST' })).status).toBe(405);
+  });
+});
