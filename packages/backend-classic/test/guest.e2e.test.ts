@@ -3,7 +3,7 @@
  * backend-onnx) bound, on models made here. Each run's labels are checked against the library or
  * engine that made the model.
  */
-import { ort } from '@wacs/backend-onnx';
+import { ort } from '@wacs/onnxruntime';
 import { guest, repoRoot, runWacs } from '@wacs/fixtures';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
