@@ -134,6 +134,8 @@ const wacs = join(project, 'node_modules/.bin/wacs');
 
 const listed = run(wacs, ['backends'], { cwd: project });
 for (const backend of backends) if (!listed.includes(`@wacs/backend-${backend}`)) fail(`wacs backends does not list @wacs/backend-${backend}:\n${listed}`);
+// @wacs/onnxruntime came along as backend-onnx's dependency: a library, which must not be listed.
+if (installs.has('@wacs/onnxruntime') && listed.includes('@wacs/onnxruntime')) fail(`wacs backends lists the library @wacs/onnxruntime as a backend:\n${listed}`);
 console.log(`wacs backends lists ${backends.map((b) => `@wacs/backend-${b}`).join(', ')}`);
 
 const x = [

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { treeEnsembleClassifier } from '../fixtures/onnx-ml.mjs';
 import { mljsForestToPmml } from '../fixtures/pmml.mjs';
-import { trainIrisModel } from '../src/index.js';
+import { trainIrisModel } from '../src/demo.js';
 import { iris, trainClassifiers } from './mljs-train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'classic-guest-'));

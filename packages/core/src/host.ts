@@ -5,7 +5,7 @@
  */
 import type { Backend, ExecutionContext, ExecutionTarget, Graph, GraphEncoding, InThreadSpec, Options } from './backend.js';
 import { existsSync } from 'node:fs';
-import { probePath } from './detect.js';
+import { isModelUrl, probePath } from './detect.js';
 import { probeBytes } from './sniff.js';
 import { NnError, toNnError } from './errors.js';
 import { ModelRegistry } from './models.js';
@@ -71,7 +71,8 @@ export class NnHost {
       throw e;
     }
     // As in WasmEdge, a registered model whose file is missing fails when a guest loads it (model_not_found), not at start.
-    if (!existsSync(spec.path)) {
+    // A server address (backend-remote) is no file: its backend reports an unreachable server.
+    if (!isModelUrl(spec.path) && !existsSync(spec.path)) {
       const error = new NnError('not-found', `model file not found: ${spec.path} (registered as "${name}")`, 'model-not-found');
       this.log(`wacs: ${error.message}`);
       throw error;
