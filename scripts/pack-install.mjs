@@ -12,7 +12,8 @@
 //    ONNXRUNTIME_NODE_INSTALL=skip, its CPU binaries ship in the package);
 // 3. `wacs backends`, `wacs run nn-compute.wasm --model lin=lin.onnx -- lin x=…` (a path) and
 //    `wacs run @wacs/guests/nn-compute …` (a name) there, with a linear model made here, and the
-//    output compared with y = x·W + b computed by hand;
+//    output compared with y = x·W + b computed by hand; `wacs serve oip-server` (a name) answering
+//    an Open Inference Protocol infer with the same y;
 // 4. the README's quick start, its commands copied from the README as they are, run one by one in an
 //    empty folder, with `npm i -g` installing into a temp prefix from a registry served here: our
 //    tarballs, everything else passed through to the npm registry. `wacs backends` must print its
@@ -154,8 +155,43 @@ const byNameLine = byName.split('\n').find((l) => l.startsWith('y '));
 if (byNameLine !== want) fail(`wacs run @wacs/guests/nn-compute printed ${JSON.stringify(byNameLine)}, expected ${JSON.stringify(want)}:\n${byName}`);
 console.log(`wacs run @wacs/guests/nn-compute in the project: ${byNameLine} (as computed by hand)`);
 
+// `wacs serve` takes the serving guests by name too: oip-server answers an OIP infer with y.
+await serveByName();
+
 // 4. The README's quick start, verbatim, in an empty folder.
 await quickStart();
+
+async function serveByName() {
+  const child = spawn(wacs, ['serve', 'oip-server', '--port', '0', '--json', '--instances', '1', '--model', 'lin=lin.onnx'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve(JSON.parse(line).url);
+      });
+      exited.then((code) => reject(new Error(`exited ${code}`)));
+    });
+    const response = await fetch(`${url}/v2/models/lin/infer`, {
+      method: 'POST',
+      body: JSON.stringify({ inputs: [{ name: 'x', shape: [2, 3], datatype: 'FP32', data: x.flat() }] }),
+    });
+    const output = (await response.json()).outputs?.[0];
+    const got = output && `${output.name} ${output.datatype} [${output.shape}] ${output.data.join(' ')}`;
+    if (got !== want) fail(`wacs serve oip-server answered ${response.status} ${JSON.stringify(output)}, expected ${want} (y = x·W + b by hand)`);
+    console.log(`wacs serve oip-server in the project: ${got} (as computed by hand)`);
+  } catch (e) {
+    fail(`wacs serve oip-server in the project: ${e.message}\n${stderr}`);
+  } finally {
+    child.kill('SIGTERM');
+    const code = await exited;
+    if (code !== 0) fail(`wacs serve oip-server exited ${code} after SIGTERM:\n${stderr}`);
+  }
+}
 
 async function quickStart() {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');

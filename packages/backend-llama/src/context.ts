@@ -155,14 +155,15 @@ export class LlamaExecutionContext implements ExecutionContext {
   }
 
   /**
-   * A raw prompt's tokens, BOS first where the model wants it, as node-llama-cpp's completion
-   * tokenizes text (special-token text such as `<|im_start|>` stays text; WasmEdge parses it).
+   * A raw prompt's tokens as WasmEdge's GGML plugin makes them (llama.cpp's tokenizer with special
+   * tokens parsed, so a prompt may carry its own chat template such as `<|im_start|>`), BOS first
+   * where the model wants it.
    */
   private promptTokens(prompt: string): Token[] {
     const model = this.graph.model;
     const bos = beginningToken(model);
-    const tokens = model.tokenize(prompt, false, bos === null ? undefined : 'trimLeadingSpace');
-    return bos === null ? tokens : [bos, ...tokens];
+    const tokens = model.tokenize(prompt, true);
+    return bos === null || tokens[0] === bos ? tokens : [bos, ...tokens];
   }
 
   async dispose(): Promise<void> {

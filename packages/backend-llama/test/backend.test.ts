@@ -156,6 +156,17 @@ describe('llama backend: generation', () => {
     vector.forEach((v, i) => expect(v).toBeCloseTo(direct[i]!, 5));
   });
 
+  it('tokenizes a raw prompt as llama.cpp and WasmEdge do: special-token text becomes that token', async () => {
+    const prompt = 'Once </s> upon a time';
+    const model = await directModel(path);
+    const parsed = model.tokenize(prompt, true).length + 1; // + BOS
+    const asText = model.tokenize(prompt, false).length + 1;
+    expect(parsed).toBeLessThan(asText); // "</s>" is one control token, or several pieces of text
+    const outputs = await session.compute(await context(), request(prompt, { ...GREEDY, 'n-predict': 4 }));
+    expect(outputMetadata(outputs).input_tokens).toBe(parsed);
+    expect(outputText(outputs)).toBe((await directCompletion(path, prompt, { temperature: 0, maxTokens: 4, repeatPenalty: false })).text);
+  });
+
   it('chats with the model\'s template, keeping the conversation in the context', async () => {
     const ctx = await context('chat');
     const chat = { ...GREEDY, chat: true, 'n-predict': 10 };

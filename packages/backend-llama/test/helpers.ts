@@ -70,7 +70,9 @@ export async function directCompletion(
   try {
     let tokens = 0;
     const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
-    const text = await completion.generateCompletion(prompt, { ...options, onToken: (t) => (tokens += t.length) });
+    // The prompt tokenized as llama.cpp (and WasmEdge) does: special tokens parsed, no trimming.
+    const input = context.model.tokenize(prompt, true);
+    const text = await completion.generateCompletion(input, { ...options, onToken: (t) => (tokens += t.length) });
     return { text, tokens };
   } finally {
     await context.dispose();

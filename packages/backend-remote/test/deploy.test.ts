@@ -89,16 +89,14 @@ describe('deploy/Dockerfile', () => {
     expect(instructions).toMatch(/^USER node$/m);
   });
 
-  it('the runtime\'s guest is the one the guests package ships', (context) => {
+  it('the runtime\'s guest is the oip-server the guests package ships and declares', () => {
     const guestPath = args[1]!;
     const prefix = '/app/node_modules/@wacs/guests/';
     expect(guestPath.startsWith(prefix)).toBe(true);
-    const guests = JSON.parse(readFileSync(join(repoRoot, 'guests/package.json'), 'utf8')) as { files?: string[] };
+    const guests = JSON.parse(readFileSync(join(repoRoot, 'guests/package.json'), 'utf8')) as { files: string[]; wacs: { guests: Record<string, string> } };
     const relative = guestPath.slice(prefix.length);
-    if (!existsSync(join(repoRoot, 'guests/oip-server')) || !(guests.files ?? []).includes(relative)) {
-      console.warn(`skipping: the oip-server guest is not in @wacs/guests yet (issues #17, #20); ${relative} is checked once it is`);
-      return context.skip();
-    }
     expect(guests.files).toContain(relative);
+    expect(guests.wacs.guests['oip-server']).toBe(`./${relative}`);
+    expect(existsSync(join(repoRoot, 'guests/oip-server/main.ts'))).toBe(true);
   });
 });

@@ -49,7 +49,8 @@ describe.skipIf(missing.length > 0)('backend-remote against wacs serve', () => {
   });
 
   it('llm-chat: the same greedy completion, streamed, as the local model', async () => {
-    const args = ['--', '--model', 'tiny', '--raw', '--set', 'temp=0', '--set', 'n-predict=16', 'Once upon a time'];
+    // openai-server applies OpenAI's sampling (no repeat penalty), so the local run sets none either.
+    const args = ['--', '--model', 'tiny', '--raw', '--set', 'temp=0', '--set', 'repeat-penalty=1', '--set', 'n-predict=16', 'Once upon a time'];
     const here = await runWacs(['run', guest('llm-chat'), '--bind', llamaDir, '--model', `tiny=${gguf},threads=1`, ...args]);
     expect(here.code).toBe(0);
     const there = await runWacs(['run', guest('llm-chat'), '--bind', remoteDir, '--model', `tiny=${openaiUrl},backend=remote,protocol=openai`, ...args]);

@@ -5,8 +5,10 @@
  * package name). Fixtures come from --fixtures or the package.json field "wacs.conformance".
  * Exit code 0 when every check passed or was skipped, 1 when one failed, 2 for a usage error.
  */
+import { parseArgs } from 'node:util';
 import { findBackend, loadFixtures } from './load.js';
-import { formatResult, runConformance } from './run.js';
+import { formatResult } from './report.js';
+import { runConformance } from './run.js';
 import { CHECK_IDS, type CheckId } from './types.js';
 
 const usage = `usage: wacs-backend-conformance <package-or-path> [--fixtures <module>] [--only id,id] [--json]
@@ -17,30 +19,36 @@ const usage = `usage: wacs-backend-conformance <package-or-path> [--fixtures <mo
   --only <ids>       run only these checks: ${CHECK_IDS.join(', ')}
   --json             print the report as JSON`;
 
+/** The command line, or the message for a usage error. */
+function parseCommandLine(argv: string[]): { spec?: string; fixturesPath?: string; only?: CheckId[]; json: boolean; help: boolean } | string {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { fixtures: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (e) {
+    return `${(e as Error).message}\n${usage}`;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) return `one backend at a time, got ${positionals.join(', ')}\n${usage}`;
+  const only = values.only?.split(',').filter(Boolean);
+  const unknown = only?.filter((id) => !(CHECK_IDS as readonly string[]).includes(id)) ?? [];
+  if (unknown.length) return `unknown check(s) ${unknown.join(', ')}; checks: ${CHECK_IDS.join(', ')}`;
+  return { spec: positionals[0], fixturesPath: values.fixtures, only: only as CheckId[] | undefined, json: values.json ?? false, help: values.help ?? false };
+}
+
 async function main(argv: string[]): Promise<number> {
-  let spec: string | undefined;
-  let fixturesPath: string | undefined;
-  let only: CheckId[] | undefined;
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--fixtures') fixturesPath = argv[++i];
-    else if (arg === '--only') {
-      only = (argv[++i] ?? '').split(',').filter(Boolean) as CheckId[];
-      const unknown = only.filter((id) => !(CHECK_IDS as readonly string[]).includes(id));
-      if (unknown.length) {
-        console.error(`unknown check(s) ${unknown.join(', ')}; checks: ${CHECK_IDS.join(', ')}`);
-        return 2;
-      }
-    } else if (arg === '--json') json = true;
-    else if (arg === '-h' || arg === '--help') {
-      console.log(usage);
-      return 0;
-    } else if (!spec && !arg.startsWith('-')) spec = arg;
-    else {
-      console.error(`unknown argument ${arg}\n${usage}`);
-      return 2;
-    }
+  const command = parseCommandLine(argv);
+  if (typeof command === 'string') {
+    console.error(command);
+    return 2;
+  }
+  const { spec, fixturesPath, only, json } = command;
+  if (command.help) {
+    console.log(usage);
+    return 0;
   }
   if (!spec) {
     console.error(usage);

@@ -3,7 +3,10 @@
  * @wacs/core. `runConformance(backend, fixtures)` returns a report; `@wacs/backend-testkit/vitest`
  * wraps it as tests; the `wacs-backend-conformance` command runs it on a package.
  */
-export { runConformance, formatReport, formatResult, UNKNOWN_OPTION_KEY, UNKNOWN_INPUT_NAME } from './run.js';
+export { runConformance } from './run.js';
+export { formatReport, formatResult } from './report.js';
+export { UNKNOWN_OPTION_KEY } from './checks/load.js';
+export { UNKNOWN_INPUT_NAME } from './checks/compute.js';
 export { outputProblems, tensorMismatch, outputsMismatch, copyInputs, DEFAULT_TOLERANCE } from './tensors.js';
 export { garbageBytes } from './samples.js';
 export { isNnError, describeError } from './errors.js';

@@ -137,8 +137,13 @@ describe('wacs-backend-conformance', () => {
     expect(given.status).toBe(0);
   });
 
-  it('refuses unknown checks, missing packages and folders that are not backends', () => {
+  it('refuses unknown checks and options, missing packages and folders that are not backends', () => {
     expect(conformance([join(root, 'wacs-backend-upper'), '--only', 'speed']).stderr).toContain('unknown check(s) speed');
+    for (const args of [['--speed'], ['--only'], [join(root, 'wacs-backend-upper'), 'and-another']]) {
+      const refused = conformance(args);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain('usage: wacs-backend-conformance');
+    }
     const notInstalled = conformance(['wacs-backend-nothing'], root);
     expect(notInstalled.status).toBe(2);
     expect(notInstalled.stderr).toContain('package wacs-backend-nothing is not installed');

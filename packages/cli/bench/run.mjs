@@ -7,7 +7,8 @@
 //   3. start-up: `wacs run` of a cached component to its first wasi:nn call
 import { identityModel, linearModel, guest, repoRoot, runWacs } from '@wacs/fixtures';
 import ort from 'onnxruntime-node';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -112,6 +113,14 @@ lines.push(
   `| whole \`wacs run\`, spawn to exit | ${median(totals).toFixed(0)} |`,
   '',
 );
+// 4. wacs serve (issue 17): its own script (bench/serve.mjs); its section follows this one, with the
+// 10,000-request reliability run's (bench/reliability.mjs, run on its own: it takes many minutes).
+const serve = spawnSync(process.execPath, [new URL('./serve.mjs', import.meta.url).pathname], { stdio: 'inherit' });
+if (serve.status !== 0) throw new Error(`bench/serve.mjs failed (exit ${serve.status})`);
+for (const file of ['./serve-results.md', './reliability-results.md']) {
+  const path = new URL(file, import.meta.url);
+  if (existsSync(path)) lines.push(readFileSync(path, 'utf8').trim(), '');
+}
 const markdown = lines.join('\n');
 console.log(markdown);
 writeFileSync(new URL('./results.md', import.meta.url), `${markdown}\n`);

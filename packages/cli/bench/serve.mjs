@@ -1,13 +1,23 @@
-// wacs serve benchmark (issue 17), on loopback with autocannon: the serve-probe guest answering
-// POST /nn (JSON tensors in, a model run through wasi:nn, JSON out) against a plain Node http server
-// that does the same with onnxruntime-node directly. Rounds are interleaved so machine load hits
-// every variant alike; ratios are against direct in the same round.
-//   node packages/cli/bench/serve.mjs [seconds per run, default 5]   writes bench/serve-results.md
+// wacs serve benchmarks (issue 17), on loopback, each against the engine called directly in the
+// same run, rounds interleaved so machine load hits every variant alike:
+//   1. OIP infer (mnist from ../shared, else a 1x3 linear model made here), autocannon with 8
+//      connections: wacs serve + oip-server (fresh instance per request, and --reuse-instances)
+//      against a plain Node http server speaking the same protocol with onnxruntime-node directly;
+//   2. 8 concurrent streamed chats on one GGUF model (stories260K from ../shared, else a tiny random
+//      one made here): aggregate tokens/s and time to first token through openai-server (the openai
+//      client) against node-llama-cpp with 8 sequences of one context in this process;
+//   3. per-request guest start: sequential requests with one instance and no spare, fresh minus
+//      reused, i.e. what instantiating a fresh guest instance in a warm worker costs.
+//   node packages/cli/bench/serve.mjs [seconds per autocannon run, default 5]   writes bench/serve-results.md
 import onnx from '@wacs/backend-onnx';
+import llamaBackend from '@wacs/backend-llama';
 import { BackendRegistry, ModelRegistry, NnHost, startServer } from '@wacs/core';
-import { guest, linearModel, sharedModel } from '@wacs/fixtures';
+import { guest, linearModel, sharedModel, tinyLlamaGguf } from '@wacs/fixtures';
 import autocannon from 'autocannon';
+import { getLlama, LlamaChatSession } from 'node-llama-cpp';
 import ort from 'onnxruntime-node';
+import OpenAI from 'openai';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,76 +25,216 @@ import { join } from 'node:path';
 
 const seconds = Number(process.argv[2] ?? 5);
 const CONNECTIONS = 8;
+const CHATS = 8;
+const MAX_TOKENS = 48;
+const THREADS = 2;
+const ROUNDS = 2;
 const dir = mkdtempSync(join(tmpdir(), 'wacs-serve-bench-'));
-const linear = join(dir, 'linear.onnx');
-writeFileSync(linear, linearModel([[1, 2], [3, 4], [5, 6]], [0.5, -1]));
-const mnist = sharedModel('onnx/mnist.onnx');
-// mnist's input is named Input3; the probe guest names its input x, so mnist runs only direct-vs-direct here.
-const cases = [{ name: 'linear 1x3 -> 1x2', path: linear, body: JSON.stringify({ dims: [1, 3], data: [1, 1, 1] }) }];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const quiet = { log: () => {} };
+const load = loadavg()[0];
+let commit = 'unknown';
+try {
+  commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+} catch {}
 
-/** The same protocol as serve-probe's /nn, served by onnxruntime-node directly. */
-async function directServer(path) {
+// 1. OIP infer ------------------------------------------------------------------------------------
+const mnist = sharedModel('onnx/mnist.onnx');
+let oipCase;
+if (mnist) {
+  const pixels = Array.from({ length: 784 }, (_, i) => ((i * 37) % 255) / 255);
+  oipCase = { name: 'mnist', path: mnist, input: { name: 'Input3', shape: [1, 1, 28, 28], datatype: 'FP32', data: pixels } };
+} else {
+  const linear = join(dir, 'linear.onnx');
+  writeFileSync(linear, linearModel([[1, 2], [3, 4], [5, 6]], [0.5, -1]));
+  oipCase = { name: 'linear 1x3', path: linear, input: { name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 1, 1] } };
+}
+const oipBody = JSON.stringify({ inputs: [oipCase.input] });
+
+/** The Open Inference Protocol's infer route, served by onnxruntime-node directly. */
+async function directOip(path) {
   const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'] });
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
-      const { dims, data } = JSON.parse(Buffer.concat(chunks).toString());
-      const outputs = await session.run({ x: new ort.Tensor('float32', Float32Array.from(data), dims) });
-      const out = outputs[session.outputNames[0]];
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ dims: out.dims, data: Array.from(out.data) }));
+      const body = JSON.parse(Buffer.concat(chunks).toString());
+      const feeds = Object.fromEntries(body.inputs.map((i) => [i.name, new ort.Tensor('float32', Float32Array.from(i.data), i.shape)]));
+      const results = await session.run(feeds);
+      const outputs = session.outputNames.map((n) => ({ name: n, shape: results[n].dims, datatype: 'FP32', data: Array.from(results[n].data) }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ model_name: 'm', outputs }));
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${server.address().port}`, close: async () => { server.close(); await session.release(); } };
 }
 
-async function wacsServer(path, reuseInstances) {
+async function wacsOip(path, reuseInstances) {
   const backends = new BackendRegistry();
   backends.register(onnx);
   const models = new ModelRegistry();
   models.add('m', { path });
-  const server = await startServer(new Uint8Array(readFileSync(guest('serve-probe'))), new NnHost(backends, models, { log: () => {} }), {
+  const server = await startServer(new Uint8Array(readFileSync(guest('oip-server'))), new NnHost(backends, models, quiet), {
     port: 0, log: 'off', instances: CONNECTIONS, queue: 1024, reuseInstances,
   });
   return { url: server.url, close: () => server.close() };
 }
 
-async function load(url, body) {
-  const result = await autocannon({ url: `${url}/nn?model=m`, method: 'POST', body, connections: CONNECTIONS, duration: seconds, headers: { 'content-type': 'application/json' } });
-  if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+async function hammer(url) {
+  const result = await autocannon({ url: `${url}/v2/models/m/infer`, method: 'POST', body: oipBody, connections: CONNECTIONS, duration: seconds, timeout: 60, headers: { 'content-type': 'application/json' } });
+  if (result.non2xx || result.errors || result.timeouts) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-const lines = [
-  '## wacs serve: HTTP through a guest (issue 17)',
-  '',
-  `\`node packages/cli/bench/serve.mjs ${seconds}\`; autocannon, ${CONNECTIONS} connections, ${seconds} s per run, 2 interleaved rounds (median shown); load average at the start: ${loadavg()[0].toFixed(1)} on ${cpus().length} cores. **Noisy**: other work shares this machine.`,
-  'The guest is guests/serve-probe (TypeScript in StarlingMonkey): it parses the JSON, runs the model through wasi:nn and writes JSON. "fresh" gives every request a new instance (the default), "reused" keeps instances (`--reuse-instances`).',
-  '',
-  '| case | variant | req/s | p50 ms | p99 ms | req/s vs direct | p99 vs direct |',
-  '|---|---|---|---|---|---|---|',
-];
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-for (const { name, path, body } of cases) {
-  const rounds = { direct: [], reused: [], fresh: [] };
-  for (let round = 0; round < 2; round++) {
-    for (const [variant, start] of [['direct', () => directServer(path)], ['reused', () => wacsServer(path, true)], ['fresh', () => wacsServer(path, false)]]) {
-      const server = await start();
-      await load(server.url, body); // warm-up run, not counted
-      rounds[variant].push(await load(server.url, body));
-      await server.close();
-    }
-  }
-  const pick = (variant, key) => median(rounds[variant].map((r) => r[key]));
-  for (const variant of ['direct', 'reused', 'fresh']) {
-    const rps = pick(variant, 'rps');
-    const p99 = pick(variant, 'p99');
-    lines.push(`| ${name} | ${variant} | ${rps.toFixed(0)} | ${pick(variant, 'p50')} | ${p99} | ${variant === 'direct' ? '' : `${(rps / pick('direct', 'rps')).toFixed(2)}x`} | ${variant === 'direct' ? '' : `${(p99 / pick('direct', 'p99')).toFixed(2)}x`} |`);
+const oip = { direct: [], reused: [], fresh: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [variant, start] of [['direct', () => directOip(oipCase.path)], ['fresh', () => wacsOip(oipCase.path, false)], ['reused', () => wacsOip(oipCase.path, true)]]) {
+    const server = await start();
+    await hammer(server.url); // warm-up, not counted
+    oip[variant].push(await hammer(server.url));
+    await server.close();
   }
 }
-if (!mnist) lines.push('', 'mnist (../shared/models/onnx/mnist.onnx) is absent here; it waits for the oip-server guest anyway.');
-lines.push('');
+
+// 2. Concurrent streamed chats -------------------------------------------------------------------
+const sharedGguf = sharedModel('gguf/stories260K.gguf');
+const ggufPath = sharedGguf ?? join(dir, 'tiny.gguf');
+if (!sharedGguf) writeFileSync(ggufPath, tinyLlamaGguf());
+const CONTEXT = 1024;
+const prompts = Array.from({ length: CHATS }, (_, i) => `Tell me story number ${i + 1}.`);
+
+/** node-llama-cpp directly: one context with a sequence per chat, all prompted at once. */
+async function directChats() {
+  const llama = await getLlama({ gpu: false });
+  const model = await llama.loadModel({ modelPath: ggufPath, gpuLayers: 0 });
+  // contextSize is per sequence in node-llama-cpp: the same room as each guest chat gets.
+  const context = await model.createContext({ contextSize: CONTEXT, sequences: CHATS, threads: THREADS });
+  const started = performance.now();
+  const firsts = [];
+  let tokens = 0;
+  await Promise.all(
+    prompts.map(async (prompt) => {
+      const session = new LlamaChatSession({ contextSequence: context.getSequence() });
+      let first;
+      await session.prompt(prompt, {
+        maxTokens: MAX_TOKENS,
+        temperature: 0,
+        onToken: (t) => {
+          first ??= performance.now() - started;
+          tokens += t.length;
+        },
+      });
+      firsts.push(first);
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  await context.dispose();
+  await model.dispose();
+  return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
+}
+
+async function guestChats() {
+  const backends = new BackendRegistry();
+  backends.register(llamaBackend);
+  const models = new ModelRegistry();
+  models.add('chat', { path: ggufPath, target: 'cpu', options: { threads: THREADS, 'ctx-size': CONTEXT } });
+  const host = new NnHost(backends, models, quiet);
+  const server = await startServer(new Uint8Array(readFileSync(guest('openai-server'))), host, { port: 0, log: 'off', instances: CHATS, env: { OPENAI_MODELS: 'chat' } });
+  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const started = performance.now();
+  const firsts = [];
+  let tokens = 0;
+  try {
+    await Promise.all(
+      prompts.map(async (prompt) => {
+        const stream = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: prompt }], max_tokens: MAX_TOKENS, temperature: 0, stream: true, stream_options: { include_usage: true } });
+        let first;
+        for await (const chunk of stream) {
+          if (chunk.choices[0]?.delta?.content) first ??= performance.now() - started;
+          if (chunk.usage) tokens += chunk.usage.completion_tokens;
+        }
+        firsts.push(first);
+      }),
+    );
+    const wall = (performance.now() - started) / 1000;
+    return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
+  } finally {
+    await server.close();
+    await host.dispose();
+  }
+}
+
+const chats = { direct: [], guest: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  chats.direct.push(await directChats());
+  chats.guest.push(await guestChats());
+}
+
+// 3. Per-request guest start ---------------------------------------------------------------------
+async function sequentialMs(reuseInstances, count = 30) {
+  const server = await startServer(new Uint8Array(readFileSync(guest('serve-probe'))), new NnHost(undefined, undefined, quiet), {
+    port: 0, log: 'off', instances: 1, spares: 0, reuseInstances,
+  });
+  try {
+    await (await fetch(`${server.url}/hello`)).text();
+    const started = performance.now();
+    for (let i = 0; i < count; i++) await (await fetch(`${server.url}/hello`)).text();
+    return (performance.now() - started) / count;
+  } finally {
+    await server.close();
+  }
+}
+const starts = { fresh: [], reused: [] };
+for (let round = 0; round < 3; round++) {
+  starts.fresh.push(await sequentialMs(false));
+  starts.reused.push(await sequentialMs(true));
+}
+
+// Report -----------------------------------------------------------------------------------------
+const pick = (rows, key) => median(rows.map((r) => r[key]));
+const lines = [
+  '## wacs serve (issue 17)',
+  '',
+  `\`node packages/cli/bench/serve.mjs ${seconds}\` on ${new Date().toISOString().slice(0, 10)}, commit ${commit}; load average at the start: ${load.toFixed(1)} on ${cpus().length} cores (**noisy**: other work shares this machine; ratios are within one run). Medians of ${ROUNDS} interleaved rounds.`,
+  '',
+  `### OIP infer: ${oipCase.name}, autocannon ${CONNECTIONS} connections, ${seconds} s per run`,
+  '',
+  'wacs serve + guests/oip-server (TypeScript in StarlingMonkey: parses the JSON, computes through wasi:nn, writes JSON) against a plain Node http server speaking the same protocol with onnxruntime-node. Goal: throughput >= 0.8x direct, p99 <= 1.5x direct.',
+  '',
+  '| variant | req/s | p50 ms | p99 ms | req/s vs direct | p99 vs direct |',
+  '|---|---|---|---|---|---|',
+];
+for (const variant of ['direct', 'fresh', 'reused']) {
+  const rps = pick(oip[variant], 'rps');
+  const p99 = pick(oip[variant], 'p99');
+  const label = { direct: 'direct (node http + onnxruntime-node)', fresh: 'wacs serve, fresh instance per request (default)', reused: 'wacs serve --reuse-instances' }[variant];
+  lines.push(`| ${label} | ${rps.toFixed(0)} | ${pick(oip[variant], 'p50')} | ${p99} | ${variant === 'direct' ? '' : `${(rps / pick(oip.direct, 'rps')).toFixed(2)}x`} | ${variant === 'direct' ? '' : `${(p99 / pick(oip.direct, 'p99')).toFixed(2)}x`} |`);
+}
+const gTps = pick(chats.guest, 'tokensPerSecond');
+const dTps = pick(chats.direct, 'tokensPerSecond');
+lines.push(
+  '',
+  `### ${CHATS} concurrent streamed chats, ${sharedGguf ? 'stories260K' : 'a tiny random GGUF (../shared absent)'}, ${MAX_TOKENS} tokens each, ${THREADS} threads`,
+  '',
+  'Through guests/openai-server (the openai client, `stream: true`) against node-llama-cpp in this process with one context of 8 sequences. Goal: aggregate tokens/s >= 0.9x direct.',
+  '',
+  '| variant | tokens/s (all chats) | time to first token, median ms | tokens |',
+  '|---|---|---|---|',
+  `| direct (node-llama-cpp, ${CHATS} sequences) | ${dTps.toFixed(0)} | ${pick(chats.direct, 'ttft').toFixed(0)} | ${pick(chats.direct, 'tokens')} |`,
+  `| wacs serve + openai-server | ${gTps.toFixed(0)} (**${(gTps / dTps).toFixed(2)}x**) | ${pick(chats.guest, 'ttft').toFixed(0)} | ${pick(chats.guest, 'tokens')} |`,
+  '',
+  '### Per-request guest start',
+  '',
+  'serve-probe GET /hello, one instance, no spare, 30 sequential requests, median of 3 rounds: with a fresh instance per request each request waits for the previous one\'s replacement, so fresh minus reused is the cost of instantiating a guest (a StarlingMonkey component, about 12 MiB) in a warm worker.',
+  '',
+  '| | per request |',
+  '|---|---|',
+  `| reused instance | ${(median(starts.reused) * 1000).toFixed(0)} µs |`,
+  `| fresh instance | ${(median(starts.fresh) * 1000).toFixed(0)} µs |`,
+  `| fresh-instance start (difference) | **${((median(starts.fresh) - median(starts.reused)) * 1000).toFixed(0)} µs** |`,
+  '',
+);
 const markdown = lines.join('\n');
 console.log(markdown);
 writeFileSync(new URL('./serve-results.md', import.meta.url), `${markdown}\n`);
+process.exit(0); // node-llama-cpp's native threads would keep the process alive

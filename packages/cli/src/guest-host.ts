@@ -2,7 +2,7 @@
  * The options `wacs run` and `wacs serve` share: which backends to bind, which models to register,
  * and what the guest is granted (env, dirs, limits); and the wasi:nn host built from them.
  */
-import { DEFAULT_TENSOR_LIMITS, ModelRegistry, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, type DirGrant } from '@wacs/core';
+import { DEFAULT_TENSOR_LIMITS, ModelRegistry, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, type DirGrant, type HostOptions } from '@wacs/core';
 import { list, number, UsageError, type OptionSpec, type ParsedArgs } from './args.js';
 import { bindBackends } from './discover.js';
 
@@ -48,7 +48,11 @@ export function guestGrants(options: ParsedArgs['options']): GuestGrants {
 }
 
 /** Binds the backends and registers the models the options name. */
-export async function guestHost(options: ParsedArgs['options'], log: (line: string) => void = (l) => console.error(l)): Promise<NnHost> {
+export async function guestHost(
+  options: ParsedArgs['options'],
+  log: (line: string) => void = (l) => console.error(l),
+  onTokens?: HostOptions['onTokens'],
+): Promise<NnHost> {
   const models = new ModelRegistry();
   for (const arg of list(options.model)) {
     const { name, spec } = parseModelArg(arg);
@@ -65,5 +69,5 @@ export async function guestHost(options: ParsedArgs['options'], log: (line: stri
     if (found.length === 0) log(`wacs: --models-dir ${dir}: no model a bound backend recognises`);
   }
   const limits = maxTensor === undefined ? undefined : { ...DEFAULT_TENSOR_LIMITS, maxBytes: Math.floor(maxTensor * 2 ** 20) };
-  return new NnHost(registry, models, { limits });
+  return new NnHost(registry, models, { limits, onTokens });
 }

@@ -15,7 +15,7 @@ Usage: wacs <command> [options]
 
 Commands:
   run <guest.wasm> [options] [-- args]   Run a guest with backends bound at run time
-  serve <guest.wasm> [options]           Serve HTTP with a wasi:http/proxy guest (see wacs serve --help)
+  serve <guest> [options]                Serve HTTP with a wasi:http/proxy guest (see wacs serve --help)
   backends [--json]                      List installed backends and the hardware they detected
   inspect <guest.wasm> [--json]          Show a guest's kind, wasi:nn ABI, imports and exports
 

@@ -1,7 +1,8 @@
 // Guests by name (src/guests.ts): `wacs run` takes a guest of an installed guest package by
 // `<package>/<guest>` or `<guest>`, a file always wins, and an unknown or ambiguous name fails
 // with the installed guests listed. The projects here are made in temp folders, like an npm install.
-import { guest, linearModel, runWacs } from '@wacs/fixtures';
+import { guest, linearModel, runWacs, wacsBin } from '@wacs/fixtures';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,62 @@ describe('wacs run <guest name>', () => {
     const r = await runWacs(['run', 'nn-compute.wasm'], { cwd: project });
     expect(r.code).toBe(125);
     expect(r.stderr).toContain('no file nn-compute.wasm; to run the installed guest of that name, leave out ".wasm": nn-compute (@wacs/guests)');
+  });
+});
+
+/** `wacs serve …` in `cwd`, until it prints its JSON line: the URL and a way to stop it (exit code). */
+async function serveIn(cwd: string, args: string[]): Promise<{ url: string; stop(): Promise<{ code: number | null; stderr: string }> }> {
+  const child = spawn(process.execPath, [wacsBin, 'serve', ...args, '--port', '0', '--json'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    void exited.then((code) => reject(new Error(`wacs serve exited ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      return { code: await exited, stderr };
+    },
+  };
+}
+
+describe('wacs serve <guest name>', () => {
+  let project: string;
+  beforeAll(() => {
+    project = mkdtempSync(join(tmpdir(), 'wacs-serve-guests-'));
+    writeFileSync(join(project, 'lin.onnx'), linearModel(W, [0.5, -1]));
+    installGuestPackage(project, '@wacs/guests', { 'oip-server': guest('oip-server') });
+  });
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  it('serves an installed guest by <guest> and by <package>/<guest>: OIP infer equals y = x·W + b by hand', { timeout: 120_000 }, async () => {
+    for (const spec of ['oip-server', '@wacs/guests/oip-server']) {
+      const server = await serveIn(project, [spec, '--instances', '1', '--model', 'lin=lin.onnx']);
+      const r = await fetch(`${server.url}/v2/models/lin/infer`, {
+        method: 'POST',
+        body: JSON.stringify({ inputs: [{ name: 'x', shape: [2, 3], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6] }] }),
+      });
+      const answer = (await r.json()) as { outputs: Array<{ name: string; shape: number[]; datatype: string; data: number[] }> };
+      const stopped = await server.stop();
+      expect(r.status).toBe(200);
+      expect(answer.outputs).toEqual([{ name: 'y', shape: [2, 2], datatype: 'FP32', data: [22.5, 27, 49.5, 63] }]);
+      expect(stopped.code).toBe(0);
+      expect(stopped.stderr).toContain('wacs serve: oip-server listening on');
+    }
+  });
+
+  it('an unknown name exits 125 listing the installed guests', async () => {
+    const r = await runWacs(['serve', 'oip-srver', '--port', '0'], { cwd: project });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain('no file oip-srver, and no installed guest has that name; installed guests: @wacs/guests/oip-server');
   });
 });
 

@@ -41,7 +41,8 @@ async function direct(kind: 'chat' | 'completion', prompt: string, maxTokens: nu
   try {
     const options = { temperature: 0, maxTokens, repeatPenalty: false as const };
     if (kind === 'chat') return await new LlamaChatSession({ contextSequence: context.getSequence() }).prompt(prompt, options);
-    return await new LlamaCompletion({ contextSequence: context.getSequence() }).generateCompletion(prompt, options);
+    // Tokenized as llama.cpp tokenizes a raw prompt (special tokens parsed), as backend-llama does.
+    return await new LlamaCompletion({ contextSequence: context.getSequence() }).generateCompletion(model.tokenize(prompt, true), options);
   } finally {
     await context.dispose();
     await model.dispose();

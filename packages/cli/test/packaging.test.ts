@@ -30,8 +30,10 @@ describe('the published packages, installed with npm into an empty project', () 
     // y = x·W + b for x = [[1,2,3],[4,5,6]], W = [[1,2],[3,4],[5,6]], b = [0.5,-1]: by hand.
     expect(r.stdout).toContain('wacs run nn-compute.wasm in the project: y FP32 [2,2] 22.5 27 49.5 63');
     expect(r.stdout).toContain('wacs run @wacs/guests/nn-compute in the project: y FP32 [2,2] 22.5 27 49.5 63');
-    // The guests package ships the examples and none of the test or fuzz guests.
+    expect(r.stdout).toContain('wacs serve oip-server in the project: y FP32 [2,2] 22.5 27 49.5 63');
+    // The guests package ships the examples, the serving guests included, and none of the test or fuzz guests.
     expect(r.stdout).toMatch(/^@wacs\/guests ships \d+ guests: .*nn-compute/m);
+    for (const name of ['openai-server', 'oip-server', 'hybrid-chat']) expect(r.stdout).toMatch(new RegExp(`^@wacs/guests ships \\d+ guests: .*\\b${name}\\b`, 'm'));
     expect(r.stdout).not.toMatch(/^@wacs\/guests ships .*(fuzz|sandbox-probe|witx-probe)/m);
     // The README's quick start, as written: every command succeeds, `wacs backends` starts with its
     // table, and the last command prints what the README says, which is y = x·W + b by hand.

@@ -33,7 +33,10 @@ export interface FormatProbe {
   entries?: string[];
   /** The first bytes of the file (or of the first graph builder); empty for folders. */
   head: Uint8Array;
-  /** What core's sniffers made of it (GGUF magic, ONNX protobuf, GenAI folder, tfjs model.json). */
+  /**
+   * What core's sniffers made of it: gguf, onnx, genai-folder, tfjs-model, pmml, xml, json, tar,
+   * url (a server address: nothing was read) or unknown.
+   */
   format?: string;
 }
 
@@ -91,7 +94,10 @@ export interface Backend {
 
 /** A loaded model. One graph may serve many execution contexts, from many guests, at once. */
 export interface Graph {
-  /** Create a context: one inference session's state (per-compute options arrive with its inputs). */
+  /**
+   * Create a context: one inference session's state. It takes no options: per-compute options
+   * arrive in each compute's `metadata` input (check them with the backend's `OptionSet`).
+   */
   createContext(): Promise<ExecutionContext> | ExecutionContext;
   /**
    * Called when the last guest handle and registry entry for the graph are gone. Make it
@@ -101,7 +107,7 @@ export interface Graph {
   /**
    * Optional fast lane: how a guest's own worker thread can open a synchronous twin of this graph
    * and compute there, without a round trip to the host thread and with inputs read where they lie.
-   * Preview1 guests use it (see docs/backend-authoring.md, "In-thread compute"). Return undefined
+   * Both front ends use it (see docs/backend-authoring.md, "In-thread compute"). Return undefined
    * where it does not apply (a GPU session, a model too large to hold twice).
    */
   inThread?(): InThreadSpec | undefined;

@@ -12,11 +12,17 @@ import { ModelRegistry } from './models.js';
 import { RELEASE_GRACE_MS, settleWithin } from './settle.js';
 import { BackendRegistry } from './registry.js';
 import { DEFAULT_TENSOR_LIMITS, validateTensor, type NamedTensor, type TensorLimits } from './tensor.js';
+import { outputTokens, TokenTally } from './generated-tokens.js';
 
 export interface HostOptions {
   limits?: TensorLimits;
   /** Where the host reports things for the person running it (default: stderr). */
   log?: (line: string) => void;
+  /**
+   * Called with the tokens each text generation produced (from its usage outputs), by the model's
+   * registered name ('(bytes)' for a graph a guest loaded from bytes): the serve metrics count them.
+   */
+  onTokens?: (model: string, tokens: number) => void;
 }
 
 interface SharedGraph {
@@ -27,6 +33,7 @@ interface SharedGraph {
 export class NnHost {
   readonly limits: TensorLimits;
   readonly log: (line: string) => void;
+  readonly onTokens?: (model: string, tokens: number) => void;
   private readonly byName = new Map<string, SharedGraph>();
 
   constructor(
@@ -36,6 +43,7 @@ export class NnHost {
   ) {
     this.limits = options.limits ?? DEFAULT_TENSOR_LIMITS;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.onTokens = options.onTokens;
   }
 
   session(): NnSession {
@@ -71,7 +79,7 @@ export class NnHost {
       throw e;
     }
     // As in WasmEdge, a registered model whose file is missing fails when a guest loads it (model_not_found), not at start.
-    // A server address (backend-remote) is no file: its backend reports an unreachable server.
+    // A server address (backend-remote) has no file to check.
     if (!isModelUrl(spec.path) && !existsSync(spec.path)) {
       const error = new NnError('not-found', `model file not found: ${spec.path} (registered as "${name}")`, 'model-not-found');
       this.log(`wacs: ${error.message}`);
@@ -146,6 +154,8 @@ class HandleTable<T> {
 
 interface SessionGraph {
   graph: Graph;
+  /** The registered name it was loaded by, for token counts. */
+  name?: string;
   /** Graphs loaded from bytes or with a config belong to the session; plain named graphs to the host. */
   owned: boolean;
   /** Loaded by name with a config. */
@@ -158,6 +168,8 @@ interface SessionContext {
   context: ExecutionContext;
   graph: SessionGraph;
   stream?: AsyncIterator<NamedTensor[], NamedTensor[]>;
+  /** The running token count of the stream, when the host counts tokens. */
+  tally?: TokenTally;
 }
 
 /** One guest's view of the host: its graph and context handles. */
@@ -178,14 +190,14 @@ export class NnSession {
    */
   async loadByName(name: string, config?: Options): Promise<number> {
     if (!config || Object.keys(config).length === 0) {
-      return this.graphs.add({ graph: await this.host.graphByName(name), owned: false, contexts: 0, dropped: false });
+      return this.graphs.add({ graph: await this.host.graphByName(name), name, owned: false, contexts: 0, dropped: false });
     }
     // Each config is a model loaded again: a guest holds a bounded number of them at a time.
     const configured = this.graphs.values().filter((g) => g.configured).length;
     if (configured >= MAX_CONFIGURED_GRAPHS) {
       throw new NnError('too-large', `this guest already holds ${configured} graphs loaded with a config (the limit): unload some first`);
     }
-    return this.graphs.add({ graph: await this.host.loadNamed(name, config), owned: true, configured: true, contexts: 0, dropped: false });
+    return this.graphs.add({ graph: await this.host.loadNamed(name, config), name, owned: true, configured: true, contexts: 0, dropped: false });
   }
 
   async initContext(graphHandle: number): Promise<number> {
@@ -219,11 +231,18 @@ export class NnSession {
   async compute(contextHandle: number, inputs: NamedTensor[]): Promise<NamedTensor[]> {
     const entry = this.contexts.get(contextHandle, 'execution context');
     this.checkInputs(inputs);
+    let outputs: NamedTensor[];
     try {
-      return await entry.context.compute(inputs);
+      outputs = await entry.context.compute(inputs);
     } catch (e) {
       throw toNnError(e, 'runtime-error', 'compute');
     }
+    if (this.host.onTokens) this.countTokens(entry, outputTokens(outputs));
+    return outputs;
+  }
+
+  private countTokens(entry: SessionContext, tokens: number | undefined): void {
+    if (tokens) this.host.onTokens?.(entry.graph.name ?? '(bytes)', tokens);
   }
 
   /** Outputs readable before (or after a failed) compute, or null where the backend has none. */
@@ -247,10 +266,13 @@ export class NnSession {
       if (!entry.context.stream) throw new NnError('unsupported-operation', 'this backend does not stream tokens');
       this.checkInputs(inputs);
       entry.stream = entry.context.stream(inputs);
+      entry.tally = this.host.onTokens ? new TokenTally() : undefined;
     }
     try {
       const step = await entry.stream.next();
-      return step.done ? null : step.value;
+      if (step.done) return null;
+      if (entry.tally) this.countTokens(entry, entry.tally.step(step.value));
+      return step.value;
     } catch (e) {
       entry.stream = undefined;
       throw toNnError(e, 'runtime-error', 'compute_single');

@@ -64,7 +64,7 @@ export class BackendRegistry {
     throw new NnError('invalid-encoding', `no bound backend can load ${what}${tried}; ${bound}`);
   }
 
-  /** Whether some bound backend recognises the model at `path` (for scanning a models folder). */
+  /** Whether some bound backend would load the model the probe describes (for scanning a models folder). */
   async canLoad(probe: FormatProbe): Promise<boolean> {
     try {
       await this.resolve('autodetect', probe);

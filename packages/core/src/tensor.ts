@@ -36,7 +36,7 @@ export interface TensorLimits {
 
 export const DEFAULT_TENSOR_LIMITS: TensorLimits = { maxBytes: 2 ** 31 - 1, maxRank: 16 };
 
-/** Number of elements, or an error when a dimension is not a u32. */
+/** Number of elements: the product of the dimensions (1 for rank 0). It checks nothing; `validateTensor` does. */
 export function elementCount(dimensions: readonly number[]): number {
   let count = 1;
   for (const d of dimensions) count *= d;

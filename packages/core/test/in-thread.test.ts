@@ -3,7 +3,7 @@
 // with the last handle; and a graph with no twin computes through the host.
 import { describe, expect, it } from 'vitest';
 import { componentNnImports } from '../src/abi/component.js';
-import type { BridgeClient } from '../src/bridge.js';
+import type { BridgeClient } from '../src/bridge/channel.js';
 import type { InThreadGraph, NamedTensor } from '../src/index.js';
 
 function setup(offer: boolean) {

@@ -2,9 +2,11 @@
 // steps travel in, against a scripted in-test backend stream; and the witx import functions called
 // directly on a real WebAssembly.Memory with a recording bridge.
 import { describe, expect, it } from 'vitest';
-import { preview1NnImports, WITX_ERRNO } from '../src/abi/preview1.js';
-import { packSteps, StreamSteps, unpackSteps } from '../src/stream-steps.js';
-import type { BridgeClient } from '../src/bridge.js';
+import { preview1NnImports } from '../src/abi/preview1/imports.js';
+import { WITX_ERRNO } from '../src/abi/preview1/errno.js';
+import { StreamSteps } from '../src/bridge/stream-steps.js';
+import { packSteps, unpackSteps } from '../src/bridge/stream-wire.js';
+import type { BridgeClient } from '../src/bridge/channel.js';
 import { BackendRegistry, ModelRegistry, NnError, NnHost, TENSOR_TYPES, textTensor, type Backend, type NamedTensor } from '../src/index.js';
 
 describe('packSteps / unpackSteps', () => {

@@ -88,9 +88,11 @@ export async function startOpenAiServer(modelPath: string, name = 'tiny'): Promi
         promptTokens = state.contextText.tokenize(model.tokenizer).length;
         stopReason = (await session.promptWithMeta(last, options)).stopReason;
       } else {
-        const bos = model.tokens.shouldPrependBosToken ? 1 : 0;
-        promptTokens = model.tokenize(body.prompt ?? '', false, 'trimLeadingSpace').length + bos;
-        stopReason = (await new LlamaCompletion({ contextSequence: context.getSequence() }).generateCompletionWithMeta(body.prompt ?? '', options)).metadata.stopReason;
+        // As llama.cpp's server tokenizes a prompt: special tokens parsed, BOS where the model wants it.
+        const input = model.tokenize(body.prompt ?? '', true);
+        const bos = model.tokens.shouldPrependBosToken && input[0] !== model.tokens.bos ? 1 : 0;
+        promptTokens = input.length + bos;
+        stopReason = (await new LlamaCompletion({ contextSequence: context.getSequence() }).generateCompletionWithMeta(input, options)).metadata.stopReason;
       }
     } finally {
       await context.dispose();

@@ -1,17 +1,18 @@
-/** `wacs serve <guest.wasm> [options]`: a wasi:http/proxy component as an HTTP service. */
+/** `wacs serve <guest> [options]`: a wasi:http/proxy component (a file, or an installed guest by name) as an HTTP service. */
 import { EXIT, ServeSetupError, settleWithin, startServer, type NnHost, type WacsServer } from '@wacs/core';
-import { basename } from 'node:path';
 import { number, parseArgs, UsageError } from '../args.js';
 import { GUEST_HOST_OPTIONS, guestGrants, guestHost } from '../guest-host.js';
-import { readWasm } from '../read-wasm.js';
+import { readGuest } from '../guests.js';
 import { serveMetrics, startMetricsServer } from '../serve-metrics.js';
 
-export const serveHelp = `Usage: wacs serve <guest.wasm> [options] [-- guest args…]
+export const serveHelp = `Usage: wacs serve <guest.wasm | guest name> [options] [-- guest args…]
 
 Serves HTTP with a WebAssembly component that exports wasi:http/incoming-handler (the world
 wasi:http/proxy, as wasmtime serve, Spin and jco serve run) and does its inference through wasi:nn.
 Models load once and are shared; each request runs in a sandboxed guest instance taken from a pool
-of pre-instantiated ones (a fresh instance per request unless --reuse-instances).
+of pre-instantiated ones (a fresh instance per request unless --reuse-instances). The guest is a
+file, or a guest of an installed guest package by name, as for wacs run: <package>/<guest>
+(@wacs/guests/oip-server) or just <guest> (oip-server, openai-server).
 
 Server:
   --port <n>                  Port to listen on (default: $PORT, else 8080; 0 picks a free one).
@@ -74,7 +75,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const [guestPath, ...guestArgs] = positionals;
-  if (!guestPath) throw new UsageError('wacs serve: which guest? (wacs serve <guest.wasm> …; see wacs serve --help)');
+  if (!guestPath) throw new UsageError('wacs serve: which guest? (wacs serve <guest.wasm | guest name> …; see wacs serve --help)');
   const port = nonNegativeInteger(options.port ?? process.env.PORT, options.port === undefined && process.env.PORT ? 'port (from $PORT)' : 'port') ?? 8080;
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
   const log = (options.log as string | undefined) ?? 'text';
@@ -88,15 +89,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const metrics = metricsPort === undefined ? undefined : serveMetrics();
   const hostname = (options.host as string | undefined) ?? '127.0.0.1';
 
-  const wasm = await readWasm(guestPath);
-  if (!wasm) return EXIT.startFailure;
-  const host = await guestHost(options);
+  const guest = await readGuest(guestPath);
+  if (!guest) return EXIT.startFailure;
+  const host = await guestHost(options, undefined, metrics?.onTokens);
 
   let server: WacsServer;
   try {
-    server = await startServer(wasm, host, {
+    server = await startServer(guest.bytes, host, {
       ...grants,
-      programName: basename(guestPath),
+      programName: guest.name,
       args: [...guestArgs, ...rest],
       port,
       hostname,
@@ -140,7 +141,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     metricsUrl = `${server.url.slice(0, server.url.lastIndexOf(':'))}:${address.port}/metrics`;
   }
   const count = instances ?? 4;
-  console.error(`wacs serve: ${basename(guestPath)} listening on ${server.url} (${count} instance${count === 1 ? '' : 's'})${metricsUrl ? `, metrics at ${metricsUrl}` : ''}`);
+  console.error(`wacs serve: ${guest.name} listening on ${server.url} (${count} instance${count === 1 ? '' : 's'})${metricsUrl ? `, metrics at ${metricsUrl}` : ''}`);
   if (options.json) console.log(JSON.stringify({ url: server.url, port: server.port, ...(metricsUrl ? { metrics: metricsUrl } : {}) }));
 
   // Stop accepting, let in-flight requests finish (bounded), then exit 0; a second signal exits now.

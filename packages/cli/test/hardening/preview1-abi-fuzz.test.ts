@@ -175,6 +175,8 @@ interface Preview1Module {
     memory: () => WebAssembly.Memory | undefined,
     options: { log: (line: string) => void },
   ): Record<string, WitxFunction>;
+}
+interface ErrnoModule {
   WITX_ERRNO: Record<string, number>;
 }
 interface StreamStepsModule {
@@ -301,8 +303,9 @@ class ScriptedHost {
 
 describe('the preview1 import functions, called directly with a real WebAssembly.Memory', () => {
   it('200 000 random calls: each returns a witx errno and never throws; the host side sees only valid handles and tensors', async () => {
-    const { preview1NnImports, WITX_ERRNO } = (await import(pathToFileURL(join(repoRoot, 'packages/core/src/abi/preview1.ts')).href)) as Preview1Module;
-    const { packSteps } = (await import(pathToFileURL(join(repoRoot, 'packages/core/src/stream-steps.ts')).href)) as StreamStepsModule;
+    const { preview1NnImports } = (await import(pathToFileURL(join(repoRoot, 'packages/core/src/abi/preview1/imports.ts')).href)) as Preview1Module;
+    const { WITX_ERRNO } = (await import(pathToFileURL(join(repoRoot, 'packages/core/src/abi/preview1/errno.ts')).href)) as ErrnoModule;
+    const { packSteps } = (await import(pathToFileURL(join(repoRoot, 'packages/core/src/bridge/stream-wire.ts')).href)) as StreamStepsModule;
     const errnos = new Set(Object.values(WITX_ERRNO));
     const random = rng(0x5eed);
     const host = new ScriptedHost(random, packSteps);

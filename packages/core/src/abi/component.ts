@@ -4,7 +4,8 @@
  * until a compute, which is one bridge round trip carrying every input tensor (moved, not copied),
  * or none where the graph's backend offers an in-thread twin (see in-thread.ts).
  */
-import type { BridgeClient } from '../bridge.js';
+import type { BridgeClient } from '../bridge/channel.js';
+import type { BridgeArgs, BridgeOp, BridgeResult } from '../bridge/operations.js';
 import { NnError, type ErrorCode } from '../errors.js';
 import type { NamedTensor, TensorType } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding } from '../backend.js';
@@ -17,7 +18,8 @@ export const WASI_NN_VERSION = '0.2.0-rc-2024-10-28';
  * complete): a compute whose inputs include a tensor of this name is one streaming step. The first
  * step starts the stream with the other inputs; each step returns the next chunk's outputs, and an
  * empty list when the stream has ended. A step whose control tensor holds the text `end` stops the
- * stream early. The host side is the same as the preview1 front end's compute_single.
+ * stream early. Each step is one `streamNext` round trip (preview1's compute_single batches steps
+ * instead, see bridge/stream-steps.ts); on the host both read the same `NnSession` stream.
  */
 export const STREAM_INPUT = 'wacs:stream';
 
@@ -55,15 +57,12 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
 
   /** The wasi:nn `error` resource a failed call returns. */
   class NnErrorResource {
-    constructor(
-      private readonly errorCode: ErrorCode,
-      private readonly message: string,
-    ) {}
+    constructor(private readonly error: NnError) {}
     code(): ErrorCode {
-      return this.errorCode;
+      return this.error.code;
     }
     data(): string {
-      return this.message;
+      return this.error.message;
     }
   }
 
@@ -73,10 +72,10 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
       return run();
     } catch (e) {
       const err = e instanceof NnError ? e : new NnError('unknown', String(e));
-      throw Object.assign(new Error(err.message), { payload: new NnErrorResource(err.code, err.message) });
+      throw Object.assign(new Error(err.message), { payload: new NnErrorResource(err) });
     }
   }
-  const call = <T>(op: string, args: unknown[]): T => guard(() => bridge.call<T>(op, args));
+  const call = <Op extends BridgeOp>(op: Op, args: BridgeArgs<Op>): BridgeResult<Op> => guard(() => bridge.call(op, args));
 
   class GraphExecutionContext {
     constructor(
@@ -88,7 +87,7 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
       if (control) return this.streamStep(control[1], inputs.filter((input) => input !== control));
       // compute owns its input tensors (the guest gave them up), so the bridge may move their buffers.
       const wire = inputs.map(([name, tensor]) => tensor.toWire(name));
-      const outputs = guard(() => (this.local ? this.local.compute(wire) : bridge.call<NamedTensor[]>('compute', [this.handle, wire])));
+      const outputs = guard(() => (this.local ? this.local.compute(wire) : bridge.call('compute', [this.handle, wire])));
       return outputs.map(({ name, tensor }) => [name, new Tensor(Uint32Array.from(tensor.dimensions), tensor.type, tensor.data)]);
     }
     private streamStep(control: Tensor, inputs: Array<[string, Tensor]>): Array<[string, Tensor]> {
@@ -96,7 +95,7 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
         call('streamEnd', [this.handle]);
         return [];
       }
-      const outputs = call<NamedTensor[] | null>('streamNext', [this.handle, inputs.map(([name, tensor]) => tensor.toWire(name))]);
+      const outputs = call('streamNext', [this.handle, inputs.map(([name, tensor]) => tensor.toWire(name))]);
       return (outputs ?? []).map(({ name, tensor }) => [name, new Tensor(Uint32Array.from(tensor.dimensions), tensor.type, tensor.data)]);
     }
     [symbolDispose](): void {
@@ -108,7 +107,7 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
   class Graph {
     constructor(private readonly handle: number) {}
     initExecutionContext(): GraphExecutionContext {
-      const context = call<number>('initContext', [this.handle]);
+      const context = call('initContext', [this.handle]);
       return new GraphExecutionContext(context, guard(() => twins.context(this.handle, context)));
     }
     [symbolDispose](): void {
@@ -118,11 +117,11 @@ export function componentNnImports(bridge: BridgeClient, options: ComponentOptio
   }
 
   function load(builders: Uint8Array[], encoding: GraphEncoding, target: ExecutionTarget): Graph {
-    return new Graph(call<number>('load', [builders, encoding, target]));
+    return new Graph(call('load', [builders, encoding, target]));
   }
 
   function loadByName(name: string): Graph {
-    return new Graph(call<number>('loadByName', [name]));
+    return new Graph(call('loadByName', [name]));
   }
 
   return {

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { InThreadGraph, InThreadSpec, OpenInThread } from '../backend.js';
-import type { BridgeClient } from '../bridge.js';
+import type { BridgeClient } from '../bridge/channel.js';
 import { toNnError } from '../errors.js';
 import { validateTensor, type NamedTensor, type TensorLimits } from '../tensor.js';
 
@@ -54,7 +54,7 @@ export class InThreadTwins {
     let twin = this.twins.get(graphHandle);
     if (twin !== undefined) return twin;
     twin = null;
-    const offer = this.bridge.call<{ spec: InThreadSpec; limits: TensorLimits } | null>('inThread', [graphHandle]);
+    const offer = this.bridge.call('inThread', [graphHandle]);
     if (offer) {
       try {
         twin = { graph: this.open(offer.spec), limits: offer.limits, contexts: 0, unloaded: false };

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { componentNnImports } from '../abi/component.js';
 import { requireInThread } from '../abi/in-thread.js';
-import { BridgeClient } from '../bridge.js';
+import { BridgeClient } from '../bridge/channel.js';
 import type { WorkerSetup } from './run.js';
 import { reportGuestFailure } from './guest-failure.js';
 import { writeAllSync } from './stdio.js';

@@ -6,9 +6,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { requireInThread } from '../abi/in-thread.js';
-import { preview1NnImports } from '../abi/preview1.js';
-import { WITX_MODULE } from '../abi/preview1-module.js';
-import { BridgeClient } from '../bridge.js';
+import { preview1NnImports } from '../abi/preview1/imports.js';
+import { WITX_MODULE } from '../abi/preview1/witx.js';
+import { BridgeClient } from '../bridge/channel.js';
 import { reportGuestFailure } from './guest-failure.js';
 import { confinePreview1 } from './preview1-sandbox.js';
 import { writeAllSync } from './stdio.js';

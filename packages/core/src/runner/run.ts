@@ -8,14 +8,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import v8 from 'node:v8';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { createBridgeMemory, serveBridge, transferables, type BridgeMemory } from '../bridge.js';
-import type { NnHost, NnSession } from '../host.js';
-import type { NamedTensor } from '../tensor.js';
-import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
+import { createBridgeMemory, type BridgeMemory } from '../bridge/channel.js';
+import { serveSession } from '../bridge/session-server.js';
+import type { NnHost } from '../host.js';
 import { WASI_NN_VERSION } from '../abi/component.js';
 import { defaultCacheDir, prepareComponent } from './component-cache.js';
-import { checkModuleImports } from '../abi/preview1-module.js';
-import { packSteps, StreamSteps } from '../stream-steps.js';
+import { checkModuleImports } from '../abi/preview1/import-check.js';
 import { capModuleMemory, wasmKind } from './wasm-binary.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 
@@ -103,49 +101,6 @@ export async function compileCoreModules(dir: string, maxMemoryBytes: number | u
     }),
   );
   return Object.fromEntries(names.map((name, i) => [name, modules[i]!]));
-}
-
-/** Serves one guest's wasi:nn calls from its session. */
-export function serveSession(port: MessagePort, memory: BridgeMemory, session: NnSession): () => void {
-  const steps = new StreamSteps(session);
-  return serveBridge(port, memory, async (op, args) => {
-    switch (op) {
-      case 'load':
-        return { value: await session.load(args[0] as Uint8Array[], args[1] as GraphEncoding, args[2] as ExecutionTarget) };
-      case 'loadByName':
-        return { value: await session.loadByName(args[0] as string, args[1] as Options | undefined) };
-      case 'initContext':
-        return { value: await session.initContext(args[0] as number) };
-      case 'inThread':
-        return { value: session.inThread(args[0] as number) };
-      case 'compute': {
-        const outputs = await session.compute(args[0] as number, args[1] as NamedTensor[]);
-        return { value: outputs, transfer: transferables(outputs.map((o) => o.tensor.data)) };
-      }
-      case 'peekOutputs': {
-        const outputs = await session.peekOutputs(args[0] as number, args[1] as NamedTensor[]);
-        return { value: outputs, transfer: outputs ? transferables(outputs.map((o) => o.tensor.data)) : [] };
-      }
-      case 'streamNext': {
-        const outputs = await session.streamNext(args[0] as number, args[1] as NamedTensor[]);
-        return { value: outputs, transfer: outputs ? transferables(outputs.map((o) => o.tensor.data)) : [] };
-      }
-      case 'streamSteps': {
-        const value = packSteps(await steps.next(args[0] as number, args[1] as NamedTensor[], args[2] as number));
-        return { value, transfer: [value.buffer as ArrayBuffer] };
-      }
-      case 'streamEnd':
-        await steps.settle(args[0] as number);
-        return { value: await session.streamEnd(args[0] as number) };
-      case 'dropContext':
-        await steps.settle(args[0] as number);
-        return { value: await session.dropContext(args[0] as number) };
-      case 'dropGraph':
-        return { value: await session.dropGraph(args[0] as number) };
-      default:
-        throw new Error(`unknown bridge operation ${op}`);
-    }
-  });
 }
 
 /** Checks a component's wasi:nn imports before running it: a clear message beats a link error. */

@@ -4,9 +4,9 @@
  * it), hands it requests, and turns its messages into a response.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { createBridgeMemory } from '../bridge.js';
+import { createBridgeMemory } from '../bridge/channel.js';
 import type { NnHost, NnSession } from '../host.js';
-import { serveSession } from '../runner/run.js';
+import { serveSession } from '../bridge/session-server.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 import type { HostToWorker, HttpWorkerSetup, WorkerToHost } from './http-worker.js';
 import type { HttpRequestData } from './wasi-http.js';

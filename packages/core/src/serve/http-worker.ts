@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { componentNnImports } from '../abi/component.js';
-import { BridgeClient, type BridgeMemory } from '../bridge.js';
+import { BridgeClient, type BridgeMemory } from '../bridge/channel.js';
 import { configureWasiShims, deniedOutgoingHandler, wasiImport, type SandboxGrants } from '../runner/wasi-shims.js';
 import { httpTypes, type HttpRequestData, type ResponseSink } from './wasi-http.js';
 

@@ -57,7 +57,7 @@ export interface AccessRecord {
   status: number;
   bytes: number;
   ms: number;
-  /** What happened besides a normal answer: trap, timeout, queue-full, body-too-large, client-closed, … */
+  /** What happened besides a normal answer: trap, timeout, queue-full, body-too-large, client-closed, incomplete-request, … */
   outcome?: string;
   error?: string;
 }
@@ -193,7 +193,8 @@ export async function createServeHandler(wasm: Uint8Array, host: NnHost, options
       record.error = message;
     };
     const done = () => {
-      record.status = res.statusCode;
+      // No response was sent when the client went away first: 499, nginx's "client closed request".
+      record.status = res.headersSent ? res.statusCode : 499;
       record.bytes = sent;
       record.ms = performance.now() - started;
       if (settings.log && settings.log !== 'off') logLine(formatAccess(record, settings.log));
@@ -214,7 +215,8 @@ export async function createServeHandler(wasm: Uint8Array, host: NnHost, options
       return done();
     }
     if (body === 'aborted') {
-      record.outcome = 'client-closed';
+      // The client closed, or sent a body the HTTP parser refused (Node answered that one with 400).
+      record.outcome = 'incomplete-request';
       res.destroy();
       return done();
     }
@@ -302,7 +304,10 @@ export async function createServeHandler(wasm: Uint8Array, host: NnHost, options
       record.outcome = 'client-closed';
     } else if (trap !== undefined) {
       record.outcome = 'trap';
-      reply(500, trap);
+      // A response the guest had finished stands (a trap after it, e.g. a write to the finished
+      // body, only costs the instance); one cut short is cut off, one not begun gets 500.
+      if (ended) record.error = trap;
+      else reply(500, trap);
     } else if (!res.headersSent) {
       record.outcome = 'no-response';
       reply(500, 'the guest returned without setting a response');

@@ -11,9 +11,13 @@
  *   Used whenever a message fits (small tensors: the per-call overhead is what matters there).
  * - the MessagePort, for messages larger than the arena: byte arrays are transferred, not copied
  *   (large tensors: the copy is what matters there).
+ *
+ * What travels is `{ op, args }` for one of the operations in operations.ts; this file only moves
+ * messages, and the host's answers to each operation are in session-server.ts.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { errorFromData, errorToData, type NnErrorData } from './errors.js';
+import { errorFromData, errorToData, type NnErrorData } from '../errors.js';
+import type { BridgeArgs, BridgeOp, BridgeResult } from './operations.js';
 
 /** Slots of the control word array. */
 const REQUEST = 0; // sequence number of the last request put in the arena
@@ -110,7 +114,7 @@ export class BridgeClient {
     this.arena = new Uint8Array(memory.arena);
   }
 
-  call<T>(op: string, args: unknown[]): T {
+  call<Op extends BridgeOp>(op: Op, args: BridgeArgs<Op>): BridgeResult<Op> {
     const seq = ++this.seq;
     const request: BridgeRequest = { op, args };
     if (writeArena(this.arena, request)) {
@@ -133,7 +137,7 @@ export class BridgeClient {
       reply = message.message as BridgeReply;
     }
     if (!reply.ok) throw errorFromData(reply.error);
-    return reply.value as T;
+    return reply.value as BridgeResult<Op>;
   }
 }
 

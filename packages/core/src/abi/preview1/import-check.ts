@@ -1,23 +1,5 @@
 /** What a preview1 core module may import, checked before it runs: a clear message beats a link error. */
-
-export const WITX_MODULE = 'wasi_ephemeral_nn';
-
-/** Names of the functions this front end provides, for checking a module's imports before running it. */
-export const WITX_FUNCTIONS = [
-  'load',
-  'load_by_name',
-  'load_by_name_with_config',
-  'init_execution_context',
-  'set_input',
-  'compute',
-  'get_output',
-  'compute_single',
-  'get_output_single',
-  'fini_single',
-  'unload',
-  'finalize_execution_context',
-] as const;
-export type WitxFunctionName = (typeof WITX_FUNCTIONS)[number];
+import { WITX_FUNCTIONS, WITX_MODULE } from './witx.js';
 
 /** The import modules a preview1 guest may use: node:wasi's preview1, and this front end. */
 const PREVIEW1_MODULE = 'wasi_snapshot_preview1';

@@ -14,168 +14,16 @@
  * synchronous twin of the graph: no round trip, and inputs copied once into buffers reused from one
  * compute to the next, or, with `borrowInputs`, not copied at all.
  */
-import type { ExecutionTarget, GraphEncoding, Options } from '../backend.js';
-import type { BridgeClient } from '../bridge.js';
-import { NnError, type ErrorCode, type ErrorReason } from '../errors.js';
-import { TENSOR_TYPES, validateTensor, type NamedTensor, type Tensor, type TensorType } from '../tensor.js';
-import { InThreadTwins, type InThreadOpener, type LocalContext } from './in-thread.js';
-import { WITX_FUNCTIONS, WITX_MODULE, type WitxFunctionName } from './preview1-module.js';
-import { unpackSteps } from '../stream-steps.js';
-
-/** The witx errnos, with WasmEdge's LLM additions from 100 on. */
-export const WITX_ERRNO = {
-  success: 0,
-  invalid_argument: 1,
-  invalid_encoding: 2,
-  missing_memory: 3,
-  busy: 4,
-  runtime_error: 5,
-  unsupported_operation: 6,
-  too_large: 7,
-  not_found: 8,
-  end_of_sequence: 100,
-  context_full: 101,
-  prompt_too_long: 102,
-  model_not_found: 103,
-} as const;
-
-/** witx `graph_encoding` values (WasmEdge's order: autodetect 5, ggml 6; not the WIT order). */
-export const WITX_ENCODINGS: readonly GraphEncoding[] = ['openvino', 'onnx', 'tensorflow', 'pytorch', 'tensorflowlite', 'autodetect', 'ggml'];
-/** witx `execution_target` values. */
-export const WITX_TARGETS: readonly ExecutionTarget[] = ['cpu', 'gpu', 'tpu', 'auto'];
-/** witx `tensor_type` values (no BF16 in the witx ABI). */
-export const WITX_TENSOR_TYPES: readonly TensorType[] = ['FP16', 'FP32', 'FP64', 'U8', 'I32', 'I64'];
-
-const CODE_ERRNO: Record<ErrorCode, number> = {
-  'invalid-argument': WITX_ERRNO.invalid_argument,
-  'invalid-encoding': WITX_ERRNO.invalid_encoding,
-  timeout: WITX_ERRNO.runtime_error,
-  'runtime-error': WITX_ERRNO.runtime_error,
-  'unsupported-operation': WITX_ERRNO.unsupported_operation,
-  'too-large': WITX_ERRNO.too_large,
-  'not-found': WITX_ERRNO.not_found,
-  security: WITX_ERRNO.invalid_argument,
-  unknown: WITX_ERRNO.runtime_error,
-};
-
-const REASON_ERRNO: Record<ErrorReason, number> = {
-  'end-of-sequence': WITX_ERRNO.end_of_sequence,
-  'context-full': WITX_ERRNO.context_full,
-  'prompt-too-long': WITX_ERRNO.prompt_too_long,
-  'model-not-found': WITX_ERRNO.model_not_found,
-  busy: WITX_ERRNO.busy,
-};
-
-/** The errno a guest sees for an error from any layer. */
-export function witxErrno(error: NnError): number {
-  return (error.reason && REASON_ERRNO[error.reason]) ?? CODE_ERRNO[error.code];
-}
-
-/** Size of the witx `tensor` record: dims ptr, dims len, type (u8 padded to 4), data ptr, data len. */
-const TENSOR_RECORD_BYTES = 20;
-/** Size of one `graph_builder` (ptr, len) in the builder array `load` takes. */
-const BUILDER_BYTES = 8;
-
-/** Bounds-checked access to the guest's linear memory as it is now (it may have grown since the last call). */
-class GuestMemory {
-  private readonly bytes: Uint8Array;
-  private readonly view: DataView;
-
-  constructor(readonly buffer: ArrayBuffer) {
-    this.bytes = new Uint8Array(buffer);
-    this.view = new DataView(buffer);
-  }
-
-  /** Checks [ptr, ptr + len) lies inside memory; `what` names the argument in the error. */
-  check(ptr: number, len: number, what: string): void {
-    if (ptr + len > this.bytes.byteLength) {
-      throw new NnError('invalid-argument', `${what}: ${len} bytes at 0x${ptr.toString(16)} run past the end of the guest's memory (${this.bytes.byteLength} bytes)`);
-    }
-  }
-
-  u8(ptr: number, what: string): number {
-    this.check(ptr, 1, what);
-    return this.bytes[ptr]!;
-  }
-
-  u32(ptr: number, what: string): number {
-    this.check(ptr, 4, what);
-    return this.view.getUint32(ptr, true);
-  }
-
-  setU32(ptr: number, value: number, what: string): void {
-    this.check(ptr, 4, what);
-    this.view.setUint32(ptr, value, true);
-  }
-
-  /** A copy of guest bytes (the guest may overwrite its memory right after the call). */
-  copy(ptr: number, len: number, what: string): Uint8Array {
-    this.check(ptr, len, what);
-    return this.bytes.slice(ptr, ptr + len);
-  }
-
-  /** Guest bytes themselves, valid until memory grows: only for use before the guest runs again. */
-  borrow(ptr: number, len: number, what: string): Uint8Array {
-    this.check(ptr, len, what);
-    return this.bytes.subarray(ptr, ptr + len);
-  }
-
-  text(ptr: number, len: number, what: string): string {
-    this.check(ptr, len, what);
-    try {
-      return utf8.decode(this.bytes.subarray(ptr, ptr + len));
-    } catch {
-      throw new NnError('invalid-argument', `${what} is not valid UTF-8`);
-    }
-  }
-
-  write(ptr: number, data: Uint8Array): void {
-    this.bytes.set(data, ptr);
-  }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** An input as set_input left it: a copy, or (borrowed) where it lies in guest memory. */
-type HeldInput = Tensor & { borrowedAt?: number };
-
-/** What the worker keeps for one execution context. */
-interface ContextState {
-  /** Inputs by index, kept across computes (witx inputs persist until set again). */
-  inputs: Map<number, HeldInput>;
-  /** A context on the graph's in-thread twin, when it has one: computes run here, not on the host. */
-  local?: LocalContext;
-  /** What get_output reads: the last compute's outputs, or the running stream's (see `streamOutputs`). */
-  outputs?: NamedTensor[];
-  /** Inputs were set, or a compute failed, since `outputs`: get_output asks the backend (see `peekOutputs`). */
-  stale?: boolean;
-  /** Set from the first compute_single until fini_single, set_input or compute. */
-  stream?: {
-    token?: NamedTensor[];
-    text: Uint8Array[];
-    /** Steps the host sent ahead (see `StreamSteps`); null is the end of the sequence. */
-    ready: Array<NamedTensor[] | null>;
-    /** False once a step failed: the host has dropped the stream, the next compute_single starts anew. */
-    live: boolean;
-  };
-}
-
-/**
- * While a stream runs, get_output sees what a plain compute would have given so far: output 0 is
- * the text of every token streamed (the GGML convention: output 0 is text), other outputs are the
- * latest token's (e.g. output 1, the token counts).
- */
-function streamOutputs(stream: NonNullable<ContextState['stream']>): NamedTensor[] {
-  const [first, ...rest] = stream.token ?? [];
-  const length = stream.text.reduce((n, chunk) => n + chunk.byteLength, 0);
-  const text = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of stream.text) {
-    text.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return [{ name: first?.name ?? '0', tensor: { type: 'U8', dimensions: [length], data: text } }, ...rest];
-}
+import type { Options } from '../../backend.js';
+import type { BridgeClient } from '../../bridge/channel.js';
+import { unpackSteps } from '../../bridge/stream-wire.js';
+import { NnError } from '../../errors.js';
+import { validateTensor, type NamedTensor } from '../../tensor.js';
+import { InThreadTwins, type InThreadOpener } from '../in-thread.js';
+import { streamOutputs, type ContextState, type HeldInput } from './context-state.js';
+import { witxErrno, WITX_ERRNO } from './errno.js';
+import { GuestMemory } from './guest-memory.js';
+import { BUILDER_BYTES, TENSOR_RECORD_BYTES, WITX_ENCODINGS, WITX_MODULE, WITX_TARGETS, WITX_TENSOR_TYPES, type WitxFunctionName } from './witx.js';
 
 /** The most steps one compute_single round trip brings back. */
 const STREAM_BATCH = 64;
@@ -268,7 +116,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
   function loadByName(mem: GuestMemory, namePtr: number, nameLen: number, config: Options | undefined, graphOut: number): void {
     const name = mem.text(namePtr, nameLen, 'model name');
     mem.check(graphOut, 4, 'graph out-pointer');
-    const handle = bridge.call<number>('loadByName', config ? [name, config] : [name]);
+    const handle = bridge.call('loadByName', config ? [name, config] : [name]);
     graphs.add(handle);
     mem.setU32(graphOut, handle, 'graph out-pointer');
   }
@@ -310,7 +158,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
         builders.push(mem.copy(mem.u32(at, 'graph builder'), mem.u32(at + 4, 'graph builder'), `graph builder ${i}`));
       }
       // The copies are ours alone, so they move to the host thread without another copy.
-      const handle = bridge.call<number>('load', [builders, witxEncoding, witxTarget]);
+      const handle = bridge.call('load', [builders, witxEncoding, witxTarget]);
       graphs.add(handle);
       mem.setU32(graphOut, handle, 'graph out-pointer');
     }),
@@ -335,7 +183,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
 
     init_execution_context: witx('init_execution_context', (mem, graphHandle, contextOut) => {
       mem.check(contextOut, 4, 'context out-pointer');
-      const handle = bridge.call<number>('initContext', [graph(graphHandle)]);
+      const handle = bridge.call('initContext', [graph(graphHandle)]);
       contexts.set(handle, { inputs: new Map(), local: twins.context(graphHandle, handle) });
       mem.setU32(contextOut, handle, 'context out-pointer');
     }),
@@ -388,7 +236,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       state.outputs = undefined;
       state.stale = true; // until it succeeds: a failed compute may leave outputs to read (a full context's text)
       if (!state.local) {
-        state.outputs = bridge.call<NamedTensor[]>('compute', [contextHandle, namedInputs(state)]);
+        state.outputs = bridge.call('compute', [contextHandle, namedInputs(state)]);
       } else state.outputs = state.local.compute(namedInputs(state, mem));
       state.stale = false;
     }),
@@ -397,7 +245,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       const state = context(contextHandle);
       if (!state.stream && state.stale && !state.local) {
         // As in WasmEdge: right after set_input, output 1 already counts the prompt's tokens.
-        const peeked = bridge.call<NamedTensor[] | null>('peekOutputs', [contextHandle, namedInputs(state, mem, 'copy')]);
+        const peeked = bridge.call('peekOutputs', [contextHandle, namedInputs(state, mem, 'copy')]);
         if (peeked) state.outputs = peeked;
         state.stale = false;
       }
@@ -415,7 +263,7 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
       if (stream.ready.length === 0) {
         try {
           const inputs = starting ? namedInputs(state, mem, 'copy') : [];
-          stream.ready = unpackSteps(bridge.call<Uint8Array>('streamSteps', [contextHandle, inputs, STREAM_BATCH]));
+          stream.ready = unpackSteps(bridge.call('streamSteps', [contextHandle, inputs, STREAM_BATCH]));
         } catch (e) {
           stream.live = false; // the host dropped the failed stream; what it streamed stays readable
           throw e;

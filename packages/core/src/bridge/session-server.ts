@@ -1,0 +1,62 @@
+/**
+ * The host side of the bridge: every operation of operations.ts answered from one guest's
+ * `NnSession`. It is a table typed by that list, so an operation left out, or answered with the
+ * wrong arguments or result, does not compile.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { NnSession } from '../host.js';
+import type { NamedTensor } from '../tensor.js';
+import { serveBridge, transferables, type BridgeMemory } from './channel.js';
+import type { BridgeArgs, BridgeOp, BridgeResult } from './operations.js';
+import { StreamSteps } from './stream-steps.js';
+import { packSteps } from './stream-wire.js';
+
+/** A result, and the buffers in it that may move to the worker rather than be copied. */
+interface Answer<T> {
+  value: T;
+  transfer?: ArrayBuffer[];
+}
+
+type SessionOperations = { [Op in BridgeOp]: (...args: BridgeArgs<Op>) => Promise<Answer<BridgeResult<Op>>> };
+
+/** Outputs the host is done with: their buffers move to the worker. */
+function moved<T extends NamedTensor[] | null>(outputs: T): Answer<T> {
+  return { value: outputs, transfer: outputs ? transferables(outputs.map((o) => o.tensor.data)) : [] };
+}
+
+function sessionOperations(session: NnSession): SessionOperations {
+  const steps = new StreamSteps(session);
+  return {
+    load: async (builders, encoding, target) => ({ value: await session.load(builders, encoding, target) }),
+    loadByName: async (name, config) => ({ value: await session.loadByName(name, config) }),
+    initContext: async (graph) => ({ value: await session.initContext(graph) }),
+    inThread: async (graph) => ({ value: session.inThread(graph) }),
+    compute: async (context, inputs) => moved(await session.compute(context, inputs)),
+    peekOutputs: async (context, inputs) => moved(await session.peekOutputs(context, inputs)),
+    streamNext: async (context, inputs) => moved(await session.streamNext(context, inputs)),
+    streamSteps: async (context, inputs, max) => {
+      const value = packSteps(await steps.next(context, inputs, max));
+      return { value, transfer: [value.buffer as ArrayBuffer] };
+    },
+    streamEnd: async (context) => {
+      await steps.settle(context);
+      return { value: await session.streamEnd(context) };
+    },
+    dropContext: async (context) => {
+      await steps.settle(context);
+      return { value: await session.dropContext(context) };
+    },
+    dropGraph: async (graph) => ({ value: await session.dropGraph(graph) }),
+  };
+}
+
+/** Serves one guest's wasi:nn calls from its session; returns a function that stops serving. */
+export function serveSession(port: MessagePort, memory: BridgeMemory, session: NnSession): () => void {
+  const operations = sessionOperations(session);
+  return serveBridge(port, memory, async (op, args) => {
+    if (!Object.hasOwn(operations, op)) throw new Error(`unknown bridge operation ${op}`);
+    // The wire is untyped; the worker's BridgeClient.call is typed by the same list, so args fit op.
+    const answer = operations[op as BridgeOp] as (...args: unknown[]) => Promise<Answer<unknown>>;
+    return answer(...args);
+  });
+}
