@@ -4,8 +4,11 @@
 // the world in wit/world.wit. A <name>/main.wat guest: jco assembles it and wraps the core module
 // into a component with the WASI preview1 command adapter that ships with jco. Componentizing takes seconds and makes ~12 MB, so a guest is rebuilt
 // only when its sources, the library or the WIT change (dist/<name>.hash), and turbo caches dist/.
+// Each component is also prepared ahead of time into dist/<name>.wacs (what `wacs compile` writes),
+// which `wacs run dist/<name>.wasm` uses on its first run instead of transpiling for seconds.
 import { componentize } from '@bytecodealliance/componentize-js';
 import { componentNew, parse } from '@bytecodealliance/jco';
+import { ArtifactError, packArtifact, transpileComponent, unpackArtifact } from '@wacs/core';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -47,12 +50,30 @@ async function watComponent(path) {
   return componentNew(module, [['wasi_snapshot_preview1', adapter]]);
 }
 
+/** Writes dist/<name>.wacs unless the one there was made from this component by this jco. */
+async function prepareAhead(name) {
+  const wasm = await readFile(join(root, 'dist', `${name}.wasm`));
+  const source = createHash('sha256').update(wasm).digest('hex');
+  const path = join(root, 'dist', `${name}.wacs`);
+  if (existsSync(path)) {
+    try {
+      if (unpackArtifact(await readFile(path), path).source === source) return;
+    } catch (e) {
+      if (!(e instanceof ArtifactError)) throw e;
+    }
+  }
+  const started = Date.now();
+  await writeFile(path, packArtifact(source, await transpileComponent(wasm)));
+  console.log(`${name}: prepared ${name}.wacs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 await mkdir(join(root, 'dist'), { recursive: true });
 for (const name of guests) {
   const hash = await hashFiles([...shared, ...(await filesUnder(join(root, name)))]);
   const stamp = join(root, 'dist', `${name}.hash`);
   if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === hash && existsSync(join(root, 'dist', `${name}.wasm`))) {
     console.log(`${name}: up to date`);
+    await prepareAhead(name);
     continue;
   }
   const started = Date.now();
@@ -61,6 +82,7 @@ for (const name of guests) {
     await writeFile(join(root, 'dist', `${name}.wasm`), component);
     await writeFile(stamp, hash);
     console.log(`${name}: built ${(component.length / 1024).toFixed(0)} KiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await prepareAhead(name);
     continue;
   }
   const bundle = await build({
@@ -86,6 +108,7 @@ for (const name of guests) {
   await writeFile(join(root, 'dist', `${name}.wasm`), component);
   await writeFile(stamp, hash);
   console.log(`${name}: built ${(component.length / 2 ** 20).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await prepareAhead(name);
 }
 
 // tools/<tool>.ts → dist/<tool>.js: one self-contained script each, so the published package needs no dependencies.

@@ -17,7 +17,7 @@ const GENERATIONS = 64; // guest and direct take turns, one generation each
 const CONTEXT = 512;
 const resultsPath = new URL('./results.md', import.meta.url);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { differences, fmt, provenance, ratios as ratiosOf } from '../../../scripts/bench-lib.mjs';
 const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
 
 function finish(markdown) {
@@ -102,12 +102,12 @@ const { guest: guestRates, direct, peakRss } = await takeTurns(new LlamaCompleti
 await context.dispose();
 await llamaModel.dispose();
 
-const directRate = median(direct);
-const guestRate = median(guestRates);
-const ratios = guestRates.map((rate, i) => rate / direct[i]);
+const ratios = ratiosOf(guestRates, direct);
+const addedUsPerToken = differences(guestRates.map((r) => 1e6 / r), direct.map((r) => 1e6 / r));
 const modelSize = statSync(model).size;
 finish(`## backend-llama benchmark
 
+\`node packages/backend-llama/bench/run.mjs\`. ${provenance()}
 stories260K (${mib(modelSize)} MiB, F32), "${PROMPT}", ${TOKENS} greedy tokens, context ${CONTEXT}, threads 1; ${GENERATIONS}
 generations each way, the guest and node-llama-cpp taking turns in the same run; medians.
 ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average ${loadavg()[0].toFixed(1)} at the end.
@@ -117,10 +117,10 @@ generation, the host printing each token with stream-stdout); node-llama-cpp dir
 
 | path | tokens/s | vs direct |
 |---|---:|---:|
-| node-llama-cpp direct (LlamaCompletion) | ${directRate.toFixed(0)} | 1.000 |
-| \`wacs run\` llm-chat guest (component, stream-stdout) | ${guestRate.toFixed(0)} | ${(guestRate / directRate).toFixed(3)} |
+| node-llama-cpp direct (LlamaCompletion) | ${fmt(direct, 0)} | 1.000 |
+| \`wacs run\` llm-chat guest (component, stream-stdout) | ${fmt(guestRates, 0)} | ${fmt(ratios, 3)} |
 
-Turn by turn, guest/direct: median ${median(ratios).toFixed(3)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}.
+Medians with p25–p75. Turn by turn, guest/direct ranges ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}; µs added per token (guest − direct, per turn): ${fmt(addedUsPerToken, 1)} (goal ≥ 0.98 of direct).
 
 Peak RSS of \`wacs run\` (VmHWM, Linux): ${mib(peakRss)} MiB for a ${mib(modelSize)} MiB model. With a model this small the
 fixed cost dominates: Node, the worker running the guest's JavaScript engine (a ~12 MiB component), and

@@ -8,23 +8,22 @@
 //     through the host thread (in_thread=false, the path components and GPU sessions take),
 // on mnist.onnx at batch 1 (../shared; a generated CNN-free stand-in when absent), on a generated
 // Identity model with a 16 MiB float32 input (all copying, no compute: the worst case) and on a
-// generated MatMul with a 16 MiB input (compute-bound). Five rounds, each running every path once;
-// every figure is the best of its rounds. All in one run, on one machine.
+// generated MatMul with a 16 MiB input (compute-bound). Seven rounds, each running every path once
+// (the order rotating); every figure is the median over rounds with p25–p75, ratios and µs added
+// taken within each round. All in one run, on one machine.
 //   node bench/run.mjs            (after `npm run build` and building the nn-compute guest)
 import { buildOnnxModel, guest, identityModel, repoRoot, runWacs, sharedModel } from '@wacs/fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { onnxBackend } from '../dist/index.js';
+import { differences, fmt as spread, interleave, provenance, ratios } from '../../../scripts/bench-lib.mjs';
 
-const ROUNDS = 5;
+const ROUNDS = 7;
 // One intra-op thread on every path: with ORT's default pool on a small machine its spinning threads
 // compete with the guest's worker thread, which measures the machine rather than the path.
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
-// The best round of each path: 16 MiB loops swing between about 1.7 and 5 ms from one loop to the
-// next on this machine (page faults of fresh output buffers), whatever the path.
-const best = (xs) => Math.min(...xs);
 const backendDir = join(repoRoot, 'packages/backend-onnx');
 const dir = mkdtempSync(join(tmpdir(), 'wacs-onnx-bench-'));
 
@@ -132,38 +131,39 @@ async function compiledMeanUs({ model, dims, outputs, repeat }, lane) {
 const rows = [];
 for (const c of CASES) {
   const local = await inProcess(c);
-  const runs = { direct: [], backend: [], guest: [], compiled: [], borrowed: [], viaHost: [] };
-  // Rounds interleave every path, and each figure is the best of its rounds: the same statistic for
-  // all, taken over the same stretch of time.
-  for (let i = 0; i < ROUNDS; i++) {
-    const { direct, backend } = await local.measure();
-    runs.direct.push(direct);
-    runs.backend.push(backend);
-    runs.guest.push(await guestMeanUs(c));
-    runs.compiled.push(await compiledMeanUs(c, 'in-thread'));
-    runs.borrowed.push(await compiledMeanUs(c, 'borrow'));
-    runs.viaHost.push(await compiledMeanUs(c, 'host'));
-  }
+  const backend = [];
+  // Every path once per round, the order rotating: direct and backend (one in-process measure), the guests.
+  const runs = await interleave(ROUNDS, {
+    direct: async () => {
+      const m = await local.measure();
+      backend.push(m.backend);
+      return m.direct;
+    },
+    guest: () => guestMeanUs(c),
+    compiled: () => compiledMeanUs(c, 'in-thread'),
+    borrowed: () => compiledMeanUs(c, 'borrow'),
+    viaHost: () => compiledMeanUs(c, 'host'),
+  });
   await local.close();
-  const row = { ...c, ...Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, best(v)])) };
+  const row = { ...c, ...runs, backend };
   rows.push(row);
-  console.error(
-    `${c.name}: direct ${row.direct.toFixed(1)} µs, backend ${row.backend.toFixed(1)} µs, compiled guest ${row.compiled.toFixed(1)} µs (borrowed inputs ${row.borrowed.toFixed(1)}, via the host thread ${row.viaHost.toFixed(1)}), TS guest ${row.guest.toFixed(1)} µs`,
-  );
+  console.error(`${c.name}: direct ${spread(row.direct)} µs, compiled guest ${spread(row.compiled)} µs, via host ${spread(row.viaHost)} µs, TS guest ${spread(row.guest)} µs`);
 }
 
-const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`);
+const fmt = (us) => `${spread(us, 1)} µs`;
+const times = (path, direct) => `${spread(ratios(path, direct), 2)}×`;
 const lines = [
   '## backend-onnx benchmark',
   '',
-  `Node ${process.version}, onnxruntime-node ${ort.env.versions?.common ?? '1.30'}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, load average ${loadavg()[0].toFixed(2)} at the end; CPU EP, ${THREADS} intra-op thread(s) on every path (BENCH_THREADS).`,
-  'Time per compute. Direct: onnxruntime-node `session.run` in a loop. Backend: `context.compute` in the same process (wasi:nn tensors in and out). Compiled guest: `guests/preview1/bin/nn-bench` (Rust, set_input + compute + get_output, outputs copied into the guest), computing in its own thread (the default for CPU models up to 64 MiB): inputs copied into reused buffers, or with `--borrow-inputs` read where they lie; "via host" is the same guest with `in_thread=false`, computing on the host thread through the bridge (the path of component guests and GPU sessions). TS guest: `nn-compute --repeat` (a component; its JavaScript runs in StarlingMonkey, through the bridge). Every figure: the best of 5 rounds, each round running every path once.',
+  `\`node packages/backend-onnx/bench/run.mjs\`. ${provenance()}`,
+  `onnxruntime-node ${ort.env.versions?.common ?? '1.30'}, load average ${loadavg()[0].toFixed(2)} at the end; CPU EP, ${THREADS} intra-op thread(s) on every path (BENCH_THREADS).`,
+  `Time per compute. Direct: onnxruntime-node \`session.run\` in a loop. Backend: \`context.compute\` in the same process (wasi:nn tensors in and out). Compiled guest: \`guests/preview1/bin/nn-bench\` (Rust, set_input + compute + get_output, outputs copied into the guest), computing in its own thread (the default for CPU models up to 64 MiB): inputs copied into reused buffers, or with \`--borrow-inputs\` read where they lie; "via host" is the same guest with \`in_thread=false\`, computing on the host thread through the bridge (the path of component guests and GPU sessions). TS guest: \`nn-compute --repeat\` (a component; its JavaScript runs in StarlingMonkey, computing in its own thread). Every figure: median (p25–p75) over ${ROUNDS} rounds, each running every path once; ratios and µs added are taken within each round.`,
   '',
   '| model | direct | backend in-process | compiled guest | compiled / direct | compiled − direct | borrowed inputs / direct | via host / direct | TS guest / direct |',
   '|---|---|---|---|---|---|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.name} (${r.model.note}) | ${fmt(r.direct)} | ${fmt(r.backend)} | ${fmt(r.compiled)} | ${(r.compiled / r.direct).toFixed(2)}× | ${fmt(r.compiled - r.direct)} | ${(r.borrowed / r.direct).toFixed(2)}× (${fmt(r.borrowed)}) | ${(r.viaHost / r.direct).toFixed(2)}× (${fmt(r.viaHost)}) | ${(r.guest / r.direct).toFixed(2)}× (${fmt(r.guest)}) |`,
+      `| ${r.name} (${r.model.note}) | ${fmt(r.direct)} | ${fmt(r.backend)} | ${fmt(r.compiled)} | ${times(r.compiled, r.direct)} | ${fmt(differences(r.compiled, r.direct))} | ${times(r.borrowed, r.direct)} | ${times(r.viaHost, r.direct)} (${fmt(differences(r.viaHost, r.direct))} added) | ${times(r.guest, r.direct)} (${fmt(differences(r.guest, r.direct))} added) |`,
   ),
   '',
   'Targets (issue 5): mnist ≤ 1.25× direct (under 50 µs extra); the 16 MiB model ≤ 1.05× direct. The Identity row is the floor for a',

@@ -3,7 +3,8 @@
 //   - the backend called in-process (wasi:nn tensors in and out, no guest),
 //   - a TypeScript guest through wacs (nn-compute --repeat: guest → worker bridge → host → backend),
 // each on the wasm engine and on the cpu engine. tfjs has one engine per process, so each engine's
-// in-process figures come from a child process of this script. Medians of 3 rounds.
+// in-process figures come from a child process of this script. Rounds alternate the in-process
+// child and the guest; figures are medians over rounds with p25–p75, ratios and µs added per round.
 //   node bench/run.mjs            (after `npm run build`; uses ../shared's abalone-mlp when present)
 import { guest, repoRoot, runWacs, sharedModel } from '@wacs/fixtures';
 import { execFileSync } from 'node:child_process';
@@ -11,14 +12,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { differences, fmt, provenance, ratios } from '../../../scripts/bench-lib.mjs';
 
 const ENGINES = ['wasm', 'cpu'];
 const BATCHES = [
   { rows: 1, repeat: 3000 },
   { rows: 1024, repeat: 200 },
 ];
-const ROUNDS = 3;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ROUNDS = 5;
 const here = fileURLToPath(import.meta.url);
 const backendDir = join(repoRoot, 'packages/backend-tfjs');
 
@@ -89,17 +90,17 @@ async function main() {
       for (const { rows, repeat } of BATCHES) child[rows].guest = await guestMeanUs(engineName, model.path, rows, repeat);
       rounds.push(child);
     }
-    figures[engineName] = Object.fromEntries(
-      BATCHES.map(({ rows }) => [rows, Object.fromEntries(['direct', 'backend', 'guest'].map((k) => [k, median(rounds.map((r) => r[rows][k]))]))]),
-    );
+    figures[engineName] = Object.fromEntries(BATCHES.map(({ rows }) => [rows, Object.fromEntries(['direct', 'backend', 'guest'].map((k) => [k, rounds.map((r) => r[rows][k])]))]));
   }
 
-  const us = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(1)} µs`);
-  const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
+  const us = (xs) => `${fmt(xs, 1)} µs`;
+  const ratio = (a, b) => `${fmt(ratios(a, b), 2)}×`;
   const lines = [
     '## backend-tfjs: abalone MLP, guest vs tfjs direct, wasm vs cpu (issue 7)',
     '',
-    `Model: ${model.note}, Dense 8→50→50→1. Input: ones. Times are per compute, median of ${ROUNDS} rounds ` +
+    `\`node packages/backend-tfjs/bench/run.mjs\`. ${provenance()}`,
+    '',
+    `Model: ${model.note}, Dense 8→50→50→1. Input: ones. Times are per compute, median (p25–p75) of ${ROUNDS} rounds ` +
       `(${BATCHES.map((b) => `${b.repeat} computes at batch ${b.rows}`).join(', ')}; in-process paths: the better of two alternating runs, after a warm-up). ` +
       `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, @tensorflow/tfjs 4.22.0; ` +
       `1-minute load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0].toFixed(1)} after (other work on the machine makes the figures noisy). ` +
@@ -113,7 +114,7 @@ async function main() {
     for (const { rows } of BATCHES) {
       const f = figures[engineName][rows];
       lines.push(
-        `| ${engineName} | ${rows} | ${us(f.direct)} | ${us(f.backend)} | ${us(f.guest)} | ${ratio(f.backend, f.direct)} | ${ratio(f.guest, f.direct)} | ${us(f.guest - f.direct)} |`,
+        `| ${engineName} | ${rows} | ${us(f.direct)} | ${us(f.backend)} | ${us(f.guest)} | ${ratio(f.backend, f.direct)} | ${ratio(f.guest, f.direct)} | ${us(differences(f.guest, f.direct))} |`,
       );
     }
   }

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 /** The wacs binary. `wacs run` starts a small watcher process beside itself (see watcher.ts). */
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { traceMark, tracePeakRss } from '@wacs/core/trace';
+
+traceMark('node-started', performance.timeOrigin);
+traceMark('cli-entered');
+process.on('exit', () => {
+  traceMark('exit');
+  tracePeakRss();
+});
 
 const argv = process.argv.slice(2);
 
@@ -19,6 +28,13 @@ function startWatcher(): void {
   const watcher = spawn(process.execPath, [fileURLToPath(new URL('./watcher.js', import.meta.url)), String(process.pid), String(timeout ? timeout * 1000 : 0)], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  // It waits for the host to die: at the lowest priority its own start-up does not take CPU from
+  // the host's (on a small machine the two start at the same moment).
+  try {
+    setPriority(watcher.pid!, 19);
+  } catch {
+    // not permitted here: it starts at normal priority
+  }
   // The watcher must not keep this process alive, and goes when it exits normally.
   watcher.unref();
   watcher.channel?.unref();
@@ -26,6 +42,7 @@ function startWatcher(): void {
 }
 
 if (argv[0] === 'run' && !process.env.WACS_NO_WATCHER) startWatcher();
+traceMark('watcher-spawned');
 
 // `wacs … | head` closes stdout early: stop quietly, as other command-line tools do.
 for (const stream of [process.stdout, process.stderr]) {
@@ -35,5 +52,6 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 const { main } = await import('./main.js');
+traceMark('cli-loaded');
 // Exit now: a backend may still hold timers or native work for a guest that is gone (--timeout).
 process.exit(await main(argv));

@@ -1,10 +1,6 @@
 /** The `wacs` command line: one file per command under commands/. */
 import { createRequire } from 'node:module';
 import { UsageError } from './args.js';
-import { backendsCommand } from './commands/backends.js';
-import { inspectCommand } from './commands/inspect.js';
-import { runCommand } from './commands/run.js';
-import { serveCommand } from './commands/serve.js';
 import { backendCommands, loadCommand } from './discover.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -15,6 +11,7 @@ Usage: wacs <command> [options]
 
 Commands:
   run <guest.wasm> [options] [-- args]   Run a guest with backends bound at run time
+  compile <guest.wasm> [-o out.wacs]     Prepare a component ahead of time (no transpiling on its first run)
   serve <guest> [options]                Serve HTTP with a wasi:http/proxy guest (see wacs serve --help)
   backends [--json]                      List installed backends and the hardware they detected
   inspect <guest.wasm> [--json]          Show a guest's kind, wasi:nn ABI, imports and exports
@@ -37,11 +34,15 @@ async function fullHelp(): Promise<string> {
   return help.replace('%BACKEND_COMMANDS%', lines.length ? `Commands from installed backends:\n${lines.join('\n')}\n\n` : '');
 }
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = {
-  run: runCommand,
-  serve: serveCommand,
-  backends: backendsCommand,
-  inspect: inspectCommand,
+type Command = (argv: string[]) => Promise<number>;
+
+/** Each command's module is imported when it runs: `wacs run` need not load `serve`'s HTTP and metrics code. */
+const commands: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.js')).runCommand,
+  compile: async () => (await import('./commands/compile.js')).compileCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  backends: async () => (await import('./commands/backends.js')).backendsCommand,
+  inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,9 +55,11 @@ export async function main(argv: string[]): Promise<number> {
     console.log(version);
     return 0;
   }
-  const extra = backendCommands();
+  const builtIn = Object.hasOwn(commands, command) ? commands[command] : undefined;
+  // Backends' commands are looked for only when the command is not wacs's own.
+  const extra = builtIn ? [] : backendCommands();
   const contributed = extra.find((c) => c.name === command);
-  const run = commands[command] ?? (contributed && (await loadCommand(contributed)).run);
+  const run = builtIn ? await builtIn() : contributed && (await loadCommand(contributed)).run;
   if (!run) {
     const names = [...Object.keys(commands), ...extra.map((c) => c.name)].join(', ');
     console.error(`wacs: unknown command "${command}" (commands: ${names}; see wacs --help)`);

@@ -1,8 +1,8 @@
 /**
  * The watcher `wacs run` starts beside itself. A backend's native code can crash the host process
  * (an abort, a segfault) before any of its JavaScript runs again; this process outlives it and says
- * so. It also ends a host whose guest is stuck in native code past --timeout. It runs in parallel
- * with the host (it costs start-up nothing) and imports nothing else.
+ * so. It also ends a host whose guest is stuck in native code past --timeout. It runs beside the
+ * host at the lowest CPU priority (its start-up must not slow the host's) and imports nothing else.
  *
  *   watcher.js <host pid> [<timeout ms>]
  */
@@ -12,10 +12,14 @@ const timeoutMs = Number(process.argv[3] ?? 0);
 const TIMEOUT_GRACE_MS = 5000;
 
 // The host kills this process when it exits normally; losing the channel without that means it died.
-process.on('disconnect', () => {
+function hostDied(): void {
   process.stderr.write("wacs: the host process ended abruptly: a backend's native code (an engine such as llama.cpp or onnxruntime) crashed, or the process was killed\n");
   process.exit(0);
-});
+}
+process.on('disconnect', hostDied);
+// This process runs at the lowest priority: on a busy machine the host may have died before it got
+// here, and the channel closed before the listener was there to hear it.
+if (!process.connected) hostDied();
 
 if (timeoutMs > 0) {
   setTimeout(() => {

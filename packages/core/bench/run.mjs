@@ -8,20 +8,19 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, sharedModel, wacsBin } from '../../fixtures/dist/index.js';
+import { fmt, provenance, stats } from '../../../scripts/bench-lib.mjs';
 
 const TOKENS = 256;
 const PROMPT = 'Once upon a time';
-const ROUNDS = 5; // each round: a batch of direct generations, then one wacs process
+const ROUNDS = 7; // each round: a batch of direct generations and one wacs process per guest path, the order rotating
 const PER_ROUND = 8; // timed generations per direct batch and per wacs process
 const WARMUP = 12; // generations first made and not timed, in this process and in each wacs process (JIT, caches)
 const CONTEXT = 512;
 const resultsPath = new URL('./results.md', import.meta.url);
 const llamaBackend = join(repoRoot, 'packages/backend-llama');
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function finish(markdown) {
   console.log(markdown);
@@ -89,31 +88,38 @@ function guestBatch(stream) {
 const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
 const llamaModel = await llama.loadModel({ modelPath: model, gpuLayers: 0 });
 await directBatch(llamaModel, WARMUP);
-const direct = [];
-const streamed = [];
-const computed = [];
+// Per round, each path's median rate; the paths take turns in a rotating order.
+const paths = { direct: () => directBatch(llamaModel, PER_ROUND), streamed: () => guestBatch(true), computed: () => guestBatch(false) };
+const perRound = { direct: [], streamed: [], computed: [] };
+const names = Object.keys(paths);
 for (let round = 0; round < ROUNDS; round++) {
-  direct.push(...(await directBatch(llamaModel, PER_ROUND)));
-  streamed.push(...(await guestBatch(true)));
-  computed.push(...(await guestBatch(false)));
+  for (let i = 0; i < names.length; i++) {
+    const name = names[(round + i) % names.length];
+    perRound[name].push(stats(await paths[name]()).median);
+  }
 }
 await llamaModel.dispose();
 
-const directRate = median(direct);
-const row = (name, rates) => `| ${name} | ${median(rates).toFixed(0)} | ${(median(rates) / directRate).toFixed(3)} |`;
+const { direct } = perRound;
+const row = (name, rates) => {
+  const ratio = rates.map((r, i) => r / direct[i]);
+  const addedUs = rates.map((r, i) => 1e6 / r - 1e6 / direct[i]);
+  return `| ${name} | ${fmt(rates, 0)} | ${fmt(ratio, 3)} | ${fmt(addedUs, 1)} |`;
+};
 finish(`## preview1 token streaming benchmark
 
+\`node packages/core/bench/run.mjs\`. ${provenance()}
 stories260K (${(statSync(model).size / 2 ** 20).toFixed(1)} MiB, F32), "${PROMPT}", ${TOKENS} greedy tokens, context ${CONTEXT}, threads 1,
-${ROUNDS} rounds of ${PER_ROUND} timed generations each after ${WARMUP} untimed ones per process; medians.
-${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}.
+${ROUNDS} rounds (the paths taking turns, order rotating), each path's median of ${PER_ROUND} timed generations per round after ${WARMUP} untimed ones per process;
+figures are the median over rounds with p25–p75, ratios and µs added per token taken within each round.
 The guest (guests/preview1/llama-stream.wasm, a wasm32-wasi core module run by \`wacs run\`) times each generation
 itself: from its first \`compute_single\` to \`end_of_sequence\`, one \`compute_single\` + \`get_output_single\` per
 token and each token written to stdout; or, with stream=0, one \`compute\` + \`get_output\`. node-llama-cpp direct
 is timed around \`generateCompletion\` (text streamed by \`onTextChunk\`) in the benchmark process.
 
-| path | tokens/s | vs direct |
-|---|---:|---:|
-| node-llama-cpp direct (LlamaCompletion) | ${directRate.toFixed(0)} | 1.000 |
-${row('preview1 guest, token streaming: compute_single / get_output_single (target >= 0.95)', streamed)}
-${row('preview1 guest, one compute / get_output', computed)}
+| path | tokens/s | vs direct | µs added per token |
+|---|---:|---:|---:|
+| node-llama-cpp direct (LlamaCompletion) | ${fmt(direct, 0)} | 1.000 | |
+${row('preview1 guest, token streaming: compute_single / get_output_single (goal ≥ 0.98, ≤ 10 µs added)', perRound.streamed)}
+${row('preview1 guest, one compute / get_output', perRound.computed)}
 `);

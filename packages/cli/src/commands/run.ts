@@ -1,16 +1,19 @@
 /** `wacs run <guest.wasm> [options] [-- guest args…]`: runs a guest with backends bound by name. */
 import { DEFAULT_TENSOR_LIMITS, EXIT, ModelRegistry, settleWithin, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, runGuest, type DirGrant } from '@wacs/core';
+import { traceMark } from '@wacs/core/trace';
 import { list, number, parseArgs, UsageError } from '../args.js';
 import { bindBackends } from '../discover.js';
 import { DirGrantError, parseDirArg } from '../dir-grant.js';
 import { readGuest } from '../guests.js';
+import { artifactPathFor } from './compile.js';
 
 export const runHelp = `Usage: wacs run <guest.wasm | guest name> [options] [guest args…] [-- guest args…]
        wacs run [options] <guest.wasm | guest name> [guest args and options…]   (WasmEdge's order)
 
 Runs a WebAssembly guest (a component, or a preview1 core module) in a sandboxed worker, serving its
 wasi:nn calls with the bound backends. The guest sees no environment, no files and no network unless
-granted below. The guest is a file, or a guest of an installed guest package by name:
+granted below. The guest is a file (a .wasm, or a component prepared by wacs compile: .wacs; a
+<name>.wacs beside <name>.wasm is used on its first run), or a guest of an installed package by name:
 <package>/<guest> (@wacs/guests/nn-compute) or just <guest> (nn-compute); an existing file of that
 name always wins.
 
@@ -97,7 +100,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const guest = await readGuest(guestPath);
   if (!guest) return EXIT.startFailure;
 
+  traceMark('guest-read');
   const { registry } = await bindBackends(list(options.bind));
+  traceMark('backends-imported');
   for (const dir of list(options['models-dir'])) {
     const found = await registerModelsDir(dir, models, async (path) => registry.canLoad(await probePath(path)));
     if (found.length === 0) console.error(`wacs: --models-dir ${dir}: no model a bound backend recognises`);
@@ -113,11 +118,13 @@ export async function runCommand(argv: string[]): Promise<number> {
       timeoutMs: timeout === undefined ? undefined : timeout * 1000,
       maxMemoryBytes: maxMemory === undefined ? undefined : maxMemory * 2 ** 20,
       borrowInputs: options['borrow-inputs'] !== undefined,
+      artifactPath: guest.path.endsWith('.wasm') ? artifactPathFor(guest.path) : undefined,
     });
     if (result.error) console.error(`wacs: ${result.error}`);
     return result.exitCode;
   } finally {
     // The guest's exit code must not wait on a backend that never finishes releasing its engine.
     if (!(await settleWithin(host.dispose(), 3000))) console.error('wacs: a backend did not release its resources within 3 s; exiting anyway');
+    traceMark('host-disposed');
   }
 }

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type { InThreadGraph, InThreadSpec, OpenInThread } from '../backend.js';
 import type { BridgeClient } from '../bridge/channel.js';
 import { toNnError } from '../errors.js';
+import { traceMark } from '../trace.js';
 import { validateTensor, type NamedTensor, type TensorLimits } from '../tensor.js';
 
 /** Opens a twin; the workers use `requireInThread`, tests their own. */
@@ -58,6 +59,7 @@ export class InThreadTwins {
     if (offer) {
       try {
         twin = { graph: this.open(offer.spec), limits: offer.limits, contexts: 0, unloaded: false };
+        traceMark('in-thread-twin-opened');
       } catch (e) {
         this.log(`wacs: graph ${graphHandle} computes on the host thread: its in-thread twin did not open: ${(e as Error).message}`);
       }
@@ -82,10 +84,13 @@ export class InThreadTwins {
     return {
       compute: (inputs) => {
         for (const { name, tensor } of inputs) validateTensor(tensor, name, twin.limits);
+        traceMark('in-thread-compute-start');
         try {
           return context.compute(inputs);
         } catch (e) {
           throw toNnError(e, 'runtime-error', 'compute');
+        } finally {
+          traceMark('in-thread-compute-done');
         }
       },
       dispose: () => {

@@ -10,7 +10,10 @@
  *   copied beside it. The host wakes on `Atomics.waitAsync`; no structured clone, no MessagePort.
  *   Used whenever a message fits (small tensors: the per-call overhead is what matters there).
  * - the MessagePort, for messages larger than the arena: byte arrays are transferred, not copied
- *   (large tensors: the copy is what matters there).
+ *   (large tensors: the copy is what matters there). The host hands large input buffers back
+ *   with its reply once the call is done with them, and the worker copies its next large inputs
+ *   into those: writing into freshly allocated memory costs a page fault per 4 KiB page, which
+ *   made a 64 MiB input cost more than the engine's own work (see BufferPool).
  *
  * What travels is `{ op, args }` for one of the operations in operations.ts; this file only moves
  * messages, and the host's answers to each operation are in session-server.ts.
@@ -33,7 +36,10 @@ export interface BridgeMemory {
   arena: SharedArrayBuffer;
 }
 
-export function createBridgeMemory(arenaBytes = 1 << 20): BridgeMemory {
+/** Messages up to this size go through the arena; larger tensors are moved by the port. */
+export const BRIDGE_ARENA_BYTES = 1 << 20;
+
+export function createBridgeMemory(arenaBytes = BRIDGE_ARENA_BYTES): BridgeMemory {
   return { control: new SharedArrayBuffer(16), arena: new SharedArrayBuffer(arenaBytes) };
 }
 
@@ -42,7 +48,30 @@ export interface BridgeRequest {
   args: unknown[];
 }
 
-export type BridgeReply = { ok: true; value: unknown } | { ok: false; error: NnErrorData };
+export type BridgeReply = ({ ok: true; value: unknown } | { ok: false; error: NnErrorData }) & { recycled?: ArrayBuffer[] };
+
+/**
+ * Large buffers the host handed back, for the worker's next large tensors of the same size.
+ * Memory already written once is ready to take new bytes at copy speed; a fresh allocation is
+ * zero pages the OS maps in on first write (tens of ms per 64 MiB on a quiet machine, far more on
+ * a busy or virtualised one).
+ */
+export class BufferPool {
+  private readonly free: ArrayBuffer[] = [];
+
+  constructor(private readonly keep = 4) {}
+
+  /** A buffer of `byteLength` bytes (contents unspecified): a recycled one when there is one of that size. */
+  take(byteLength: number): Uint8Array {
+    const at = this.free.findIndex((b) => b.byteLength === byteLength);
+    return at >= 0 ? new Uint8Array(this.free.splice(at, 1)[0]!) : new Uint8Array(byteLength);
+  }
+
+  give(buffers: ArrayBuffer[]): void {
+    for (const buffer of buffers) if (buffer.byteLength > 0) this.free.unshift(buffer);
+    this.free.length = Math.min(this.free.length, this.keep);
+  }
+}
 
 /** Byte arrays inside a message; in the arena they become `{ $bytes: [offset, length] }`. */
 function collectBytes(value: unknown, found: Uint8Array[]): void {
@@ -105,6 +134,8 @@ export class BridgeClient {
   private readonly control: Int32Array;
   private readonly arena: Uint8Array;
   private seq = 0;
+  /** Large buffers for tensors that go to the host (see BufferPool). */
+  readonly buffers = new BufferPool();
 
   constructor(
     private readonly port: MessagePort,
@@ -135,13 +166,18 @@ export class BridgeClient {
       const message = receiveMessageOnPort(this.port);
       if (!message) throw new Error('wasi:nn bridge: woken without a reply');
       reply = message.message as BridgeReply;
+      if (reply.recycled) this.buffers.give(reply.recycled);
     }
     if (!reply.ok) throw errorFromData(reply.error);
     return reply.value as BridgeResult<Op>;
   }
 }
 
-export type BridgeHandler = (op: string, args: unknown[]) => Promise<{ value: unknown; transfer?: ArrayBuffer[] }>;
+/**
+ * Serves one request. `transfer`: buffers of the value to move, not copy. `recycle`: the request's
+ * own buffers, done with, to hand back to the worker (moved with the reply; see BufferPool).
+ */
+export type BridgeHandler = (op: string, args: unknown[]) => Promise<{ value: unknown; transfer?: ArrayBuffer[]; recycle?: ArrayBuffer[] }>;
 
 /**
  * Host side: serves one worker's requests from either lane, one at a time (the worker is blocked
@@ -154,17 +190,19 @@ export function serveBridge(port: MessagePort, memory: BridgeMemory, handler: Br
   const answer = async (seq: number, request: BridgeRequest) => {
     let reply: BridgeReply;
     let transfer: ArrayBuffer[] = [];
+    let recycle: ArrayBuffer[] = [];
     try {
       const result = await handler(request.op, request.args);
       reply = { ok: true, value: result.value };
       transfer = result.transfer ?? [];
+      recycle = (result.recycle ?? []).filter((b) => !transfer.includes(b) && b.byteLength > 0);
     } catch (error) {
       reply = { ok: false, error: errorToData(error) };
     }
-    if (writeArena(arena, reply)) Atomics.store(control, REPLY_LANE, ARENA);
+    if (recycle.length === 0 && writeArena(arena, reply)) Atomics.store(control, REPLY_LANE, ARENA);
     else {
       try {
-        port.postMessage(reply, transfer);
+        port.postMessage({ ...reply, recycled: recycle }, [...transfer, ...recycle]);
       } catch {
         port.postMessage(reply); // a buffer that cannot move (e.g. owned by a native engine) is copied
       }

@@ -5,16 +5,21 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { NnSession } from '../host.js';
+import { traceMark } from '../trace.js';
 import type { NamedTensor } from '../tensor.js';
-import { serveBridge, transferables, type BridgeMemory } from './channel.js';
+import { BRIDGE_ARENA_BYTES, serveBridge, transferables, type BridgeMemory } from './channel.js';
 import type { BridgeArgs, BridgeOp, BridgeResult } from './operations.js';
 import { StreamSteps } from './stream-steps.js';
 import { packSteps } from './stream-wire.js';
 
-/** A result, and the buffers in it that may move to the worker rather than be copied. */
+/**
+ * A result, the buffers in it that may move to the worker rather than be copied, and the request's
+ * own large buffers handed back for the worker's next large inputs (see channel.ts's BufferPool).
+ */
 interface Answer<T> {
   value: T;
   transfer?: ArrayBuffer[];
+  recycle?: ArrayBuffer[];
 }
 
 type SessionOperations = { [Op in BridgeOp]: (...args: BridgeArgs<Op>) => Promise<Answer<BridgeResult<Op>>> };
@@ -31,7 +36,12 @@ function sessionOperations(session: NnSession): SessionOperations {
     loadByName: async (name, config) => ({ value: await session.loadByName(name, config) }),
     initContext: async (graph) => ({ value: await session.initContext(graph) }),
     inThread: async (graph) => ({ value: session.inThread(graph) }),
-    compute: async (context, inputs) => moved(await session.compute(context, inputs)),
+    compute: async (context, inputs) => {
+      const answer: Answer<NamedTensor[]> = moved(await session.compute(context, inputs));
+      // Inputs that came by the port (large ones) go back for the worker's next large inputs.
+      answer.recycle = transferables(inputs.filter((i) => i.tensor.data.byteLength > BRIDGE_ARENA_BYTES).map((i) => i.tensor.data));
+      return answer;
+    },
     peekOutputs: async (context, inputs) => moved(await session.peekOutputs(context, inputs)),
     streamNext: async (context, inputs) => moved(await session.streamNext(context, inputs)),
     streamSteps: async (context, inputs, max) => {
@@ -57,6 +67,11 @@ export function serveSession(port: MessagePort, memory: BridgeMemory, session: N
     if (!Object.hasOwn(operations, op)) throw new Error(`unknown bridge operation ${op}`);
     // The wire is untyped; the worker's BridgeClient.call is typed by the same list, so args fit op.
     const answer = operations[op as BridgeOp] as (...args: unknown[]) => Promise<Answer<unknown>>;
-    return answer(...args);
+    traceMark(`host-${op}-start`);
+    try {
+      return await answer(...args);
+    } finally {
+      traceMark(`host-${op}-done`);
+    }
   });
 }

@@ -2,6 +2,8 @@
  * Component guests are transpiled by jco into JavaScript plus core wasm modules, once per component:
  * the result is cached on disk under the component's SHA-256 and the jco version, so later runs
  * start from the cache (transpiling takes seconds; starting from the cache takes milliseconds).
+ * `wacs compile` does the transpiling ahead of time into one file (component-artifact.ts), which
+ * fills the cache without transpiling.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -35,7 +37,14 @@ export interface ComponentInfo {
 export interface PreparedComponent extends ComponentInfo {
   /** Folder holding `guest.js` (jco's instantiate function) and the core modules. */
   dir: string;
-  cached: boolean;
+  /** Where this run got it: the cache, a `wacs compile` artifact, or a transpile just now. */
+  from: 'cache' | 'artifact' | 'transpiled';
+}
+
+/** jco's output for a component: its files (bindings and core modules) and its interfaces. */
+export interface TranspiledComponent {
+  info: ComponentInfo;
+  files: Record<string, Uint8Array>;
 }
 
 /** The interfaces and functions a component imports and exports, with versions. */
@@ -48,22 +57,33 @@ export async function describeComponent(wasm: Uint8Array): Promise<ComponentInfo
   return { imports: pick('import'), exports: pick('export') };
 }
 
-export async function prepareComponent(wasm: Uint8Array, cacheDir = defaultCacheDir()): Promise<PreparedComponent> {
-  const key = createHash('sha256').update(wasm).digest('hex');
-  const dir = join(cacheDir, 'components', `${key}-jco${JCO_VERSION}`);
-  const infoFile = join(dir, 'info.json');
-  if (existsSync(infoFile)) {
-    return { dir, cached: true, ...(JSON.parse(await readFile(infoFile, 'utf8')) as ComponentInfo) };
-  }
+export async function transpileComponent(wasm: Uint8Array): Promise<TranspiledComponent> {
   const info = await describeComponent(wasm);
   const { transpile } = await jco();
   const { files } = await transpile(wasm, { name: 'guest', instantiation: 'async', typescript: false } as Parameters<typeof transpile>[1]);
+  const bytes = Object.fromEntries(Object.entries(files).map(([name, content]) => [name, typeof content === 'string' ? new TextEncoder().encode(content) : (content as Uint8Array)]));
+  return { info, files: bytes };
+}
+
+function cacheEntry(cacheDir: string, key: string): { dir: string; infoFile: string } {
+  const dir = join(cacheDir, 'components', `${key}-jco${JCO_VERSION}`);
+  return { dir, infoFile: join(dir, 'info.json') };
+}
+
+async function fromCache(cacheDir: string, key: string): Promise<PreparedComponent | undefined> {
+  const { dir, infoFile } = cacheEntry(cacheDir, key);
+  if (!existsSync(infoFile)) return undefined;
+  return { dir, from: 'cache', ...(JSON.parse(await readFile(infoFile, 'utf8')) as ComponentInfo) };
+}
+
+async function store(cacheDir: string, key: string, { info, files }: TranspiledComponent, from: PreparedComponent['from']): Promise<PreparedComponent> {
+  const { dir } = cacheEntry(cacheDir, key);
   // Write to a private folder, then rename: concurrent runs never see half a cache entry.
   const tmp = `${dir}.tmp-${randomUUID()}`;
   for (const [name, content] of Object.entries(files)) {
     const path = join(tmp, name);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, content as Uint8Array);
+    await writeFile(path, content);
   }
   await writeFile(join(tmp, 'info.json'), JSON.stringify(info));
   await mkdir(dirname(dir), { recursive: true });
@@ -72,5 +92,23 @@ export async function prepareComponent(wasm: Uint8Array, cacheDir = defaultCache
   } catch {
     await rm(tmp, { recursive: true, force: true }); // another run won the race
   }
-  return { dir, cached: false, ...info };
+  return { dir, from, ...info };
+}
+
+/**
+ * A component ready to run from the cache: found there, else taken from `artifact` (a `wacs
+ * compile` output of this very component, when the caller has one), else transpiled now.
+ */
+export async function prepareComponent(wasm: Uint8Array, cacheDir = defaultCacheDir(), artifact?: (key: string) => Promise<TranspiledComponent | undefined>): Promise<PreparedComponent> {
+  const key = createHash('sha256').update(wasm).digest('hex');
+  const cached = await fromCache(cacheDir, key);
+  if (cached) return cached;
+  const prepared = await artifact?.(key);
+  if (prepared) return store(cacheDir, key, prepared, 'artifact');
+  return store(cacheDir, key, await transpileComponent(wasm), 'transpiled');
+}
+
+/** A `wacs compile` artifact made ready to run: into the cache under its component's key, unless there already. */
+export async function prepareCompiled(source: string, transpiled: TranspiledComponent, cacheDir = defaultCacheDir()): Promise<PreparedComponent> {
+  return (await fromCache(cacheDir, source)) ?? store(cacheDir, source, transpiled, 'artifact');
 }

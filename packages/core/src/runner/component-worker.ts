@@ -12,6 +12,7 @@ import { BridgeClient } from '../bridge/channel.js';
 import type { WorkerSetup } from './run.js';
 import { reportGuestFailure } from './guest-failure.js';
 import { writeAllSync } from './stdio.js';
+import { traceMark } from '../trace.js';
 import { configureWasiShims, deniedOutgoingHandler, wasiImport } from './wasi-shims.js';
 
 const setup = workerData as WorkerSetup;
@@ -24,6 +25,7 @@ const compiledModules = new Promise<Record<string, WebAssembly.Module>>((resolve
 });
 
 async function main(): Promise<void> {
+  traceMark('worker-started');
   configureWasiShims(setup);
 
   const bridge = new BridgeClient(setup.port, setup.bridge);
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
       instantiateCore: (module: WebAssembly.Module, imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>,
     ) => Promise<Record<string, { run?: () => void }>>;
   };
+  traceMark('bindings-imported');
   const modules = await compiledModules;
   const getCoreModule = async (path: string) => {
     const module = modules[path];
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
   };
 
   const guest = await instantiate(getCoreModule, imports, instantiateCore);
+  traceMark('guest-instantiated');
   const run = (guest['wasi:cli/run@0.2.3'] ?? guest.run ?? Object.values(guest).find((e) => typeof e?.run === 'function'))?.run;
   if (typeof run !== 'function') {
     parentPort?.postMessage({ fatal: 'this component exports no wasi:cli/run (it is not a WASI command)' });
@@ -64,9 +68,12 @@ async function main(): Promise<void> {
   }
   try {
     run();
+    traceMark('guest-returned');
   } catch (e) {
     process.exitCode = reportGuestFailure(e, memories, setup.maxMemoryBytes);
   }
+  // The host need not wait for this thread to exit (see runWorker).
+  parentPort?.postMessage({ returned: Number(process.exitCode ?? 0) });
 }
 
 main().catch((e: unknown) => {

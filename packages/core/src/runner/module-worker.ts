@@ -12,6 +12,7 @@ import { BridgeClient } from '../bridge/channel.js';
 import { reportGuestFailure } from './guest-failure.js';
 import { confinePreview1 } from './preview1-sandbox.js';
 import { writeAllSync } from './stdio.js';
+import { traceMark } from '../trace.js';
 import type { ModuleWorkerSetup } from './run.js';
 
 const setup = workerData as ModuleWorkerSetup;
@@ -51,6 +52,7 @@ function blockingStdio(call: FdCall, fds: number[]): FdCall {
 }
 
 async function main(): Promise<void> {
+  traceMark('worker-started');
   silenceWasiWarning();
   const { WASI } = await import('node:wasi');
   const wasi = new WASI({
@@ -82,11 +84,15 @@ async function main(): Promise<void> {
   });
   const instance = await WebAssembly.instantiate(setup.module, { wasi_snapshot_preview1: preview1, [WITX_MODULE]: nn });
   if (instance.exports.memory instanceof WebAssembly.Memory) memory = instance.exports.memory;
+  traceMark('guest-instantiated');
   try {
     process.exitCode = wasi.start(instance);
+    traceMark('guest-returned');
   } catch (e) {
     process.exitCode = reportGuestFailure(e, memory ? [memory] : [], setup.maxMemoryBytes);
   }
+  // The host need not wait for this thread to exit (see runWorker).
+  parentPort?.postMessage({ returned: Number(process.exitCode ?? 0) });
 }
 
 main().catch((e: unknown) => {

@@ -12,10 +12,12 @@ import { createBridgeMemory, type BridgeMemory } from '../bridge/channel.js';
 import { serveSession } from '../bridge/session-server.js';
 import type { NnHost } from '../host.js';
 import { WASI_NN_VERSION } from '../abi/component.js';
-import { defaultCacheDir, prepareComponent } from './component-cache.js';
+import { defaultCacheDir, prepareCompiled, prepareComponent, type PreparedComponent } from './component-cache.js';
+import { artifactFor, isComponentArtifact, unpackArtifact } from './component-artifact.js';
 import { checkModuleImports } from '../abi/preview1/import-check.js';
 import { capModuleMemory, wasmKind } from './wasm-binary.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
+import { traceMark } from '../trace.js';
 
 export interface DirGrant {
   host: string;
@@ -40,6 +42,12 @@ export interface RunOptions {
    * found them instead of from a copy (see `Preview1Options.borrowInputs`).
    */
   borrowInputs?: boolean;
+  /**
+   * A `wacs compile` artifact of the component (e.g. `guest.wacs` beside `guest.wasm`), used
+   * instead of transpiling when the component is not in the cache yet. One made from another
+   * build of the component, or by another jco, is passed over with a note on stderr.
+   */
+  artifactPath?: string;
 }
 
 export interface RunResult {
@@ -141,6 +149,17 @@ function ownStdio(): void {
 }
 
 export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptions = {}): Promise<RunResult> {
+  if (isComponentArtifact(wasm)) {
+    let prepared;
+    try {
+      const artifact = unpackArtifact(wasm, options.programName ?? 'the artifact');
+      prepared = await prepareCompiled(artifact.source, artifact, options.cacheDir ?? defaultCacheDir());
+      checkNnVersion(prepared.imports);
+    } catch (e) {
+      return { exitCode: EXIT.startFailure, error: `cannot run this compiled component: ${(e as Error).message}` };
+    }
+    return runComponent(prepared, host, options);
+  }
   let kind;
   try {
     kind = wasmKind(wasm);
@@ -151,6 +170,7 @@ export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptio
     let module;
     try {
       module = await prepareModule(wasm, options.maxMemoryBytes);
+      traceMark('module-compiled');
     } catch (e) {
       return { exitCode: EXIT.startFailure, error: `cannot run this module: ${(e as Error).message}` };
     }
@@ -159,13 +179,22 @@ export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptio
   }
   let prepared;
   try {
-    prepared = await prepareComponent(wasm, options.cacheDir ?? defaultCacheDir());
+    const artifactPath = options.artifactPath;
+    prepared = await prepareComponent(wasm, options.cacheDir ?? defaultCacheDir(), artifactPath ? (key) => artifactFor(artifactPath, key, host.log) : undefined);
     checkNnVersion(prepared.imports);
   } catch (e) {
     return { exitCode: EXIT.startFailure, error: `cannot run this component: ${(e as Error).message}` };
   }
+  return runComponent(prepared, host, options);
+}
+
+function runComponent(prepared: PreparedComponent, host: NnHost, options: RunOptions): Promise<RunResult> {
+  traceMark(`component-from-${prepared.from}`);
   // Compile here while the worker starts; compiled modules are handed over without a copy.
-  const modules = compileCoreModules(prepared.dir, options.maxMemoryBytes).then((compiled) => ({ modules: compiled }));
+  const modules = compileCoreModules(prepared.dir, options.maxMemoryBytes).then((compiled) => {
+    traceMark('core-modules-compiled');
+    return { modules: compiled };
+  });
   return runWorker('component-worker.js', { dir: prepared.dir }, host, options, modules);
 }
 
@@ -210,18 +239,27 @@ async function runWorker(
     stdout: false,
     stderr: false,
   });
+  traceMark('worker-spawned');
 
   late?.then(
     (message) => worker.postMessage(message),
     (e: Error) => worker.postMessage({ fatal: e.message }),
   );
   let error: string | undefined;
-  worker.on('message', (m: { fatal?: string; trap?: string }) => {
+  let returned: ((exitCode: number) => void) | undefined;
+  worker.on('message', (m: { fatal?: string; trap?: string; returned?: number }) => {
     if (m.fatal ?? m.trap) error = m.fatal ?? m.trap;
+    if (m.returned !== undefined) returned?.(m.returned);
   });
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
   const exitCode = await new Promise<number>((resolve) => {
+    // The guest is done once its entry point returns: the run ends then, and the thread is torn
+    // down in the background (a worker takes 100 ms or more to exit, its WASI shim's thread too).
+    returned = (code) => {
+      resolve(code);
+      void worker.terminate();
+    };
     if (options.timeoutMs !== undefined) {
       timer = setTimeout(() => {
         timedOut = true;
@@ -239,6 +277,7 @@ async function runWorker(
     worker.on('exit', resolve);
   });
   clearTimeout(timer);
+  traceMark('guest-exited');
   // Let a last message from the worker (a trap report) arrive before the port closes.
   await new Promise((r) => setImmediate(r));
   stopServing();

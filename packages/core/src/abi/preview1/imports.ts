@@ -15,7 +15,7 @@
  * compute to the next, or, with `borrowInputs`, not copied at all.
  */
 import type { Options } from '../../backend.js';
-import type { BridgeClient } from '../../bridge/channel.js';
+import { BRIDGE_ARENA_BYTES, type BridgeClient } from '../../bridge/channel.js';
 import { unpackSteps } from '../../bridge/stream-wire.js';
 import { NnError } from '../../errors.js';
 import { validateTensor, type NamedTensor } from '../../tensor.js';
@@ -222,6 +222,11 @@ export function preview1NnImports(bridge: BridgeClient, memory: () => WebAssembl
         // In-thread computes only lend inputs to the engine, so the last buffer can take the new bytes.
         previous.data.set(bytes);
         tensor = { dimensions, type, data: previous.data };
+      } else if (!state.local && dataLen > BRIDGE_ARENA_BYTES) {
+        // A large input the host will hand back after compute: copied into recycled memory.
+        const data = bridge.buffers.take(dataLen);
+        data.set(bytes);
+        tensor = { dimensions, type, data };
       } else tensor = { dimensions, type, data: bytes.slice() };
       // A new input starts a new computation: a stream in progress ends (as in WasmEdge).
       endStream(contextHandle, state);

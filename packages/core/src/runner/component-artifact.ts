@@ -1,0 +1,124 @@
+/**
+ * The ahead-of-time artifact of a component (`wacs compile`): jco's transpilation (the bindings
+ * and the core modules) in one file, so a run starts without transpiling. Layout:
+ *
+ *   "WACSAOT1"  header length (u32 LE)  header (JSON)  file contents, back to back
+ *
+ * The header names the source component (its SHA-256, the cache key), the jco version that
+ * transpiled it (another jco's bindings may not fit this wacs), the component's interfaces, each
+ * file's name and length, and the SHA-256 of everything after the header, so a truncated or
+ * altered artifact is refused instead of run.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { JCO_VERSION, type ComponentInfo, type TranspiledComponent } from './component-cache.js';
+
+const MAGIC = 'WACSAOT1';
+const PREFIX = MAGIC.length + 4;
+
+interface ArtifactHeader extends ComponentInfo {
+  source: string;
+  jco: string;
+  files: Array<{ name: string; bytes: number }>;
+  sha256: string;
+}
+
+export interface ComponentArtifact extends TranspiledComponent {
+  /** SHA-256 of the component it was made from. */
+  source: string;
+  jco: string;
+}
+
+/** A file that is not a usable artifact, with what to do about it. */
+export class ArtifactError extends Error {}
+
+export function isComponentArtifact(bytes: Uint8Array): boolean {
+  return bytes.length >= PREFIX && new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) === MAGIC;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function packArtifact(source: string, transpiled: TranspiledComponent): Uint8Array {
+  const names = Object.keys(transpiled.files).sort();
+  const hash = createHash('sha256');
+  for (const name of names) hash.update(transpiled.files[name]!);
+  const header: ArtifactHeader = {
+    source,
+    jco: JCO_VERSION,
+    imports: transpiled.info.imports,
+    exports: transpiled.info.exports,
+    files: names.map((name) => ({ name, bytes: transpiled.files[name]!.length })),
+    sha256: hash.digest('hex'),
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(PREFIX + json.length + header.files.reduce((n, f) => n + f.bytes, 0));
+  out.set(new TextEncoder().encode(MAGIC));
+  new DataView(out.buffer).setUint32(MAGIC.length, json.length, true);
+  out.set(json, PREFIX);
+  let at = PREFIX + json.length;
+  for (const name of names) {
+    out.set(transpiled.files[name]!, at);
+    at += transpiled.files[name]!.length;
+  }
+  return out;
+}
+
+/**
+ * Reads an artifact, checking that it is whole and that this wacs's jco made it. `what` names it in
+ * errors (its path).
+ */
+export function unpackArtifact(bytes: Uint8Array, what: string): ComponentArtifact {
+  const again = 'make it again with `wacs compile <guest.wasm>`';
+  if (!isComponentArtifact(bytes)) throw new ArtifactError(`${what} is not a wacs compile artifact`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getUint32(MAGIC.length, true);
+  let header: ArtifactHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(PREFIX, PREFIX + length))) as ArtifactHeader;
+    if (!Array.isArray(header.files) || typeof header.sha256 !== 'string' || typeof header.source !== 'string') throw new Error('fields missing');
+  } catch {
+    throw new ArtifactError(`${what} is corrupt (its header does not read); ${again}`);
+  }
+  if (header.jco !== JCO_VERSION) {
+    throw new ArtifactError(`${what} was prepared by jco ${header.jco} and this wacs uses jco ${JCO_VERSION}: it is stale; ${again}`);
+  }
+  const files: Record<string, Uint8Array> = {};
+  const hash = createHash('sha256');
+  let at = PREFIX + length;
+  for (const { name, bytes: size } of header.files) {
+    if (typeof name !== 'string' || name.includes('..') || name.startsWith('/') || !(size >= 0) || at + size > bytes.length) {
+      throw new ArtifactError(`${what} is corrupt (truncated, or a file entry is invalid); ${again}`);
+    }
+    files[name] = bytes.subarray(at, at + size);
+    hash.update(files[name]);
+    at += size;
+  }
+  if (at !== bytes.length || hash.digest('hex') !== header.sha256) {
+    throw new ArtifactError(`${what} is corrupt (its contents do not match its checksum); ${again}`);
+  }
+  return { source: header.source, jco: header.jco, info: { imports: header.imports, exports: header.exports }, files };
+}
+
+/**
+ * The artifact at `path` (e.g. beside the component) when it was made from the component `key` by
+ * this jco; otherwise undefined, with a note on `log` when there is one that does not fit.
+ */
+export async function artifactFor(path: string, key: string, log: (line: string) => void): Promise<ComponentArtifact | undefined> {
+  let bytes;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch {
+    return undefined; // none there
+  }
+  try {
+    const artifact = unpackArtifact(bytes, path);
+    if (artifact.source === key) return artifact;
+    log(`wacs: ${path} is stale (made from another build of this guest); transpiling instead (run wacs compile again to refresh it)`);
+  } catch (e) {
+    if (!(e instanceof ArtifactError)) throw e;
+    log(`wacs: ${e.message}; transpiling instead`);
+  }
+  return undefined;
+}
