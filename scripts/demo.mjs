@@ -1,8 +1,8 @@
 // `pnpm demo`: runs every example guest against its backend, with models this project makes itself
 // (so it works on a fresh clone), then with the real models in ../shared/models when that folder
 // is there. Prints, for each run: guest, backend, model, result and time.
-import { trainIrisModel } from '@wacs/backend-classic';
-import { trainXorModel } from '@wacs/backend-tfjs';
+import { trainIrisModel } from '@wacs/backend-classic/demo';
+import { trainXorModel } from '@wacs/backend-tfjs/demo';
 import { guest, linearModel, runWacs, sharedModels, tinyLlamaGguf, writeTinyGenaiFolder } from '@wacs/fixtures';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -99,7 +99,7 @@ mkdirSync(project);
 writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'wacs-pack-check', version: '1.0.0', private: true, type: 'module' }, null, 2));
 const wanted = ['@wacs/cli', '@wacs/core', ...backends.map((b) => `@wacs/backend-${b}`), '@wacs/guests'];
 for (const name of wanted) if (!packed.has(name)) fail(`no tarball for ${name} (packed: ${[...packed.keys()].join(', ')})`);
-// A backend that depends on another of ours (classic, genai → backend-onnx) needs its tarball too.
+// A package that depends on another of ours (onnx, genai, classic → @wacs/onnxruntime) needs its tarball too.
 const installs = new Set(wanted);
 for (const name of wanted) {
   const manifest = JSON.parse(execFileSync('tar', ['-xOzf', packed.get(name), 'package/package.json'], { encoding: 'utf8' }));
@@ -135,6 +135,8 @@ const wacs = join(project, 'node_modules/.bin/wacs');
 
 const listed = run(wacs, ['backends'], { cwd: project });
 for (const backend of backends) if (!listed.includes(`@wacs/backend-${backend}`)) fail(`wacs backends does not list @wacs/backend-${backend}:\n${listed}`);
+// @wacs/onnxruntime came along as backend-onnx's dependency: a library, which must not be listed.
+if (installs.has('@wacs/onnxruntime') && listed.includes('@wacs/onnxruntime')) fail(`wacs backends lists the library @wacs/onnxruntime as a backend:\n${listed}`);
 console.log(`wacs backends lists ${backends.map((b) => `@wacs/backend-${b}`).join(', ')}`);
 
 const x = [

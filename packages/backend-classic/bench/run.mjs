@@ -3,7 +3,7 @@
 // section and writes it to bench/results.md. Uses the built dist: run `npm run build` first.
 //
 //   node bench/run.mjs
-import { ort } from '@wacs/backend-onnx';
+import { ort } from '@wacs/onnxruntime';
 import { guest, repoRoot, runWacs } from '@wacs/fixtures';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { mkdtempSync, writeFileSync } from 'node:fs';

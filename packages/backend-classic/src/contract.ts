@@ -122,14 +122,3 @@ export function predictionTensors(p: Prediction): NamedTensor[] {
       return [clusterTensor(p.clusters), classesTensor(p.classes)];
   }
 }
-
-/**
- * A model option naming a list (feature order, class names): a JSON array, or one string with the
- * names separated by `|` (the `--model` syntax splits on commas).
- */
-export function listOption(value: unknown, key: string): string[] | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string') return value.split('|').map((s) => s.trim());
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.map(String);
-  throw new NnError('invalid-argument', `option "${key}" must be a list: a JSON array or names separated by "|"`);
-}

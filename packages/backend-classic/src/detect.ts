@@ -6,7 +6,7 @@
 import type { FormatProbe } from '@wacs/core/backend';
 import { open, readFile } from 'node:fs/promises';
 import { isOnnxMl, ML_DOMAIN, readNode } from './onnx-ml/graph.js';
-import { proto } from '@wacs/backend-onnx';
+import { proto } from '@wacs/onnxruntime';
 import { MLJS_MODELS, mljsName } from './mljs/models.js';
 
 type FileHandle = Awaited<ReturnType<typeof open>>;

@@ -5,7 +5,7 @@
 // - ml.js: a CART tree on Iris (the library's own predictions) and a k-NN (by hand, and ml-knn);
 // - ONNX-ML: a tree ensemble with ZipMap (onnxruntime on the same ensemble without it) and one
 //   without (by hand).
-import { ort } from '@wacs/backend-onnx';
+import { ort } from '@wacs/onnxruntime';
 import { describeBackendConformance } from '@wacs/backend-testkit/vitest';
 import { jsonTensor, tensorFrom, tensorView, type NamedTensor } from '@wacs/core/backend';
 import { DecisionTreeClassifier } from 'ml-cart';

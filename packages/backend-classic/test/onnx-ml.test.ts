@@ -3,7 +3,7 @@
  * against onnxruntime-node running the same model without its ZipMap directly, detection, the
  * priority over backend-onnx, and loading from guest bytes.
  */
-import { ort } from '@wacs/backend-onnx';
+import { ort } from '@wacs/onnxruntime';
 import onnxBackend from '@wacs/backend-onnx';
 import { linearModel } from '@wacs/fixtures';
 import { tensorFrom, type NamedTensor, probeBytes } from '@wacs/core/backend';

@@ -3,11 +3,11 @@
  * is absent). ONNX-ML: the classic backend's flattened outputs against onnxruntime-node's own for
  * the same rows. PMML: the shared documents evaluated on sample rows.
  */
-import { ort } from '@wacs/backend-onnx';
+import { ort } from '@wacs/onnxruntime';
 import { sharedModel } from '@wacs/fixtures';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { proto } from '@wacs/backend-onnx';
+import { proto } from '@wacs/onnxruntime';
 
 const { fields, text } = proto;
 import { features, run, sigmoid } from './helpers.js';

@@ -3,9 +3,8 @@
  * on it (KV cache, attention mask, positions). The I/O layout comes from genai_config.json; the
  * element types (int32/int64 ids, fp32/fp16 KV and logits) come from the model itself.
  */
-import { createWithProviders, ort } from '@wacs/backend-onnx';
 import { halfToFloat, NnError, toNnError, type ExecutionTarget } from '@wacs/core/backend';
-import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { createWithProviders, ort, type InferenceSession, type OrtTensor } from '@wacs/onnxruntime';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { argmaxF32, argmaxI16 } from './argmax.js';
@@ -27,7 +26,7 @@ export interface SessionOverrides {
   threads?: number;
 }
 
-/** Session options from genai_config.json; the providers follow the wasi:nn target (see backend-onnx). */
+/** Session options from genai_config.json; the providers follow the wasi:nn target (see @wacs/onnxruntime). */
 function sessionOptions(config: GenaiConfig, overrides: SessionOverrides): InferenceSession.SessionOptions {
   const s = config.decoder.sessionOptions;
   if (s.customOpsLibrary) {

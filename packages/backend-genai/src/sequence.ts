@@ -4,9 +4,8 @@
  * `present` outputs as the next step's `past` inputs, as they are: no copy on our side, so a step
  * costs what the model's own attention over the cache costs.
  */
-import { ort } from '@wacs/backend-onnx';
 import { NnError } from '@wacs/core/backend';
-import type { Tensor as OrtTensor } from 'onnxruntime-node';
+import { ort, type OrtTensor } from '@wacs/onnxruntime';
 import { intArray, setInt, type DecoderModel, type IntArray } from './decoder.js';
 import { initialStates } from './state.js';
 

@@ -17,7 +17,7 @@
  * earlier token, so a sequence holding one is restarted instead of truncated.
  */
 import { NnError } from '@wacs/core/backend';
-import type { Tensor as OrtTensor } from 'onnxruntime-node';
+import type { OrtTensor } from '@wacs/onnxruntime';
 import { CONFIG_FILE, layerName, type GenaiConfig } from './config.js';
 import { alwaysHasConvCache } from './model-types.js';
 

@@ -2,10 +2,9 @@
 // are worked out by hand from the fixture's vocabulary (<unk> <s> </s>, then TINY_WORDS in order).
 import { tensorText, tensorView, type NamedTensor } from '@wacs/core/backend';
 import { TINY_BOS, TINY_WORDS, writeTinyGenaiFolder } from '@wacs/fixtures';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { genaiBackend, scanModelFolders, type GenaiGraph } from '../src/index.js';
+import { genaiBackend, type GenaiGraph } from '../src/index.js';
 import { generateIds, idsInput, ids as idsOf, loadFolder, metadata, output, prompt, tempDir } from './helpers.js';
 
 const id = (word: string) => 3 + TINY_WORDS.indexOf(word);
@@ -60,17 +59,7 @@ describe('text generation on the tiny decoder', () => {
 });
 
 describe('model folders', () => {
-  it('are detected by their genai_config.json, and a directory scan names each by its folder', async () => {
-    const root = await tempDir();
-    await writeTinyGenaiFolder(join(root, 'tiny-b'));
-    await writeTinyGenaiFolder(join(root, 'tiny-a'), { combinedKv: true });
-    await mkdir(join(root, 'not-a-model'));
-    await writeFile(join(root, 'not-a-model', 'model.onnx'), '');
-    await writeFile(join(root, 'genai_config.json'), '{}');
-    expect(await scanModelFolders(root)).toEqual([
-      { name: 'tiny-a', path: join(root, 'tiny-a') },
-      { name: 'tiny-b', path: join(root, 'tiny-b') },
-    ]);
+  it('are detected by their genai_config.json', async () => {
     expect(await genaiBackend.detect!({ isDirectory: true, entries: ['genai_config.json', 'model.onnx'], head: new Uint8Array() })).toBe(true);
     expect(await genaiBackend.detect!({ isDirectory: true, entries: ['model.json'], head: new Uint8Array() })).toBe(false);
     expect(await genaiBackend.detect!({ isDirectory: false, head: new Uint8Array([8, 7]) })).toBe(false);

@@ -4,7 +4,7 @@
  * A raw completion starts afresh each compute (the KV cache of a shared prompt prefix is reused);
  * with `chat`, the context keeps the conversation, and each prompt is the next user message.
  */
-import { NnError, toNnError, type ExecutionContext, type NamedTensor } from '@wacs/core/backend';
+import { NnError, readTextRequest, toNnError, type ExecutionContext, type NamedTensor, type TextUsage as Usage } from '@wacs/core/backend';
 import type {
   ChatHistoryItem,
   LlamaChatSession,
@@ -20,7 +20,7 @@ import { defaultThreads, llamaBuildInfo, nodeLlamaCpp, raiseLogLevel } from './e
 import type { LlamaGraph } from './graph.js';
 import { changedModelOptions, mergeOptions, noteIgnored, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
 import { OutputTracker, type OutputListener } from './output-tracker.js';
-import { embeddingOutputs, readInputs, textOutputs, type Usage } from './outputs.js';
+import { embeddingOutputs, llamaTextOutputs } from './outputs.js';
 
 /** Contexts default to the model's training context, capped so a 128k-context model stays small. */
 const DEFAULT_MAX_CONTEXT = 4096;
@@ -104,7 +104,7 @@ export class LlamaExecutionContext implements ExecutionContext {
     const generation = this.run(inputs, () => ({
       signal: controller.signal,
       onText: (text, usage) => {
-        pending.push(textOutputs(text, usage, build));
+        pending.push(llamaTextOutputs(text, usage, build));
         wake?.();
       },
     }))
@@ -139,11 +139,11 @@ export class LlamaExecutionContext implements ExecutionContext {
    * with the token count of the prompt set now and the tokens last generated.
    */
   async peekOutputs(inputs: NamedTensor[]): Promise<NamedTensor[]> {
-    const request = readInputs(inputs, { promptOptional: true });
+    const request = readTextRequest(inputs, 'llama', { promptOptional: true });
     let options = this.options;
     if (request.metadata) options = mergeOptions(options, parseOptions(request.metadata, 'metadata'), this.graph.options);
     const inputTokens = request.prompt === undefined ? 0 : await this.countInputTokens(request.prompt, options);
-    return textOutputs(this.last.text, { inputTokens, outputTokens: this.last.usage.outputTokens }, llamaBuildInfo(this.graph.llama));
+    return llamaTextOutputs(this.last.text, { inputTokens, outputTokens: this.last.usage.outputTokens }, llamaBuildInfo(this.graph.llama));
   }
 
   /** The prompt's tokens as a compute would evaluate them (a chat counts the whole conversation). */
@@ -177,7 +177,7 @@ export class LlamaExecutionContext implements ExecutionContext {
 
   /** Runs one request: options, then an embedding, a chat reply or a raw completion. */
   private async run(inputs: NamedTensor[], listen: (options: LlamaOptions) => OutputListener): Promise<NamedTensor[]> {
-    const request = readInputs(inputs);
+    const request = readTextRequest(inputs, 'llama');
     let options = this.options;
     let ignored: string[] = [];
     if (request.metadata) {
@@ -213,7 +213,7 @@ export class LlamaExecutionContext implements ExecutionContext {
     this.running = running;
     try {
       const { text, usage } = await generation;
-      return textOutputs(text, usage, build);
+      return llamaTextOutputs(text, usage, build);
     } finally {
       if (this.running === running) this.running = undefined;
     }

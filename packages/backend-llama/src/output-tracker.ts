@@ -6,7 +6,7 @@
  * may be the start of the reverse prompt is held back, so a stream never shows part of it.
  */
 import type { Token } from 'node-llama-cpp';
-import type { Usage } from './outputs.js';
+import type { TextUsage as Usage } from '@wacs/core/backend';
 
 export interface OutputListener {
   onText(text: string, usage: Usage): void;

@@ -1,8 +1,8 @@
 /** The backend object wacs binds: encoding `onnx`, ONNX protobuf models (not folders). */
 import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core/backend';
+import { hardware } from '@wacs/onnxruntime';
 import { onnxOptions } from './options.js';
-import { hardware } from './providers.js';
-import { OnnxGraph } from './session.js';
+import { OnnxGraph } from './graph.js';
 
 export const onnxBackend: Backend = {
   name: 'onnx',

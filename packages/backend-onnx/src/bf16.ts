@@ -5,7 +5,11 @@
  * `Cast(to=FLOAT) → Y__wacs_fp32` as the graph output. Every bfloat16 value is exactly a float32, so
  * both casts are exact. The rewrite splices the protobuf: initializers are copied, not decoded.
  */
-import { fields, ProtoWriter, varints, text, type Field } from './proto.js';
+import { proto } from '@wacs/onnxruntime';
+
+const { fields, ProtoWriter, varints, text } = proto;
+type Field = proto.Field;
+type ProtoWriter = proto.ProtoWriter;
 
 const BFLOAT16 = 16;
 const FLOAT = 1;

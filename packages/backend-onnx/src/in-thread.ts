@@ -9,43 +9,11 @@
  * synchronous. The worker loads this module with `require`, so it has no top-level await.
  */
 import { NnError, type InThreadContext, type InThreadGraph, type NamedTensor } from '@wacs/core/backend';
-import { createRequire } from 'node:module';
-import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { OnnxModel, originSessionOptions, runError, SessionVariants, type InThreadInit, type IoInfo, type ModelOrigin } from './session.js';
-import type { SessionSettings } from './options.js';
-
-/** onnxruntime-node's exports, as the shared compute code takes them. */
-type Ort = Parameters<OnnxModel['plan']>[0];
-
-/** The part of onnxruntime-node's native session (dist/binding.js) used here. */
-interface NativeSession {
-  loadModel(path: string, options: InferenceSession.SessionOptions): void;
-  loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: InferenceSession.SessionOptions): void;
-  run(feeds: Record<string, OrtTensor>, fetches: Record<string, null>, options: object): Record<string, OrtTensor>;
-  dispose(): void;
-}
-
-interface Native {
-  ort: Ort;
-  Session: new () => NativeSession;
-}
-
-let native: Native | undefined;
-
-function loadNative(): Native {
-  if (native) return native;
-  const require = createRequire(import.meta.url);
-  const ort = require('onnxruntime-node') as Ort;
-  const { binding, initOrt } = require('onnxruntime-node/dist/binding.js') as { binding?: { InferenceSession?: unknown }; initOrt?: () => void };
-  if (typeof binding?.InferenceSession !== 'function' || typeof initOrt !== 'function') {
-    throw new Error('this onnxruntime-node has no native session binding where 1.30 has it (dist/binding.js)');
-  }
-  initOrt();
-  return (native = { ort, Session: binding.InferenceSession as Native['Session'] });
-}
+import { nativeEngine, originSessionOptions, type ModelOrigin, type NativeSession, type OrtModule as Ort, type OrtTensor, type SessionSettings } from '@wacs/onnxruntime';
+import { OnnxModel, runError, SessionVariants, type InThreadInit, type IoInfo } from './graph.js';
 
 function openNative(origin: ModelOrigin, settings: SessionSettings, providers: string[]): NativeSession {
-  const session = new (loadNative().Session)();
+  const session = new (nativeEngine().Session)();
   const options = { ...originSessionOptions(origin, settings), executionProviders: settings.providers ?? providers };
   try {
     if (origin.kind === 'path') session.loadModel(origin.path, options);
@@ -64,7 +32,7 @@ class OnnxInThreadGraph extends OnnxModel implements InThreadGraph {
 
   constructor(init: InThreadInit) {
     super(init.inputs, init.outputs, init.options);
-    this.ort = loadNative().ort;
+    this.ort = nativeEngine().ort;
     this.session = openNative(init.origin, init.settings, init.providers);
     this.variants = new SessionVariants(init.options, (settings) => openNative(init.origin, settings, init.providers));
   }

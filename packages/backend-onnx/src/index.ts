@@ -1,27 +1,22 @@
 /**
- * @wacs/backend-onnx: ONNX models through onnxruntime-node.
- * Encoding `onnx`; loads `.onnx` files by name (external `.onnx.data` beside them works) and bytes
- * from guests. Every wasi:nn tensor type in and out (see tensors.ts), execution targets mapped to
- * execution providers (providers.ts), graph options from the model spec or a compute's metadata
- * (options.ts), and a conformance runner for ONNX backend node tests through a guest
- * (conformance.ts).
+ * @wacs/backend-onnx: ONNX models through onnxruntime-node (the engine layer is @wacs/onnxruntime,
+ * shared with the other ONNX-based backends). Encoding `onnx`; loads `.onnx` files by name
+ * (external `.onnx.data` beside them works) and bytes from guests. Graph options from the model
+ * spec or a compute's metadata (options.ts), and a runner for ONNX backend node tests through a
+ * guest (node-tests.ts; "conformance" is the testkit's check of this backend).
  */
 import { onnxBackend } from './backend.js';
 
 export { onnxBackend };
-export { createSession, executionProviders, modelInputName, OnnxContext, OnnxGraph, type IoInfo } from './session.js';
-export { toOrtTensor, toOrtTensorWith, fromOrtTensor, howToSend, WASI_TYPE_FOR, type OnnxElementType } from './tensors.js';
-export { parseGraphOptions, onnxOptions, type GraphOptions, type SessionSettings } from './options.js';
-export { createWithProviders } from './providers.js';
-export { ort } from './engine.js';
-export * as proto from './proto.js';
+export { OnnxGraph } from './graph.js';
+export { onnxOptions } from './options.js';
 export {
-  runOnnxConformance,
-  formatConformanceResult,
-  defaultConformanceGuest,
-  type ConformanceOptions,
-  type ConformanceReport,
-  type ConformanceResult,
-} from './conformance.js';
+  runOnnxNodeTests,
+  formatNodeTestResult,
+  defaultNodeTestsGuest,
+  type NodeTestsOptions,
+  type NodeTestsReport,
+  type NodeTestResult,
+} from './node-tests.js';
 
 export default onnxBackend;

@@ -2,7 +2,8 @@
 // declare the type onnxruntime reads back, and its TensorProto files round-trip.
 import { decodeTensorProto, encodeTensorProto, identityModel, ONNX_TYPES, type OnnxType, type TensorValues } from '@wacs/fixtures';
 import { describe, expect, it } from 'vitest';
-import { OnnxGraph, WASI_TYPE_FOR } from '../src/index.js';
+import { WASI_TYPE_FOR } from '@wacs/onnxruntime';
+import { OnnxGraph } from '../src/index.js';
 import { loadBytes, ORT_NAMES, ort } from './helpers.js';
 
 const SAMPLES: Record<string, TensorValues['values']> = {

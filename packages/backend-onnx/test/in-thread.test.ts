@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openInThread } from '../src/in-thread.js';
-import { OnnxGraph, WASI_TYPE_FOR, type OnnxElementType } from '../src/index.js';
+import { WASI_TYPE_FOR, type OnnxElementType } from '@wacs/onnxruntime';
+import { OnnxGraph } from '../src/index.js';
 import { compute, loadBytes, loadPath, named, ORT_NAMES, tensor } from './helpers.js';
 
 const json = (value: unknown): Tensor => tensor('U8', [1], new TextEncoder().encode(JSON.stringify(value)));

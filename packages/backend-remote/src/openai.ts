@@ -121,7 +121,7 @@ export class OpenAiContext implements ExecutionContext {
   /** One request; `fromCompute`: a plain compute (whole, or printed with stream-stdout) rather than stream(). */
   private async *run(inputs: NamedTensor[], fromCompute: boolean): AsyncGenerator<NamedTensor[], NamedTensor[]> {
     const request = readTextRequest(inputs, 'remote');
-    const options = request.metadata ? mergeGenerationOptions(this.options, request.metadata, 'metadata', this.graph.options) : this.options;
+    const options = request.metadata ? mergeGenerationOptions(this.options, request.metadata, this.graph.options) : this.options;
     this.options = options;
     if (options.embedding) return await this.embed(request.prompt);
 

@@ -1,10 +1,12 @@
 /**
- * Graph options of the remote backend: where the model lives and how to reach it. They come from a
- * named-model spec (`--model big=https://host:port,backend=remote,protocol=oip,remote-model=mnist`)
- * or a load-by-name config; every key is checked, so a typo fails with a message naming it.
- * Generation options (n-predict, temp, …) are per request: see openai-options.ts.
+ * The remote backend's options, declared with core's option kit. Connection options say where the
+ * model lives and how to reach it; they come from a named-model spec
+ * (`--model big=https://host:port,backend=remote,protocol=oip,remote-model=mnist`) or a remote
+ * model file, never from a guest. Generation options (n-predict, temp, …) are protocol=openai's:
+ * see openai-options.ts.
  */
-import { NnError, type Options } from '@wacs/core/backend';
+import { defineOptions, NnError, type OptionSpec, type Options } from '@wacs/core/backend';
+import { GENERATION_OPTIONS, SERVER_SIDE_OPTIONS, type GenerationOptions } from './openai-options.js';
 
 export type Protocol = 'oip' | 'openai';
 
@@ -36,66 +38,55 @@ export const DEFAULTS = {
   binaryThreshold: 64 * 1024,
 } as const;
 
-interface Spec {
-  field: keyof RemoteOptions;
-  kind: 'protocol' | 'string' | 'env' | 'integer';
-  min?: number;
-  description: string;
-}
+export const CONNECTION_OPTIONS = {
+  protocol: { type: 'choice', when: 'load', choices: ['oip', 'openai'], doc: 'oip (Open Inference Protocol / KServe v2 REST) or openai (OpenAI-compatible API)' },
+  'remote-model': { type: 'string', when: 'load', check: (name: string) => (name ? undefined : 'a non-empty string'), doc: "the model's name on the server (default: the name it is registered under)" },
+  'api-key-env': { type: 'string', when: 'load', check: (name: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? undefined : 'an environment variable name'), doc: 'host environment variable holding the API key' },
+  'connect-timeout-ms': { type: 'integer', when: 'load', min: 1, default: DEFAULTS.connectTimeoutMs, doc: 'time to open a connection' },
+  'request-timeout-ms': { type: 'integer', when: 'load', min: 1, default: DEFAULTS.requestTimeoutMs, doc: 'time for a whole response; for a stream, for its headers and then between events' },
+  retries: { type: 'integer', when: 'load', min: 0, default: DEFAULTS.retries, doc: 'retries of a call that may be repeated' },
+  'max-retry-wait-ms': { type: 'integer', when: 'load', min: 0, default: DEFAULTS.maxRetryWaitMs, doc: 'the longest Retry-After waited for' },
+  'max-response-bytes': { type: 'integer', when: 'load', min: 1, default: DEFAULTS.maxResponseBytes, doc: 'the largest response accepted' },
+  'binary-threshold': { type: 'integer', when: 'load', min: 0, default: DEFAULTS.binaryThreshold, doc: 'OIP: input bytes above which tensors travel in binary' },
+} as const satisfies Record<string, OptionSpec>;
 
-export const OPTION_SPECS: Record<string, Spec> = {
-  protocol: { field: 'protocol', kind: 'protocol', description: 'oip (Open Inference Protocol / KServe v2 REST) or openai (OpenAI-compatible API)' },
-  'remote-model': { field: 'remoteModel', kind: 'string', description: "the model's name on the server (default: the name it is registered under)" },
-  'api-key-env': { field: 'apiKeyEnv', kind: 'env', description: 'host environment variable holding the API key' },
-  'connect-timeout-ms': { field: 'connectTimeoutMs', kind: 'integer', min: 1, description: 'time to open a connection' },
-  'request-timeout-ms': { field: 'requestTimeoutMs', kind: 'integer', min: 1, description: 'time for a whole response; for a stream, for its headers and then between events' },
-  retries: { field: 'retries', kind: 'integer', min: 0, description: 'retries of a call that may be repeated' },
-  'max-retry-wait-ms': { field: 'maxRetryWaitMs', kind: 'integer', min: 0, description: 'the longest Retry-After waited for' },
-  'max-response-bytes': { field: 'maxResponseBytes', kind: 'integer', min: 1, description: 'the largest response accepted' },
-  'binary-threshold': { field: 'binaryThreshold', kind: 'integer', min: 0, description: 'OIP: input bytes above which tensors travel in binary' },
-};
+/** Every option of the backend, as a load request and `wacs backends --json` see them. */
+export const remoteOptions = defineOptions('remote', { ...CONNECTION_OPTIONS, ...GENERATION_OPTIONS }, { nullClears: true });
 
-/** The message for a graph option no one knows. */
-export function unknownOption(key: string, more: readonly string[] = []): NnError {
-  return new NnError('invalid-argument', `graph options: unknown option "${key}" for the remote backend; known options: ${[...Object.keys(OPTION_SPECS), ...more].join(', ')}`);
+/** Drops the GGML keys about the server's own engine (accepted so a guest runs unchanged; no effect). */
+export function withoutServerSide(raw: Options | undefined): Options {
+  return Object.fromEntries(Object.entries(raw ?? {}).filter(([key]) => !(SERVER_SIDE_OPTIONS as readonly string[]).includes(key)));
 }
 
 /**
- * Checks the connection options; `name` is the registered model name (the default remote model).
- * Other keys are returned in `rest` for the protocol to check (generation defaults for openai).
+ * Checks a load's options (the user's strictly, the guest's leniently); `name` is the registered
+ * model name (the default remote model). Returns the connection and, for openai, the generation
+ * defaults; generation options given to an oip model are refused.
  */
-export function parseRemoteOptions(raw: Options, name: string | undefined): { remote: RemoteOptions; rest: Options } {
-  const parsed: Partial<RemoteOptions> = {};
-  const rest: Options = {};
-  for (const [key, value] of Object.entries(raw)) {
-    const spec = OPTION_SPECS[key];
-    if (!spec) {
-      rest[key] = value;
-      continue;
-    }
-    const fail = (expected: string) =>
-      new NnError('invalid-argument', `graph options: option "${key}" must be ${expected}, got ${JSON.stringify(value)} (${spec.description})`);
-    switch (spec.kind) {
-      case 'protocol':
-        if (value !== 'oip' && value !== 'openai') throw fail('"oip" or "openai"');
-        parsed.protocol = value;
-        break;
-      case 'string':
-        if (typeof value !== 'string' || !value) throw fail('a non-empty string');
-        (parsed as Record<string, unknown>)[spec.field] = value;
-        break;
-      case 'env':
-        if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) throw fail('an environment variable name');
-        parsed.apiKeyEnv = value;
-        break;
-      case 'integer':
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < (spec.min ?? 0)) throw fail(`an integer of at least ${spec.min ?? 0}`);
-        (parsed as Record<string, unknown>)[spec.field] = value;
-        break;
-    }
+export function parseRemoteOptions(options: Options, guestOptions: Options | undefined, name: string | undefined): { remote: RemoteOptions; generation: GenerationOptions } {
+  const { values } = remoteOptions.parseLoad({ options: withoutServerSide(options), guestOptions: withoutServerSide(guestOptions) });
+  if (!values.protocol) throw new NnError('invalid-argument', 'graph options: the remote backend needs protocol=oip or protocol=openai');
+  const remoteModel = values['remote-model'] ?? name;
+  if (!remoteModel) throw new NnError('invalid-argument', "graph options: give remote-model=<the model's name on the server>");
+  const generation: GenerationOptions = {};
+  for (const key of Object.keys(GENERATION_OPTIONS) as Array<keyof typeof GENERATION_OPTIONS>) {
+    if (values[key] !== undefined) (generation as Record<string, unknown>)[key] = values[key];
   }
-  if (!parsed.protocol) throw new NnError('invalid-argument', 'graph options: the remote backend needs protocol=oip or protocol=openai');
-  const remoteModel = parsed.remoteModel ?? name;
-  if (!remoteModel) throw new NnError('invalid-argument', 'graph options: give remote-model=<the model\'s name on the server>');
-  return { remote: { ...DEFAULTS, ...parsed, protocol: parsed.protocol, remoteModel }, rest };
+  if (generation.grammar !== undefined && generation['json-schema'] !== undefined) throw new NnError('invalid-argument', 'graph options: give "grammar" or "json-schema", not both');
+  const given = Object.keys(generation);
+  if (values.protocol === 'oip' && given.length) {
+    throw new NnError('invalid-argument', `graph options: ${given.map((k) => `"${k}"`).join(', ')} ${given.length > 1 ? 'are options' : 'is an option'} of protocol openai; protocol oip takes ${Object.keys(CONNECTION_OPTIONS).join(', ')}`);
+  }
+  const remote: RemoteOptions = {
+    protocol: values.protocol,
+    remoteModel,
+    ...(values['api-key-env'] !== undefined ? { apiKeyEnv: values['api-key-env'] } : {}),
+    connectTimeoutMs: values['connect-timeout-ms'] ?? DEFAULTS.connectTimeoutMs,
+    requestTimeoutMs: values['request-timeout-ms'] ?? DEFAULTS.requestTimeoutMs,
+    retries: values.retries ?? DEFAULTS.retries,
+    maxRetryWaitMs: values['max-retry-wait-ms'] ?? DEFAULTS.maxRetryWaitMs,
+    maxResponseBytes: values['max-response-bytes'] ?? DEFAULTS.maxResponseBytes,
+    binaryThreshold: values['binary-threshold'] ?? DEFAULTS.binaryThreshold,
+  };
+  return { remote, generation };
 }

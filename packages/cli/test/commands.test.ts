@@ -54,7 +54,7 @@ describe('wacs --help', () => {
 describe('commands added by installed backends', () => {
   it('wacs --help lists them with the package that adds them', async () => {
     const r = await runWacs(['--help']);
-    expect(r.stdout).toMatch(/Commands from installed backends:[\s\S]*pull .*\(@wacs\/backend-llama\)[\s\S]*conformance .*\(@wacs\/backend-onnx\)/);
+    expect(r.stdout).toMatch(/Commands from installed backends:[\s\S]*pull .*\(@wacs\/backend-llama\)[\s\S]*onnx-node-tests .*\(@wacs\/backend-onnx\)/);
   });
   it('wacs pull explains what it takes when given a local path (no network needed)', async () => {
     const r = await runWacs(['pull', './model.gguf']);

@@ -6,7 +6,7 @@
  * them conversions backend-onnx makes between wasi:nn's and ONNX's types that backend-onnx-web
  * does not have yet (see packages/backend-onnx-web/README.md).
  */
-import { runOnnxConformance } from '@wacs/backend-onnx';
+import { runOnnxNodeTests } from '@wacs/backend-onnx';
 import { guest, sharedModel } from '@wacs/fixtures';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +75,7 @@ describe.skipIf(!tests || !chromiumPath)('ONNX node tests from ../shared in Chro
     });
     expect(page.error).toBeUndefined();
     const inPage = parse(page.stdout);
-    const node = await runOnnxConformance(tests!);
+    const node = await runOnnxNodeTests(tests!);
     expect(inPage.size).toBe(155);
     expect(node.results).toHaveLength(155);
 

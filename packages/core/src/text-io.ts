@@ -5,7 +5,8 @@
  * and "metadata" the usage JSON (`input_tokens`, `output_tokens`, and what the backend adds).
  */
 import { NnError } from './errors.js';
-import { jsonTensor, tensorJson, tensorText, textTensor, type NamedTensor } from './tensor.js';
+import { metadataObject, readInputs, TEXT_INPUTS } from './options/inputs.js';
+import { jsonTensor, tensorText, textTensor, type NamedTensor } from './tensor.js';
 
 export interface TextRequest {
   prompt: string;
@@ -13,24 +14,16 @@ export interface TextRequest {
 }
 
 /** Reads `prompt` (or "0") and the optional `metadata` (or "1"); `backend` names the backend in errors. */
-export function readTextRequest(inputs: NamedTensor[], backend: string): TextRequest {
-  let prompt: string | undefined;
-  let metadata: Record<string, unknown> | undefined;
-  for (const { name, tensor } of inputs) {
-    const role = name === 'prompt' || name === '0' ? 'prompt' : name === 'metadata' || name === '1' ? 'metadata' : undefined;
-    if (!role) {
-      throw new NnError('invalid-argument', `unknown input "${name}": the ${backend} backend reads "prompt" (index 0) and "metadata" (index 1)`);
-    }
-    if (tensor.type !== 'U8') {
-      throw new NnError('invalid-argument', `input "${name}" must be a U8 tensor of UTF-8 text, got ${tensor.type}`);
-    }
-    if (role === 'prompt') prompt = tensorText(tensor);
-    else metadata = tensorJson(tensor, 'the metadata input');
-  }
-  if (prompt === undefined) {
+export function readTextRequest(inputs: readonly NamedTensor[], backend: string): TextRequest;
+/** The same where the prompt may not be set yet (outputs read before a compute). */
+export function readTextRequest(inputs: readonly NamedTensor[], backend: string, how: { promptOptional: true }): Partial<TextRequest>;
+export function readTextRequest(inputs: readonly NamedTensor[], backend: string, how?: { promptOptional: true }): Partial<TextRequest> {
+  const { roles } = readInputs(inputs, TEXT_INPUTS, { backend });
+  if (!roles.prompt && !how?.promptOptional) {
     throw new NnError('invalid-argument', 'no prompt: pass the text as a U8 tensor named "prompt" (index 0)');
   }
-  return metadata ? { prompt, metadata } : { prompt };
+  const prompt = roles.prompt && tensorText(roles.prompt);
+  return roles.metadata ? { prompt, metadata: metadataObject(roles.metadata) } : { prompt };
 }
 
 export interface TextUsage {

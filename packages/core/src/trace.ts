@@ -10,7 +10,7 @@ const enabled = typeof process !== 'undefined' && Boolean(process.env?.WACS_TRAC
 
 /** Writes straight to fd 2, so lines from every thread keep their order (Node only: `enabled` implies it). */
 function writeSync(fd: number, text: string): void {
-  (process.getBuiltinModule('node:fs') as typeof import('node:fs')).writeSync(fd, text);
+  (process.getBuiltinModule('fs') as typeof import('node:fs')).writeSync(fd, text);
 }
 const seen = new Set<string>();
 

@@ -1,7 +1,7 @@
 // The option kit: one spec, three sources (strict command line, lenient guest), the thread cap,
 // and the input reader every text backend uses.
 import { describe, expect, it } from 'vitest';
-import { defineOptions, metadataObject, NnError, readInputs, TEXT_INPUTS, tensorFrom, textTensor, type NamedTensor } from '../src/index.js';
+import { defineOptions, metadataObject, NnError, readInputs, readTextRequest, TEXT_INPUTS, tensorFrom, textTensor, type NamedTensor } from '../src/index.js';
 
 const options = defineOptions(
   'demo',
@@ -31,6 +31,12 @@ describe('option kit', () => {
   it('checks and converts every type, text from a --model spec included', () => {
     const { values } = options.parse({ threads: 2, 'n-predict': 5, temp: 0.5, mode: 'fast', outputs: 'a|b+c', chat: 'true', schema: { type: 'object' } }, 'command-line');
     expect(values).toEqual({ threads: 2, 'n-predict': 5, temp: 0.5, mode: 'fast', outputs: ['a', 'b', 'c'], chat: true, schema: '{"type":"object"}' });
+  });
+
+  it('splits a list given as text on its one separator when it names one (items may hold spaces)', () => {
+    const names = defineOptions('demo', { classes: { type: 'list', when: 'load', separator: '|', doc: 'class names' } });
+    expect(names.parse({ classes: 'Iris setosa | Iris virginica|x+y' }, 'command-line').values.classes).toEqual(['Iris setosa', 'Iris virginica', 'x+y']);
+    expect(names.parse({ classes: ['a b', 'c'] }, 'command-line').values.classes).toEqual(['a b', 'c']);
   });
 
   it('is strict with what the user typed: an unknown key lists the known keys, an unsupported one says why', () => {
@@ -129,6 +135,14 @@ describe('input reader', () => {
     const f32: NamedTensor = { name: '1', tensor: tensorFrom('FP32', [1], Float32Array.of(1)) };
     expect(readInputs([f32], roles, { backend: 'demo', others: 'keep' }).others).toEqual([f32]);
     expect(error(() => readInputs([{ name: '0', tensor: f32.tensor }], roles, { backend: 'demo' })).message).toContain('must be U8 (prompt: UTF-8 text), or I64 or I32 (input_ids: token ids), got FP32');
+  });
+
+  it('reads a text request (prompt and metadata) through the same roles; the prompt may wait for outputs read before a compute', () => {
+    const metadata = { name: '1', tensor: textTensor('{"temp":0}') };
+    expect(readTextRequest([{ name: '0', tensor: textTensor('hi') }, metadata], 'demo')).toEqual({ prompt: 'hi', metadata: { temp: 0 } });
+    expect(error(() => readTextRequest([metadata], 'demo')).message).toContain('no prompt');
+    expect(readTextRequest([metadata], 'demo', { promptOptional: true })).toEqual({ prompt: undefined, metadata: { temp: 0 } });
+    expect(error(() => readTextRequest([{ name: 'x', tensor: textTensor('?') }], 'demo')).message).toContain('the demo backend reads "prompt" (index 0) and "metadata" (index 1)');
   });
 
   it('reads metadata JSON: text that does not parse is invalid-encoding, a non-object invalid-argument', () => {

@@ -4,7 +4,7 @@
  * onnxruntime-node cannot return and wasi:nn tensors cannot carry, so the graph outputs the tensor
  * it was given instead and the class labels it held become the `classes` output.
  */
-import { proto } from '@wacs/backend-onnx';
+import { proto } from '@wacs/onnxruntime';
 
 const { ProtoWriter, fields, text, varints } = proto;
 type Field = proto.Field;

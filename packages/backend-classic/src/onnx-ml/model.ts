@@ -1,17 +1,16 @@
 /**
  * ONNX-ML models (scikit-learn via skl2onnx, XGBoost, LightGBM, CoreML converters) on
- * onnxruntime-node, through backend-onnx's session code. What is classical here is the output side:
+ * onnxruntime-node, through the session code the ONNX-based backends share (@wacs/onnxruntime). What is classical here is the output side:
  * ZipMap maps are flattened (see graph.ts), string labels become JSON, and the outputs are renamed
  * onto the tensor contract.
  */
-import { createSession, fromOrtTensor, ort, toOrtTensorWith, type OnnxElementType } from '@wacs/backend-onnx';
+import { createSession, fromOrtTensor, ort, sessionSettingsOf, toOrtTensorWith, type OnnxElementType, type OrtModule, type OrtTensor } from '@wacs/onnxruntime';
 import { NnError, jsonTensor, tensorFrom, toNnError, type ExecutionContext, type Graph, type LoadRequest, type NamedTensor } from '@wacs/core/backend';
 import { classesTensor, readInputs, type ContractInputs } from '../contract.js';
+import { loadOptions } from '../options.js';
 import { REGRESSOR_OPS, readModel, removeZipMaps, type OnnxModelInfo } from './graph.js';
 
 type Session = Awaited<ReturnType<typeof createSession>>;
-type OrtModule = Awaited<ReturnType<typeof ort>>;
-type OrtTensor = InstanceType<OrtModule['Tensor']>;
 
 /** How the model's outputs map onto the contract. */
 interface OutputPlan {
@@ -59,8 +58,8 @@ function planOutputs(session: Session, info: OnnxModelInfo): OutputPlan {
 }
 
 export async function loadOnnxMl(request: LoadRequest, bytes: Uint8Array): Promise<Graph> {
-  // Session options (threads, optimisation level…) are backend-onnx's; outputs are mapped here.
-  if ('outputs' in request.options) throw new NnError('invalid-argument', 'option "outputs": the classic backend maps ONNX-ML outputs onto its tensor contract itself');
+  // Session options (threads, optimisation level…) as every ONNX-based backend takes them; outputs are mapped here.
+  const settings = sessionSettingsOf(loadOptions(request, 'ONNX-ML'));
   let info: OnnxModelInfo;
   let rewritten: Uint8Array | undefined;
   try {
@@ -71,6 +70,7 @@ export async function loadOnnxMl(request: LoadRequest, bytes: Uint8Array): Promi
   }
   const session = await createSession(
     rewritten ? { ...request, source: { kind: 'bytes', builders: [rewritten] } } : request,
+    settings,
   );
   try {
     const plan = planOutputs(session, info);

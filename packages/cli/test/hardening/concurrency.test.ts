@@ -85,8 +85,7 @@ describe(`${GUESTS} guests at once on one host`, () => {
     expect(results).toEqual(Array(GUESTS).fill({ exitCode: 0 }));
 
     // The oracle: the engine itself, on the same model file.
-    const { ort } = (await import('@wacs/backend-onnx')) as { ort: () => Promise<typeof import('onnxruntime-node')> };
-    const engine = await ort();
+    const { default: engine } = await import('onnxruntime-node');
     const session = await engine.InferenceSession.create(model);
     for (const { out, base } of runs) {
       const printed = readFileSync(join(out, 'results.txt'), 'utf8').split('\n').filter((l) => l.startsWith('y '));

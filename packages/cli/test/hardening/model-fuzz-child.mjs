@@ -118,7 +118,7 @@ async function seeds(work) {
     case 'classic': {
       const onnxMl = await load('packages/backend-classic/fixtures/onnx-ml.mjs');
       const trees = [{ feature: 0, threshold: 0.5, yes: { leaf: [0.7, 0.2, 0.1] }, no: { feature: 2, threshold: -1, yes: { leaf: [0.1, 0.8, 0.1] }, no: { leaf: [0.2, 0.2, 0.6] } } }];
-      const { trainIrisModel } = await load('packages/backend-classic/dist/index.js');
+      const { trainIrisModel } = await load('packages/backend-classic/dist/demo.js');
       const trained = await trainIrisModel(join(work, 'iris'), { trees: 3, seed: 7 });
       const pmml = `<?xml version="1.0"?>
 <PMML version="4.4" xmlns="http://www.dmg.org/PMML-4_4">
@@ -148,7 +148,8 @@ async function seeds(work) {
     }
     case 'tfjs': {
       const tfjs = await load('packages/backend-tfjs/dist/index.js');
-      await tfjs.trainXorModel(join(work, 'xor'), { epochs: 200 });
+      const { trainXorModel } = await load('packages/backend-tfjs/dist/demo.js');
+      await trainXorModel(join(work, 'xor'), { epochs: 200 });
       const bytes = await tfjs.embedModel(join(work, 'xor'));
       return [{ name: 'xor-mlp', bytes, text: true, inputs: [{ name: '0', tensor: f32([1, 2], [1, 0]) }], request: (b) => ({ source: { kind: 'bytes', builders: [b] }, encoding: 'tensorflow', target: 'cpu', options: {} }) }];
     }

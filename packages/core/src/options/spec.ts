@@ -39,6 +39,8 @@ export interface OptionSpec {
   max?: number;
   /** `choice`: the allowed values; `list`: the allowed items, when limited. */
   choices?: readonly string[];
+  /** `list`: the one separator of items given as text, for items that may hold spaces (default: `|`, `+` or spaces). */
+  separator?: string;
   /** A check beyond type and range: returns what the value must be when it fails, else undefined. */
   check?: (value: never) => string | undefined;
 }
@@ -203,7 +205,8 @@ export class OptionSet<T extends OptionSpecs> {
         if (typeof value !== 'string' || !spec.choices!.includes(value)) throw fail(`one of ${spec.choices!.join(', ')}`);
         return value;
       case 'list': {
-        const items = typeof value === 'string' ? value.split(/[+|\s]+/).filter(Boolean) : typeof value === 'number' ? [value] : value;
+        const words = typeof value === 'string' ? (spec.separator ? value.split(spec.separator).map((item) => item.trim()) : value.split(/[+|\s]+/)) : undefined;
+        const items = words ? words.filter(Boolean) : typeof value === 'number' ? [value] : value;
         if (!Array.isArray(items) || items.length === 0 || !items.every((i) => typeof i === 'string' || (typeof i === 'number' && Number.isInteger(i) && i >= 0))) {
           throw fail('a non-empty list (a JSON array, or text such as "a|b")');
         }

@@ -3,7 +3,7 @@
  * backend-onnx) bound, on models made here. Each run's labels are checked against the library or
  * engine that made the model.
  */
-import { ort } from '@wacs/backend-onnx';
+import { ort } from '@wacs/onnxruntime';
 import { guest, repoRoot, runWacs } from '@wacs/fixtures';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { treeEnsembleClassifier } from '../fixtures/onnx-ml.mjs';
 import { mljsForestToPmml } from '../fixtures/pmml.mjs';
-import { trainIrisModel } from '../src/index.js';
+import { trainIrisModel } from '../src/demo.js';
 import { iris, trainClassifiers } from './mljs-train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'classic-guest-'));

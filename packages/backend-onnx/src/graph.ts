@@ -8,7 +8,6 @@
  * subset the `outputs` option names.
  */
 import {
-  concatBytes,
   NnError,
   metadataObject,
   type ExecutionContext,
@@ -19,86 +18,32 @@ import {
   type NamedTensor,
   type Tensor,
 } from '@wacs/core/backend';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import {
+  fromOrtTensor,
+  howToSend,
+  modelOrigin,
+  openSession,
+  ort,
+  proto,
+  toOrtTensorWith,
+  usesExternalData,
+  WASI_TYPE_FOR,
+  type InferenceSession,
+  type ModelOrigin,
+  type OnnxElementType,
+  type OrtModule as Ort,
+  type OrtTensor,
+  type SessionSettings,
+} from '@wacs/onnxruntime';
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { proxyBf16, type Bf16Proxies } from './bf16.js';
-import { ort } from './engine.js';
-import { loadOptions, ortSessionOptions, parseGraphOptions, sessionSettings, type GraphOptions, type SessionSettings } from './options.js';
-import { usesExternalData } from './external-data.js';
-import { ProtoError } from './proto.js';
-import { createWithProviders } from './providers.js';
-import { fromOrtTensor, howToSend, toOrtTensorWith, WASI_TYPE_FOR, type OnnxElementType } from './tensors.js';
-
-export { executionProviders } from './providers.js';
-
-type Ort = Awaited<ReturnType<typeof ort>>;
-
-/** Where a session's model comes from. `folder` is where external data lives for in-memory models. */
-export type ModelOrigin = { kind: 'path'; path: string } | { kind: 'bytes'; bytes: Uint8Array; folder?: string };
+import { loadOptions, parseGraphOptions, sessionSettings, type GraphOptions } from './options.js';
 
 /** Distinct session-option sets one graph keeps sessions for (each is a full copy of the model). */
 const MAX_SESSION_VARIANTS = 8;
-
-
-function loadError(e: unknown): NnError {
-  if (e instanceof NnError) return e;
-  const message = String((e as Error).message ?? e).trim();
-  const code = /protobuf|parse|invalid model|ModelProto|Unsupported model IR version/i.test(message) ? 'invalid-encoding' : 'runtime-error';
-  return new NnError(code, `onnxruntime could not load the model: ${message}`, undefined, { cause: e });
-}
-
-/** onnxruntime's options for a session of `origin` (providers are chosen separately). */
-export function originSessionOptions(origin: ModelOrigin, settings: SessionSettings): InferenceSession.SessionOptions {
-  const base = ortSessionOptions(settings);
-  if (origin.kind === 'bytes' && origin.folder) {
-    // Loaded from memory, onnxruntime would look for external data in the working directory.
-    base.extra = { session: { model_external_initializers_file_folder_path: origin.folder } };
-  }
-  return base;
-}
-
-async function openSession(engine: Ort, origin: ModelOrigin, settings: SessionSettings, target: ExecutionTarget): Promise<{ session: InferenceSession; providers: string[] }> {
-  const base = originSessionOptions(origin, settings);
-  const create = (options: InferenceSession.SessionOptions) =>
-    origin.kind === 'path' ? engine.InferenceSession.create(origin.path, options) : engine.InferenceSession.create(origin.bytes, options);
-  try {
-    return await createWithProviders(create, base, target, settings.providers);
-  } catch (e) {
-    throw loadError(e);
-  }
-}
-
-function originOf(request: LoadRequest): ModelOrigin {
-  if (request.source.kind === 'path') {
-    if (!existsSync(request.source.path)) throw new NnError('not-found', `model file not found: ${request.source.path}`);
-    return { kind: 'path', path: request.source.path };
-  }
-  const bytes = concatBytes(request.source.builders);
-  let external;
-  try {
-    external = usesExternalData(bytes);
-  } catch (e) {
-    if (e instanceof ProtoError) throw new NnError('invalid-encoding', `the model is not a valid ONNX protobuf: ${e.message}`);
-    throw e;
-  }
-  // External data names host files; a guest's model must not make the engine read them.
-  if (external) {
-    throw new NnError('invalid-argument', 'a model loaded from guest bytes cannot use external data (it names host files): embed the weights, or have the host register the model by name');
-  }
-  return { kind: 'bytes', bytes };
-}
-
-/**
- * An InferenceSession for a load request: its options (threads, optimisation level, providers)
- * applied and its execution target mapped to providers. For backends sharing this engine.
- */
-export async function createSession(request: LoadRequest): Promise<InferenceSession> {
-  const options = loadOptions(request);
-  return (await openSession(await ort(), originOf(request), sessionSettings(options) ?? {}, request.target)).session;
-}
 
 /** A model input or output as the guest sees it. */
 export interface IoInfo {
@@ -122,16 +67,6 @@ function ioInfo(metadata: readonly InferenceSession.ValueMetadata[], proxies: Ma
 
 function formatShape(shape: ReadonlyArray<number | string>): string {
   return `[${shape.join(', ')}]`;
-}
-
-/** Maps guest input names to model input names: exact names, or positions for "0", "1", … */
-export function modelInputName(session: InferenceSession, name: string): string {
-  if (session.inputNames.includes(name)) return name;
-  if (/^\d+$/.test(name)) {
-    const byIndex = session.inputNames[Number(name)];
-    if (byIndex !== undefined) return byIndex;
-  }
-  throw new NnError('invalid-argument', `the model has no input "${name}"; its inputs are: ${session.inputNames.join(', ')}`);
 }
 
 /** What one compute feeds and fetches, decided before a session runs. */
@@ -278,7 +213,7 @@ export class OnnxGraph extends OnnxModel implements Graph {
     const options = loadOptions(request);
     const settings = sessionSettings(options) ?? {};
     const engine = await ort();
-    let origin = originOf(request);
+    let origin = modelOrigin(request);
     try {
       const { session, providers } = await openSession(engine, origin, settings, request.target);
       return new OnnxGraph(engine, session, providers, origin, request.target, options, undefined);
@@ -291,7 +226,7 @@ export class OnnxGraph extends OnnxModel implements Graph {
     try {
       proxies = proxyBf16(bytes);
     } catch (e) {
-      if (e instanceof ProtoError) throw new NnError('invalid-encoding', `the model is not a valid ONNX protobuf: ${e.message}`);
+      if (e instanceof proto.ProtoError) throw new NnError('invalid-encoding', `the model is not a valid ONNX protobuf: ${e.message}`);
       throw e;
     }
     if (!proxies) throw new NnError('unsupported-operation', 'onnxruntime-node cannot load this model: it has bfloat16 values that are not graph inputs or outputs');

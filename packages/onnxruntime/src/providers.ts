@@ -54,11 +54,11 @@ async function supportedBackends(): Promise<ReadonlyArray<{ name: string; bundle
 }
 
 /**
- * The providers a target starts with, without trying them (backend-genai uses this for its
- * sessions). `gpu` gives the first installed GPU EP; `createWithProviders` tries the rest.
+ * The providers a target starts with, without trying them. `gpu` gives the first installed GPU
+ * EP; `createWithProviders` tries the rest.
  */
-export function executionProviders(target: ExecutionTarget): string[] {
-  if (target === 'tpu') throw new NnError('unsupported-operation', 'the onnx backend has no TPU execution provider; use cpu, gpu or auto');
+function executionProviders(target: ExecutionTarget): string[] {
+  if (target === 'tpu') throw new NnError('unsupported-operation', 'onnxruntime has no TPU execution provider; use cpu, gpu or auto');
   if (target === 'cpu') return ['cpu'];
   // Without the engine loaded we only know about files; cuda is the one that needs them.
   const cuda = process.platform !== 'darwin' && missingLibraries('cuda').length === 0;

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export interface ConformanceResult {
+export interface NodeTestResult {
   test: string;
   status: 'pass' | 'fail' | 'skip';
   /** Why a test failed or was skipped. */
@@ -23,8 +23,8 @@ export interface ConformanceResult {
   ms?: number;
 }
 
-export interface ConformanceReport {
-  results: ConformanceResult[];
+export interface NodeTestsReport {
+  results: NodeTestResult[];
   passed: number;
   failed: number;
   skipped: number;
@@ -32,13 +32,13 @@ export interface ConformanceReport {
   summary: string;
 }
 
-export interface ConformanceOptions {
+export interface NodeTestsOptions {
   /** The onnx-conformance guest (default: guests/dist/onnx-conformance.wasm of this repository). */
   guest?: string;
   /** Run only these tests (folder names). */
   only?: string[];
   /** Called for each result as the guest reports it. */
-  onResult?: (result: ConformanceResult) => void;
+  onResult?: (result: NodeTestResult) => void;
   /** Kill the guest after this long (default: 10 minutes). */
   timeoutMs?: number;
   /** The backend to bind (default: this package's). */
@@ -46,9 +46,9 @@ export interface ConformanceOptions {
 }
 
 /** Where the repository builds the guest, from src/ or dist/ of this package. */
-export const defaultConformanceGuest = fileURLToPath(new URL('../../../guests/dist/onnx-conformance.wasm', import.meta.url));
+export const defaultNodeTestsGuest = fileURLToPath(new URL('../../../guests/dist/onnx-conformance.wasm', import.meta.url));
 
-export function formatConformanceResult(r: ConformanceResult): string {
+export function formatNodeTestResult(r: NodeTestResult): string {
   const time = r.ms === undefined ? '' : ` (${r.ms} ms)`;
   return `${r.status.toUpperCase()} ${r.test}${r.reason ? `: ${r.reason.trim().replace(/\s*\n\s*/g, ' ')}` : time}`;
 }
@@ -66,28 +66,28 @@ class ResultsReader {
   private consumed = 0;
   constructor(private readonly path: string) {}
 
-  async next(): Promise<ConformanceResult[]> {
+  async next(): Promise<NodeTestResult[]> {
     const text = await readFile(this.path, 'utf8').catch(() => '');
     const end = text.lastIndexOf('\n') + 1;
     if (end <= this.consumed) return [];
     const lines = text.slice(this.consumed, end).split('\n').filter(Boolean);
     this.consumed = end;
-    return lines.map((line) => JSON.parse(line) as ConformanceResult);
+    return lines.map((line) => JSON.parse(line) as NodeTestResult);
   }
 }
 
-export async function runOnnxConformance(dir: string, options: ConformanceOptions = {}): Promise<ConformanceReport> {
+export async function runOnnxNodeTests(dir: string, options: NodeTestsOptions = {}): Promise<NodeTestsReport> {
   const root = resolve(dir);
   const tests = await testFolders(root, options.only);
-  const guestPath = options.guest ?? defaultConformanceGuest;
+  const guestPath = options.guest ?? defaultNodeTestsGuest;
   if (!existsSync(guestPath)) throw new Error(`the onnx-conformance guest is not built: ${guestPath} (cd guests && node build.mjs onnx-conformance)`);
   const wasm = new Uint8Array(await readFile(guestPath));
-  const out = await mkdtemp(join(tmpdir(), 'wacs-onnx-conformance-'));
+  const out = await mkdtemp(join(tmpdir(), 'wacs-onnx-node-tests-'));
   const backends = new BackendRegistry();
   backends.register(options.backend ?? onnxBackend);
   const host = new NnHost(backends, new ModelRegistry());
   const reader = new ResultsReader(join(out, 'results.jsonl'));
-  const results: ConformanceResult[] = [];
+  const results: NodeTestResult[] = [];
   const take = async () => {
     for (const r of await reader.next()) {
       results.push(r);
@@ -116,11 +116,11 @@ export async function runOnnxConformance(dir: string, options: ConformanceOption
   // A guest that died mid-run leaves tests unreported: they failed.
   const reported = new Set(results.map((r) => r.test));
   for (const test of tests.filter((t) => !reported.has(t))) {
-    const r: ConformanceResult = { test, status: 'fail', reason: `not reported: the guest ended with exit code ${run.exitCode}${run.error ? ` (${run.error})` : ''}` };
+    const r: NodeTestResult = { test, status: 'fail', reason: `not reported: the guest ended with exit code ${run.exitCode}${run.error ? ` (${run.error})` : ''}` };
     results.push(r);
     options.onResult?.(r);
   }
-  const count = (status: ConformanceResult['status']) => results.filter((r) => r.status === status).length;
+  const count = (status: NodeTestResult['status']) => results.filter((r) => r.status === status).length;
   const passed = count('pass');
   const failed = count('fail');
   const skipped = count('skip');

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainXorModel, XOR_TABLE, type XorTraining } from '../src/index.js';
+import { trainXorModel, XOR_TABLE, type XorTraining } from '../src/demo.js';
 import { affineByHand, affineGraph } from './fixtures.js';
 
 const backend = join(repoRoot, 'packages/backend-tfjs');

@@ -6,8 +6,6 @@
  * U8 tensor of UTF-8 JSON (nested arrays whose nesting is the shape). bfloat16 model inputs and
  * outputs are BF16: onnxruntime-node has no bfloat16 tensor, so the model gets float32 proxies
  * with Cast nodes (see bf16.ts) and the values are widened/narrowed here, exactly.
- *
- * Shared with backend-classic and backend-genai (same engine), so it is exported.
  */
 import { NnError, tensorView, type NamedTensor, type Tensor, type TensorType } from '@wacs/core/backend';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';

@@ -5,7 +5,7 @@ import { decodeTensorProto, sharedModel, type OnnxType } from '@wacs/fixtures';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runOnnxConformance } from '../src/index.js';
+import { runOnnxNodeTests } from '../src/index.js';
 import { ORT_NAMES, ort } from './helpers.js';
 
 const root = sharedModel('onnx-conformance/node');
@@ -60,7 +60,7 @@ describe.skipIf(!root)('ONNX node tests from ../shared', () => {
     expect(tests.length).toBe(155);
     expect(direct.size).toBe(145);
 
-    const report = await runOnnxConformance(root!);
+    const report = await runOnnxNodeTests(root!);
     const guestPassed = new Set(report.results.filter((r) => r.status === 'pass').map((r) => r.test));
     expect([...direct].filter((t) => !guestPassed.has(t))).toEqual([]);
     // bfloat16 I/O: onnxruntime-node cannot load these, the backend's float32 proxies can.

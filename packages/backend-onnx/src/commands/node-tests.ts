@@ -1,18 +1,16 @@
 /**
- * `wacs conformance onnx <tests-dir>`: a command this backend adds to wacs (also the
- * wacs-onnx-conformance binary). Runs ONNX backend node tests through the onnx-conformance guest;
+ * `wacs onnx-node-tests <tests-dir>`: a command this backend adds to wacs (also the
+ * wacs-onnx-node-tests binary). Runs ONNX backend node tests through the onnx-conformance guest;
  * prints PASS/FAIL/SKIP per test (with the reason for each failure and skip) and
  * `N passed, N failed, N skipped`. Exit code 1 when a test failed.
  */
-import { formatConformanceResult, runOnnxConformance } from '../conformance.js';
+import { formatNodeTestResult, runOnnxNodeTests } from '../node-tests.js';
 
-export const summary = 'Run ONNX backend node tests (model.onnx + test_data_set_*) through a guest: conformance onnx <dir>';
+export const summary = 'Run ONNX backend node tests (model.onnx + test_data_set_*) through a guest: onnx-node-tests <dir>';
 
-const usage = 'usage: wacs conformance onnx <tests-dir> [--only name,name] [--guest path] [--timeout seconds]';
+const usage = 'usage: wacs onnx-node-tests <tests-dir> [--only name,name] [--guest path] [--timeout seconds]';
 
 export async function run(argv: string[]): Promise<number> {
-  // The suite name: ONNX backend node tests are the only suite so far.
-  if (argv[0] === 'onnx') argv = argv.slice(1);
   let dir: string | undefined;
   let only: string[] | undefined;
   let guest: string | undefined;
@@ -35,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     console.error(usage);
     return 2;
   }
-  const report = await runOnnxConformance(dir, { only, guest, timeoutMs, onResult: (r) => console.log(formatConformanceResult(r)) });
+  const report = await runOnnxNodeTests(dir, { only, guest, timeoutMs, onResult: (r) => console.log(formatNodeTestResult(r)) });
   console.log(report.summary);
   return report.failed ? 1 : 0;
 }
