@@ -28,7 +28,8 @@ function wacs(args: string[], stdin?: string) {
 /** Prompt tokens with BOS, counted by node-llama-cpp directly. */
 async function promptTokens(prompt: string): Promise<number> {
   const model = await directModel(join(dir, 'tiny-1.gguf'));
-  return model.tokenize(prompt, false, 'trimLeadingSpace').length + 1;
+  // As WasmEdge tokenizes a prompt: llama.cpp's tokenizer, special tokens parsed, and BOS.
+  return model.tokenize(prompt, true).length + 1;
 }
 
 describe('wasmedge-ggml behaviours (guests/wasmedge/bin/ggml-checks)', () => {
