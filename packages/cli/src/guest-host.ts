@@ -5,6 +5,7 @@
 import { DEFAULT_TENSOR_LIMITS, ModelRegistry, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, type DirGrant, type HostOptions } from '@wacs/core';
 import { list, number, UsageError, type OptionSpec, type ParsedArgs } from './args.js';
 import { bindBackends } from './discover.js';
+import { parseDirArg } from './dir-grant.js';
 
 export const GUEST_HOST_OPTIONS: Record<string, OptionSpec> = {
   bind: { value: true, repeat: true },
@@ -25,7 +26,7 @@ export interface GuestGrants {
   maxMemoryBytes?: number;
 }
 
-/** The guest's grants and limits from parsed options (throws UsageError on a bad value). */
+/** The guest's grants and limits from parsed options (throws UsageError on a bad value, DirGrantError on a bad --dir). */
 export function guestGrants(options: ParsedArgs['options']): GuestGrants {
   const env: Record<string, string> = {};
   for (const kv of list(options.env)) {
@@ -33,10 +34,8 @@ export function guestGrants(options: ParsedArgs['options']): GuestGrants {
     if (eq <= 0) throw new UsageError(`--env expects KEY=VALUE, got "${kv}"`);
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  const dirs: DirGrant[] = list(options.dir).map((d) => {
-    const [hostDir, guestDir] = d.split('::');
-    return { host: hostDir!, guest: guestDir ?? hostDir! };
-  });
+  // Both spellings, wacs's and WasmEdge's; a missing folder throws DirGrantError (exit 125).
+  const dirs: DirGrant[] = list(options.dir).map(parseDirArg);
   const timeout = number(options.timeout, 'timeout');
   const maxMemory = number(options['max-memory'], 'max-memory');
   return {

@@ -1,9 +1,9 @@
 /** `wacs run <guest.wasm> [options] [-- guest args…]`: runs a guest with backends bound by name. */
-import { DEFAULT_TENSOR_LIMITS, EXIT, ModelRegistry, settleWithin, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, runGuest, type DirGrant } from '@wacs/core';
+import { EXIT, runGuest, settleWithin } from '@wacs/core';
 import { traceMark } from '@wacs/core/trace';
-import { list, number, parseArgs, UsageError } from '../args.js';
-import { bindBackends } from '../discover.js';
-import { DirGrantError, parseDirArg } from '../dir-grant.js';
+import { parseArgs, UsageError } from '../args.js';
+import { DirGrantError } from '../dir-grant.js';
+import { GUEST_HOST_OPTIONS, guestGrants, guestHost, type GuestGrants } from '../guest-host.js';
 import { readGuest } from '../guests.js';
 import { artifactPathFor } from './compile.js';
 
@@ -51,15 +51,7 @@ Exit code: the guest's own; 1 if its run failed, 124 timeout, 125 could not star
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { options, positionals, rest } = parseArgs(argv, {
-    bind: { value: true, repeat: true },
-    model: { value: true, repeat: true },
-    'nn-preload': { value: true, repeat: true },
-    'models-dir': { value: true, repeat: true },
-    dir: { value: true, repeat: true },
-    env: { value: true, repeat: true },
-    timeout: { value: true },
-    'max-memory': { value: true },
-    'max-tensor': { value: true },
+    ...GUEST_HOST_OPTIONS,
     'borrow-inputs': {},
     help: {},
   }, { guestArgsAfterPositional: true });
@@ -70,53 +62,26 @@ export async function runCommand(argv: string[]): Promise<number> {
   const [guestPath, ...guestArgs] = positionals;
   if (!guestPath) throw new UsageError('wacs run: which guest? (wacs run <guest.wasm> …; see wacs run --help)');
 
-  const models = new ModelRegistry();
-  for (const arg of list(options.model)) {
-    const { name, spec } = parseModelArg(arg);
-    models.add(name, spec);
-  }
-  for (const arg of list(options['nn-preload'])) {
-    const { name, spec } = parseNnPreload(arg);
-    models.add(name, spec);
-  }
-  const env: Record<string, string> = {};
-  for (const kv of list(options.env)) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--env expects KEY=VALUE, got "${kv}"`);
-    env[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
-  let dirs: DirGrant[];
+  let grants: GuestGrants;
   try {
-    dirs = list(options.dir).map(parseDirArg);
+    grants = guestGrants(options);
   } catch (e) {
     if (!(e instanceof DirGrantError)) throw e;
     console.error(`wacs: ${e.message}`);
     return EXIT.startFailure;
   }
-  const timeout = number(options.timeout, 'timeout');
-  const maxMemory = number(options['max-memory'], 'max-memory');
-  const maxTensor = number(options['max-tensor'], 'max-tensor');
 
   const guest = await readGuest(guestPath);
   if (!guest) return EXIT.startFailure;
 
   traceMark('guest-read');
-  const { registry } = await bindBackends(list(options.bind));
+  const host = await guestHost(options);
   traceMark('backends-imported');
-  for (const dir of list(options['models-dir'])) {
-    const found = await registerModelsDir(dir, models, async (path) => registry.canLoad(await probePath(path)));
-    if (found.length === 0) console.error(`wacs: --models-dir ${dir}: no model a bound backend recognises`);
-  }
-  const limits = maxTensor === undefined ? undefined : { ...DEFAULT_TENSOR_LIMITS, maxBytes: Math.floor(maxTensor * 2 ** 20) };
-  const host = new NnHost(registry, models, { limits });
   try {
     const result = await runGuest(guest.bytes, host, {
       programName: guest.name,
       args: [...guestArgs, ...rest],
-      env,
-      dirs,
-      timeoutMs: timeout === undefined ? undefined : timeout * 1000,
-      maxMemoryBytes: maxMemory === undefined ? undefined : maxMemory * 2 ** 20,
+      ...grants,
       borrowInputs: options['borrow-inputs'] !== undefined,
       artifactPath: guest.path.endsWith('.wasm') ? artifactPathFor(guest.path) : undefined,
     });
