@@ -27,6 +27,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -39,6 +40,10 @@ function fail(message) {
   console.error(`pack-install: ${message}`);
   process.exit(1);
 }
+
+// Whatever throws past the steps below still ends the run with a reason the packaging test shows.
+process.on('uncaughtException', (e) => fail(`unexpected error: ${e.stack ?? e}`));
+process.on('unhandledRejection', (e) => fail(`unexpected error: ${e?.stack ?? e}`));
 
 function run(command, commandArgs, options = {}) {
   const result = spawnSync(command, commandArgs, { encoding: 'utf8', maxBuffer: 1 << 26, ...options });
@@ -265,7 +270,7 @@ async function serveRegistry() {
       if (path.startsWith('-/wacs/')) {
         const file = join(tarballs, basename(path));
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        createReadStream(file).pipe(res);
+        await pipeline(createReadStream(file), res);
         return;
       }
       if (ours.has(path)) {
@@ -275,10 +280,12 @@ async function serveRegistry() {
       }
       const response = await fetch(new URL(req.url.replace(/^\//, ''), upstream), { headers: { accept: req.headers.accept ?? '*/*' } });
       res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream' });
-      if (response.body) Readable.fromWeb(response.body).pipe(res);
+      // A download the upstream drops midway ends this response early; npm sees it and retries.
+      if (response.body) await pipeline(Readable.fromWeb(response.body), res);
       else res.end();
     } catch (e) {
-      res.writeHead(502).end(String(e));
+      if (!res.headersSent) res.writeHead(502).end(String(e));
+      else res.destroy();
     }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -26,7 +26,7 @@ describe('the published packages, installed with npm into an empty project', () 
   it('pack without workspace ranges, install together, find the backend, run a guest by path and by name, and run the README quick start as written', { timeout: 1_800_000 }, async () => {
     const r = await packInstall();
     expect(r.stderr).not.toContain('pack-install: ');
-    expect(r.code).toBe(0);
+    expect(r.code, `pack-install exited ${r.code}:\n${r.stderr.slice(-4000)}`).toBe(0);
     for (const name of ['@wacs/cli', '@wacs/core', '@wacs/backend-onnx']) expect(r.stdout).toMatch(new RegExp(`^packed ${name}@\\d+\\.\\d+\\.\\d+: `, 'm'));
     expect(r.stdout).toContain('wacs backends lists @wacs/backend-onnx');
     // y = x·W + b for x = [[1,2,3],[4,5,6]], W = [[1,2],[3,4],[5,6]], b = [0.5,-1]: by hand.
