@@ -4,7 +4,7 @@
 // the world in wit/world.wit. A <name>/main.wat guest: jco assembles it and wraps the core module
 // into a component with the WASI preview1 command adapter that ships with jco. Componentizing takes seconds and makes ~12 MB, so a guest is rebuilt
 // only when its sources, the library or the WIT change (dist/<name>.hash), and turbo caches dist/.
-// Each component is also prepared ahead of time into dist/<name>.wacs (what `wacs compile` writes),
+// Each component is also prepared ahead of time into dist/<name>.wacs (what `wacs compile --thin` writes),
 // which `wacs run dist/<name>.wasm` uses on its first run instead of transpiling for seconds.
 import { componentize } from '@bytecodealliance/componentize-js';
 import { componentNew, parse } from '@bytecodealliance/jco';
@@ -50,20 +50,23 @@ async function watComponent(path) {
   return componentNew(module, [['wasi_snapshot_preview1', adapter]]);
 }
 
-/** Writes dist/<name>.wacs unless the one there was made from this component by this jco. */
+/**
+ * Writes dist/<name>.wacs unless the one there was made from this component by this jco: a thin
+ * artifact (its core modules read from the .wasm beside it), so @wacs/guests can ship one per guest.
+ */
 async function prepareAhead(name) {
   const wasm = await readFile(join(root, 'dist', `${name}.wasm`));
   const source = createHash('sha256').update(wasm).digest('hex');
   const path = join(root, 'dist', `${name}.wacs`);
   if (existsSync(path)) {
     try {
-      if (unpackArtifact(await readFile(path), path).source === source) return;
+      if (unpackArtifact(await readFile(path), path, wasm).source === source) return;
     } catch (e) {
       if (!(e instanceof ArtifactError)) throw e;
     }
   }
   const started = Date.now();
-  await writeFile(path, packArtifact(source, await transpileComponent(wasm)));
+  await writeFile(path, packArtifact(source, await transpileComponent(wasm), wasm));
   console.log(`${name}: prepared ${name}.wacs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

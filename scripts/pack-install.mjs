@@ -66,7 +66,15 @@ function checkGuestFiles(manifest, files) {
   if (missing.length) fail(`${manifest.name}'s tarball lacks guests it declares: ${missing.join(', ')}`);
   const undeclared = files.filter((f) => f.endsWith('.wasm') && !declared.includes(f));
   if (undeclared.length) fail(`${manifest.name}'s tarball has .wasm files it does not declare as guests: ${undeclared.join(', ')}`);
+  // Each component guest comes prepared (the .wacs pnpm build made beside it), so its first run does not transpile.
+  const beside = (f) => f.replace(/\.wasm$/, '.wacs');
+  const prepared = declared.filter((f) => existsSync(join(root, 'guests', beside(f).replace(/^package\//, ''))));
+  const unprepared = prepared.filter((f) => !files.includes(beside(f)));
+  if (unprepared.length) fail(`${manifest.name}'s tarball lacks the prepared artifacts of ${unprepared.join(', ')}`);
+  const strays = files.filter((f) => f.endsWith('.wacs') && !declared.some((d) => beside(d) === f));
+  if (strays.length) fail(`${manifest.name}'s tarball has .wacs files beside no guest it declares: ${strays.join(', ')}`);
   console.log(`${manifest.name} ships ${declared.length} guests: ${Object.keys(manifest.wacs.guests).join(', ')}`);
+  console.log(`${manifest.name} ships ${prepared.length} prepared artifacts, beside ${prepared.map((f) => basename(f, '.wasm')).join(', ')}`);
 }
 
 // 1. Pack.
@@ -155,10 +163,16 @@ const want = `y FP32 [2,2] ${expected.join(' ')}`;
 if (line !== want) fail(`wacs run printed ${JSON.stringify(line)}, expected ${JSON.stringify(want)} (y = x·W + b by hand):\n${output}`);
 console.log(`wacs run nn-compute.wasm in the project: ${line} (as computed by hand)`);
 
-const byName = run(wacs, ['run', '@wacs/guests/nn-compute', '--model', 'lin=lin.onnx', '--', 'lin', `x=FP32:2x3:${x.flat().join(',')}`], { cwd: project });
-const byNameLine = byName.split('\n').find((l) => l.startsWith('y '));
-if (byNameLine !== want) fail(`wacs run @wacs/guests/nn-compute printed ${JSON.stringify(byNameLine)}, expected ${JSON.stringify(want)}:\n${byName}`);
+// A first run (empty component cache) of a shipped guest starts from its shipped artifact, not a transpile.
+const firstRun = { ...process.env, WACS_CACHE_DIR: join(work, 'first-run-cache'), WACS_TRACE: '1' };
+const byNameRun = spawnSync(wacs, ['run', '@wacs/guests/nn-compute', '--model', 'lin=lin.onnx', '--', 'lin', `x=FP32:2x3:${x.flat().join(',')}`], { cwd: project, env: firstRun, encoding: 'utf8' });
+if (byNameRun.status !== 0) fail(`wacs run @wacs/guests/nn-compute exited ${byNameRun.status ?? byNameRun.signal}:\n${byNameRun.stderr}`);
+const byNameLine = byNameRun.stdout.split('\n').find((l) => l.startsWith('y '));
+if (byNameLine !== want) fail(`wacs run @wacs/guests/nn-compute printed ${JSON.stringify(byNameLine)}, expected ${JSON.stringify(want)}:\n${byNameRun.stdout}`);
 console.log(`wacs run @wacs/guests/nn-compute in the project: ${byNameLine} (as computed by hand)`);
+const from = byNameRun.stderr.match(/^wacs-trace component-from-(\S+) /m)?.[1];
+if (from !== 'artifact') fail(`the first run of @wacs/guests/nn-compute started from ${from ?? 'nowhere traced'}, not from the artifact shipped beside it:\n${byNameRun.stderr}`);
+console.log('wacs run @wacs/guests/nn-compute, first run: started from the shipped artifact (no transpile)');
 
 // `wacs serve` takes the serving guests by name too: oip-server answers an OIP infer with y.
 await serveByName();

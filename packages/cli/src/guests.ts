@@ -35,6 +35,16 @@ export interface ResolvedGuest {
   package?: string;
 }
 
+/** Where a guest's `wacs compile` artifact sits: `guest.wasm` → `guest.wacs`, beside it. */
+export function artifactPathFor(guestPath: string): string {
+  return guestPath.endsWith('.wasm') ? `${guestPath.slice(0, -'.wasm'.length)}.wacs` : `${guestPath}.wacs`;
+}
+
+/** The artifact `wacs run` and `wacs serve` look for beside a component file, if any. */
+export function artifactBeside(guestPath: string): string | undefined {
+  return guestPath.endsWith('.wasm') ? artifactPathFor(guestPath) : undefined;
+}
+
 /** A guest argument that names no file and no installed guest. */
 export class GuestNotFoundError extends Error {}
 

@@ -74,6 +74,24 @@ describe('wacs compile', () => {
     expect(r.stdout).toBe(expected.stdout);
   }, SLOW);
 
+  it('--thin: a twentieth of the size, used from beside its component, refused alone saying why', async () => {
+    mkdirSync(join(dir, 'thin'));
+    const wasm = join(dir, 'thin', 'nn-compute.wasm');
+    copyFileSync(guest('nn-compute'), wasm);
+    const compiled = await runWacs(['compile', wasm, '--thin', '--json'], { timeoutMs: SLOW });
+    expect(compiled.code).toBe(0);
+    const report = JSON.parse(compiled.stdout) as { output: string; bytes: number; thin: boolean };
+    expect(report).toMatchObject({ output: join(dir, 'thin', 'nn-compute.wacs'), thin: true });
+    expect(report.bytes).toBeLessThan(readFileSync(artifact).length / 20);
+    const r = await runWacs(['run', wasm, ...computeArgs()], { env: { ...emptyCache(), WACS_TRACE: '1' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('y FP32 [2,2] 22.5 27 49.5 63');
+    expect(r.stderr).toMatch(/^wacs-trace component-from-artifact /m);
+    const alone = await runWacs(['run', report.output, ...computeArgs()], { env: emptyCache() });
+    expect(alone.code).toBe(125);
+    expect(alone.stderr).toContain('is a thin artifact: it reads its core modules from the component it was made from');
+  }, SLOW);
+
   it('refuses a corrupt artifact with exit 125 and says to compile again', async () => {
     const bytes = readFileSync(artifact);
     bytes[bytes.length - 100]! ^= 0x55;

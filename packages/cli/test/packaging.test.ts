@@ -37,6 +37,9 @@ describe('the published packages, installed with npm into an empty project', () 
     expect(r.stdout).toMatch(/^@wacs\/guests ships \d+ guests: .*nn-compute/m);
     for (const name of ['openai-server', 'oip-server', 'hybrid-chat']) expect(r.stdout).toMatch(new RegExp(`^@wacs/guests ships \\d+ guests: .*\\b${name}\\b`, 'm'));
     expect(r.stdout).not.toMatch(/^@wacs\/guests ships .*(fuzz|sandbox-probe|witx-probe)/m);
+    // Each component guest ships prepared (a thin .wacs beside it), and a first run starts from it.
+    expect(r.stdout).toMatch(/^@wacs\/guests ships 10 prepared artifacts, beside .*\bnn-compute\b.*\boip-server\b/m);
+    expect(r.stdout).toContain('wacs run @wacs/guests/nn-compute, first run: started from the shipped artifact (no transpile)');
     // The README's quick start, as written: every command succeeds, `wacs backends` starts with its
     // table, and the last command prints what the README says, which is y = x·W + b by hand.
     expect(r.stdout).toMatch(/^quick start: `npm i -g [^`]*@wacs\/guests[^`]*` ok/m);

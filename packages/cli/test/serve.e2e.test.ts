@@ -1,6 +1,8 @@
 // wacs serve, end to end: the real CLI process, PORT, signals, and the exit codes.
 import { guest, repoRoot, runWacs, wacsBin } from '@wacs/fixtures';
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -45,6 +47,16 @@ describe('wacs serve (CLI)', () => {
     expect(await serve.exited).toBe(0);
     const line = serve.stderr().split('\n').find((l) => l.startsWith('{"time"'));
     expect(JSON.parse(line!)).toMatchObject({ method: 'GET', path: '/hello', status: 200, bytes: 5 });
+  });
+
+  it('starts a guest not yet in the cache from the artifact pnpm build prepared beside it, without transpiling', async () => {
+    const env = { ...process.env, WACS_CACHE_DIR: mkdtempSync(join(tmpdir(), 'wacs-serve-cache-')), WACS_TRACE: '1' };
+    const serve = startServe([guest('serve-probe'), '--port', '0', '--instances', '1', '--log', 'off'], env);
+    const { url } = await serve.listening;
+    expect(await (await fetch(`${url}/hello`)).text()).toBe('hello');
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
+    expect(serve.stderr()).toMatch(/^wacs-trace component-from-artifact /m);
   });
 
   it('a command component exits 125 naming the missing wasi:http/incoming-handler', async () => {

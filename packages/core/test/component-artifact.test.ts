@@ -1,4 +1,5 @@
 // The `wacs compile` artifact format: what goes in comes out, and a damaged or foreign one is refused.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ArtifactError, isComponentArtifact, packArtifact, unpackArtifact } from '../src/runner/component-artifact.js';
 import { JCO_VERSION } from '../src/runner/component-cache.js';
@@ -61,4 +62,39 @@ describe('component artifact', () => {
     const escaping = withHeader(artifact, (h) => ((h.files as Array<{ name: string }>)[0]!.name = '../evil.js'));
     expect(() => unpackArtifact(escaping, 'a.wacs')).toThrow(/corrupt/);
   });
+
+  describe('thin (beside its component)', () => {
+    // A stand-in component that holds the core module verbatim, as a real one does, between other bytes.
+    const component = Uint8Array.from([9, 9, 9, ...transpiled.files['guest.core.wasm'], 7, 7]);
+    const key = 'cd'.repeat(32);
+    const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+    const thin = packArtifact(sha(component), transpiled, component);
+
+    it('stores only what the component does not hold, and gives back every file from the two', () => {
+      const whole = packArtifact(sha(component), transpiled);
+      const body = (artifact: Uint8Array) => artifact.length - 12 - new DataView(artifact.buffer, artifact.byteOffset).getUint32(8, true);
+      expect(body(whole) - body(thin)).toBe(transpiled.files['guest.core.wasm'].length);
+      const back = unpackArtifact(thin, 'a.wacs', component);
+      for (const [name, bytes] of Object.entries(transpiled.files)) expect(Array.from(back.files[name]!)).toEqual(Array.from(bytes));
+    });
+
+    it('without its component, says it runs only beside it', () => {
+      expect(() => unpackArtifact(thin, 'a.wacs')).toThrow(/a.wacs is a thin artifact: .*runs only beside that component/);
+    });
+
+    it('beside another component, is refused as made from another build', () => {
+      const other = component.slice();
+      other[0] = 8;
+      expect(() => unpackArtifact(thin, 'a.wacs', other)).toThrow(/made from another build/);
+      expect(() => unpackArtifact(packArtifact(key, transpiled, component), 'b.wacs', component)).toThrow(/made from another build/);
+    });
+
+    it('refuses an entry pointing outside its component, or at other bytes of it, as corrupt', () => {
+      const outside = withHeader(thin, (h) => ((h.files as Array<{ name: string; at?: number }>).find((f) => f.at !== undefined)!.at = component.length));
+      expect(() => unpackArtifact(outside, 'a.wacs', component)).toThrow(/points outside its component/);
+      const shifted = withHeader(thin, (h) => ((h.files as Array<{ name: string; at?: number }>).find((f) => f.at !== undefined)!.at = 0));
+      expect(() => unpackArtifact(shifted, 'a.wacs', component)).toThrow(/do not match its checksum/);
+    });
+  });
 });
+

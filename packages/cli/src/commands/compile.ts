@@ -3,9 +3,9 @@ import { isComponentArtifact, packArtifact, transpileComponent, unpackArtifact, 
 import { createHash } from 'node:crypto';
 import { writeFile, rename } from 'node:fs/promises';
 import { parseArgs, UsageError } from '../args.js';
-import { readGuest } from '../guests.js';
+import { artifactPathFor, readGuest } from '../guests.js';
 
-export const compileHelp = `Usage: wacs compile <guest.wasm | guest name> [-o <out.wacs>] [--json]
+export const compileHelp = `Usage: wacs compile <guest.wasm | guest name> [-o <out.wacs>] [--thin] [--json]
 
 Prepares a component guest ahead of time, as wasmtime compile and wasmedge compile do: transpiles
 it once (the step that takes seconds on a guest's first run) and writes the result to one file.
@@ -17,18 +17,16 @@ Preview1 core modules need no such step (V8 compiles them as they run).
 
 Options:
   -o, --output <file>   Where to write it (default: <guest>.wacs beside the guest).
+  --thin                Leave out what the component holds byte for byte (its core modules): the
+                        artifact reads them from the component, so it serves only from beside
+                        it, at about a twentieth of the size (what @wacs/guests ships).
   --json                Print what was written as JSON.
   -h, --help            Show this help.`;
-
-/** The artifact's default path: `guest.wasm` → `guest.wacs`, beside it. */
-export function artifactPathFor(guestPath: string): string {
-  return guestPath.endsWith('.wasm') ? `${guestPath.slice(0, -'.wasm'.length)}.wacs` : `${guestPath}.wacs`;
-}
 
 export async function compileCommand(argv: string[]): Promise<number> {
   const at = argv.indexOf('-o');
   if (at >= 0) argv = [...argv.slice(0, at), '--output', ...argv.slice(at + 1)];
-  const { options, positionals } = parseArgs(argv, { output: { value: true }, json: {}, help: {} });
+  const { options, positionals } = parseArgs(argv, { output: { value: true }, thin: {}, json: {}, help: {} });
   if (options.help) {
     console.log(compileHelp);
     return 0;
@@ -56,7 +54,7 @@ export async function compileCommand(argv: string[]): Promise<number> {
   const started = performance.now();
   const source = createHash('sha256').update(guest.bytes).digest('hex');
   const transpiled = await transpileComponent(guest.bytes);
-  const artifact = packArtifact(source, transpiled);
+  const artifact = packArtifact(source, transpiled, options.thin ? guest.bytes : undefined);
   // Written beside, then renamed: a run that looks for it never reads half a file.
   const partial = `${output}.partial-${process.pid}`;
   try {
@@ -69,9 +67,9 @@ export async function compileCommand(argv: string[]): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   const { info } = transpiled;
   if (options.json) {
-    console.log(JSON.stringify({ source: guest.path, sha256: source, output, bytes: artifact.length, seconds: Number(seconds.toFixed(2)), imports: info.imports, exports: info.exports }, null, 2));
+    console.log(JSON.stringify({ source: guest.path, sha256: source, output, thin: Boolean(options.thin), bytes: artifact.length, seconds: Number(seconds.toFixed(2)), imports: info.imports, exports: info.exports }, null, 2));
   } else {
-    console.log(`wacs: compiled ${guest.path} → ${output} (${(artifact.length / 2 ** 20).toFixed(1)} MiB) in ${seconds.toFixed(1)} s`);
+    console.log(`wacs: compiled ${guest.path} → ${output} (${(artifact.length / 2 ** 20).toFixed(1)} MiB${options.thin ? ', thin: used from beside the component' : ''}) in ${seconds.toFixed(1)} s`);
   }
   return 0;
 }

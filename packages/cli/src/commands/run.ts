@@ -4,8 +4,7 @@ import { traceMark } from '@wacs/core/trace';
 import { parseArgs, UsageError } from '../args.js';
 import { DirGrantError } from '../dir-grant.js';
 import { GUEST_HOST_OPTIONS, guestGrants, guestHost, type GuestGrants } from '../guest-host.js';
-import { readGuest } from '../guests.js';
-import { artifactPathFor } from './compile.js';
+import { artifactBeside, readGuest } from '../guests.js';
 
 export const runHelp = `Usage: wacs run <guest.wasm | guest name> [options] [guest args…] [-- guest args…]
        wacs run [options] <guest.wasm | guest name> [guest args and options…]   (WasmEdge's order)
@@ -83,7 +82,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       args: [...guestArgs, ...rest],
       ...grants,
       borrowInputs: options['borrow-inputs'] !== undefined,
-      artifactPath: guest.path.endsWith('.wasm') ? artifactPathFor(guest.path) : undefined,
+      artifactPath: artifactBeside(guest.path),
     });
     if (result.error) console.error(`wacs: ${result.error}`);
     return result.exitCode;

@@ -3,7 +3,7 @@ import { EXIT, ServeSetupError, settleWithin, startServer, type NnHost, type Wac
 import { number, parseArgs, UsageError } from '../args.js';
 import { DirGrantError } from '../dir-grant.js';
 import { GUEST_HOST_OPTIONS, guestGrants, guestHost, type GuestGrants } from '../guest-host.js';
-import { readGuest } from '../guests.js';
+import { artifactBeside, readGuest } from '../guests.js';
 import { serveMetrics, startMetricsServer } from '../serve-metrics.js';
 
 export const serveHelp = `Usage: wacs serve <guest.wasm | guest name> [options] [-- guest args…]
@@ -107,6 +107,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       ...grants,
       programName: guest.name,
       args: [...guestArgs, ...rest],
+      artifactPath: artifactBeside(guest.path),
       port,
       hostname,
       instances,

@@ -6,8 +6,12 @@
  *
  * The header names the source component (its SHA-256, the cache key), the jco version that
  * transpiled it (another jco's bindings may not fit this wacs), the component's interfaces, each
- * file's name and length, and the SHA-256 of everything after the header, so a truncated or
- * altered artifact is refused instead of run.
+ * file's name and length, and the SHA-256 of every file's contents, so a truncated or altered
+ * artifact is refused instead of run.
+ *
+ * A thin artifact (`wacs compile --thin`) leaves out the files found byte for byte in the component
+ * (jco copies its core modules out of it unchanged, ~97% of a JavaScript guest) and records where
+ * they sit there instead: it is only usable beside that component, at a twentieth of the size.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -19,7 +23,8 @@ const PREFIX = MAGIC.length + 4;
 interface ArtifactHeader extends ComponentInfo {
   source: string;
   jco: string;
-  files: Array<{ name: string; bytes: number }>;
+  /** `at`: the file is not stored, it is `bytes` bytes of the source component from this offset (thin). */
+  files: Array<{ name: string; bytes: number; at?: number }>;
   sha256: string;
 }
 
@@ -40,36 +45,42 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-export function packArtifact(source: string, transpiled: TranspiledComponent): Uint8Array {
+/** `component`, when given, makes a thin artifact: what it holds verbatim is referenced, not stored. */
+export function packArtifact(source: string, transpiled: TranspiledComponent, component?: Uint8Array): Uint8Array {
   const names = Object.keys(transpiled.files).sort();
+  const within = component && Buffer.from(component.buffer, component.byteOffset, component.byteLength);
   const hash = createHash('sha256');
-  for (const name of names) hash.update(transpiled.files[name]!);
-  const header: ArtifactHeader = {
-    source,
-    jco: JCO_VERSION,
-    imports: transpiled.info.imports,
-    exports: transpiled.info.exports,
-    files: names.map((name) => ({ name, bytes: transpiled.files[name]!.length })),
-    sha256: hash.digest('hex'),
-  };
+  const files: ArtifactHeader['files'] = [];
+  const stored: Uint8Array[] = [];
+  for (const name of names) {
+    const content = transpiled.files[name]!;
+    hash.update(content);
+    const at = within && content.length > 0 ? within.indexOf(content) : -1;
+    if (at >= 0) files.push({ name, bytes: content.length, at });
+    else {
+      files.push({ name, bytes: content.length });
+      stored.push(content);
+    }
+  }
+  const header: ArtifactHeader = { source, jco: JCO_VERSION, imports: transpiled.info.imports, exports: transpiled.info.exports, files, sha256: hash.digest('hex') };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(PREFIX + json.length + header.files.reduce((n, f) => n + f.bytes, 0));
+  const out = new Uint8Array(PREFIX + json.length + stored.reduce((n, f) => n + f.length, 0));
   out.set(new TextEncoder().encode(MAGIC));
   new DataView(out.buffer).setUint32(MAGIC.length, json.length, true);
   out.set(json, PREFIX);
   let at = PREFIX + json.length;
-  for (const name of names) {
-    out.set(transpiled.files[name]!, at);
-    at += transpiled.files[name]!.length;
+  for (const content of stored) {
+    out.set(content, at);
+    at += content.length;
   }
   return out;
 }
 
 /**
  * Reads an artifact, checking that it is whole and that this wacs's jco made it. `what` names it in
- * errors (its path).
+ * errors (its path). A thin one needs `component`, the component it was made from.
  */
-export function unpackArtifact(bytes: Uint8Array, what: string): ComponentArtifact {
+export function unpackArtifact(bytes: Uint8Array, what: string, component?: Uint8Array): ComponentArtifact {
   const again = 'make it again with `wacs compile <guest.wasm>`';
   if (!isComponentArtifact(bytes)) throw new ArtifactError(`${what} is not a wacs compile artifact`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -84,16 +95,30 @@ export function unpackArtifact(bytes: Uint8Array, what: string): ComponentArtifa
   if (header.jco !== JCO_VERSION) {
     throw new ArtifactError(`${what} was prepared by jco ${header.jco} and this wacs uses jco ${JCO_VERSION}: it is stale; ${again}`);
   }
+  if (header.files.some((f) => f.at !== undefined)) {
+    if (!component) {
+      throw new ArtifactError(
+        `${what} is a thin artifact: it reads its core modules from the component it was made from, so it runs only beside that component (run the .wasm; this file is used from beside it); for one file that runs alone, make it with \`wacs compile <guest.wasm>\` without --thin`,
+      );
+    }
+    if (sha256(component) !== header.source) throw new ArtifactError(`${what} was made from another build of this component; ${again}`);
+  }
   const files: Record<string, Uint8Array> = {};
   const hash = createHash('sha256');
   let at = PREFIX + length;
-  for (const { name, bytes: size } of header.files) {
-    if (typeof name !== 'string' || name.includes('..') || name.startsWith('/') || !(size >= 0) || at + size > bytes.length) {
-      throw new ArtifactError(`${what} is corrupt (truncated, or a file entry is invalid); ${again}`);
+  for (const { name, bytes: size, at: inComponent } of header.files) {
+    if (typeof name !== 'string' || name.includes('..') || name.startsWith('/') || !(size >= 0)) {
+      throw new ArtifactError(`${what} is corrupt (a file entry is invalid); ${again}`);
     }
-    files[name] = bytes.subarray(at, at + size);
+    if (inComponent !== undefined) {
+      if (!(inComponent >= 0) || inComponent + size > component!.length) throw new ArtifactError(`${what} is corrupt (a file entry points outside its component); ${again}`);
+      files[name] = component!.subarray(inComponent, inComponent + size);
+    } else {
+      if (at + size > bytes.length) throw new ArtifactError(`${what} is corrupt (truncated); ${again}`);
+      files[name] = bytes.subarray(at, at + size);
+      at += size;
+    }
     hash.update(files[name]);
-    at += size;
   }
   if (at !== bytes.length || hash.digest('hex') !== header.sha256) {
     throw new ArtifactError(`${what} is corrupt (its contents do not match its checksum); ${again}`);
@@ -102,10 +127,11 @@ export function unpackArtifact(bytes: Uint8Array, what: string): ComponentArtifa
 }
 
 /**
- * The artifact at `path` (e.g. beside the component) when it was made from the component `key` by
- * this jco; otherwise undefined, with a note on `log` when there is one that does not fit.
+ * The artifact at `path` (e.g. beside the component) when it was made from `component` (whose
+ * SHA-256 is `key`) by this jco; otherwise undefined, with a note on `log` when there is one that
+ * does not fit.
  */
-export async function artifactFor(path: string, key: string, log: (line: string) => void): Promise<ComponentArtifact | undefined> {
+export async function artifactFor(path: string, key: string, component: Uint8Array, log: (line: string) => void): Promise<ComponentArtifact | undefined> {
   let bytes;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -113,7 +139,7 @@ export async function artifactFor(path: string, key: string, log: (line: string)
     return undefined; // none there
   }
   try {
-    const artifact = unpackArtifact(bytes, path);
+    const artifact = unpackArtifact(bytes, path, component);
     if (artifact.source === key) return artifact;
     log(`wacs: ${path} is stale (made from another build of this guest); transpiling instead (run wacs compile again to refresh it)`);
   } catch (e) {

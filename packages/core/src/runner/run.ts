@@ -180,7 +180,7 @@ export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptio
   let prepared;
   try {
     const artifactPath = options.artifactPath;
-    prepared = await prepareComponent(wasm, options.cacheDir ?? defaultCacheDir(), artifactPath ? (key) => artifactFor(artifactPath, key, host.log) : undefined);
+    prepared = await prepareComponent(wasm, options.cacheDir ?? defaultCacheDir(), artifactPath ? (key) => artifactFor(artifactPath, key, wasm, host.log) : undefined);
     checkNnVersion(prepared.imports);
   } catch (e) {
     return { exitCode: EXIT.startFailure, error: `cannot run this component: ${(e as Error).message}` };

@@ -10,9 +10,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { NnHost } from '../host.js';
+import { artifactFor } from '../runner/component-artifact.js';
 import { defaultCacheDir, prepareComponent } from '../runner/component-cache.js';
 import { checkNnVersion, compileCoreModules, EXIT, type DirGrant } from '../runner/run.js';
 import { wasmKind } from '../runner/wasm-binary.js';
+import { traceMark } from '../trace.js';
 import { type GuestWorker, type GuestProgram } from './guest-worker.js';
 import { InstancePool, PoolClosedError, QueueFullError } from './instance-pool.js';
 import type { HttpRequestData } from './wasi-http.js';
@@ -40,6 +42,8 @@ export interface ServeOptions {
   env?: Record<string, string>;
   dirs?: DirGrant[];
   cacheDir?: string;
+  /** A `wacs compile` artifact of the guest (e.g. beside it), used instead of transpiling on a cache miss (as `wacs run`). */
+  artifactPath?: string;
   /** Access log: one line per request, as text or JSON lines. Default off for the API, text for the CLI. */
   log?: 'text' | 'json' | 'off';
   /** Where access-log and server lines go (default stderr). */
@@ -93,7 +97,10 @@ async function prepareProgram(wasm: Uint8Array, options: ServeOptions): Promise<
   }
   let prepared;
   try {
-    prepared = await prepareComponent(wasm, options.cacheDir ?? defaultCacheDir());
+    const { artifactPath } = options;
+    const note = options.logLine ?? ((line: string) => process.stderr.write(`${line}\n`));
+    prepared = await prepareComponent(wasm, options.cacheDir ?? defaultCacheDir(), artifactPath ? (key) => artifactFor(artifactPath, key, wasm, note) : undefined);
+    traceMark(`component-from-${prepared.from}`);
     checkNnVersion(prepared.imports);
   } catch (e) {
     throw new ServeSetupError(`cannot serve this component: ${(e as Error).message}`);
