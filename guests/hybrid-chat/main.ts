@@ -11,7 +11,7 @@
 //   3. with --schema, if the local answer is not valid JSON for the schema, ask the remote model.
 // Output: the answer, then `tier: local` or `tier: remote (<why>)`. Options from --set go to both
 // models as compute metadata, --local-set/--remote-set to one; --schema is sent as json-schema.
-import { args, describeError, env, loadByName, text, textTensor, write, type Tensor } from '../lib/nn.js';
+import { describeError, env, loadByName, parsedArgs, text, textTensor, write, type Tensor } from '../lib/nn.js';
 
 const USAGE = 'usage: hybrid-chat [--local NAME] [--remote NAME] [--schema JSON] [--chat] [--set|--local-set|--remote-set KEY=VALUE]… PROMPT…';
 
@@ -117,13 +117,7 @@ function doesNotFit(message: string): boolean {
 
 export const run = {
   run(): void {
-    let settings: Settings;
-    try {
-      settings = parseArgs(args());
-    } catch (e) {
-      write(`${(e as Error).message}\n`);
-      throw e;
-    }
+    const settings = parsedArgs(parseArgs);
     let why: string;
     try {
       const answer = ask(settings.local, settings, settings.localOnly);

@@ -14,6 +14,16 @@ export function args(): string[] {
   return getArguments().slice(1);
 }
 
+/** The arguments as `parse` reads them; its usage error goes to stdout, where the user looks, before the trap. */
+export function parsedArgs<T>(parse: (argv: string[]) => T): T {
+  try {
+    return parse(args());
+  } catch (e) {
+    write(`${(e as Error).message}\n`);
+    throw e;
+  }
+}
+
 export function env(name: string): string | undefined {
   return getEnvironment().find(([key]) => key === name)?.[1];
 }

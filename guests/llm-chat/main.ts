@@ -16,7 +16,7 @@
 // Streaming: a component's compute returns once the answer is complete, so the guest asks the host
 // to print the tokens as they come (the backend's stream-stdout option, as on WasmEdge) and prints
 // only the newline after them. A failed answer prints its error, and the conversation goes on.
-import { args, describeError, env, LineReader, loadByName, text, textTensor, write, type GraphExecutionContext, type Tensor } from '../lib/nn.js';
+import { describeError, env, LineReader, loadByName, parsedArgs, text, textTensor, write, type GraphExecutionContext, type Tensor } from '../lib/nn.js';
 
 const USAGE = 'usage: llm-chat [--model NAME] [--raw] [--no-stream] [--stats] [--set KEY=VALUE]… [PROMPT…]';
 
@@ -87,13 +87,7 @@ function drop(resource: object): void {
 
 export const run = {
   run(): void {
-    let settings: Settings;
-    try {
-      settings = parseArgs(args());
-    } catch (e) {
-      write(`${(e as Error).message}\n`);
-      throw e;
-    }
+    const settings = parsedArgs(parseArgs);
     let context: GraphExecutionContext;
     try {
       const graph = loadByName(settings.model);
