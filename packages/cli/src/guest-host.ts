@@ -5,7 +5,7 @@
 import { DEFAULT_TENSOR_LIMITS, ModelRegistry, NnHost, parseModelArg, parseNnPreload, probePath, registerModelsDir, type DirGrant, type HostOptions } from '@wacs/core';
 import { list, number, UsageError, type OptionSpec, type ParsedArgs } from './args.js';
 import { bindBackends } from './discover.js';
-import { parseDirArg } from './dir-grant.js';
+import { DirGrantError, parseDirArg } from './dir-grant.js';
 
 export const GUEST_HOST_OPTIONS: Record<string, OptionSpec> = {
   bind: { value: true, repeat: true },
@@ -26,8 +26,21 @@ export interface GuestGrants {
   maxMemoryBytes?: number;
 }
 
-/** The guest's grants and limits from parsed options (throws UsageError on a bad value, DirGrantError on a bad --dir). */
-export function guestGrants(options: ParsedArgs['options']): GuestGrants {
+/**
+ * The guest's grants and limits from parsed options. Throws UsageError on a bad value; a --dir that
+ * cannot be granted is said on stderr and gives undefined (the caller exits 125).
+ */
+export function guestGrants(options: ParsedArgs['options']): GuestGrants | undefined {
+  try {
+    return grantsFrom(options);
+  } catch (e) {
+    if (!(e instanceof DirGrantError)) throw e;
+    console.error(`wacs: ${e.message}`);
+    return undefined;
+  }
+}
+
+function grantsFrom(options: ParsedArgs['options']): GuestGrants {
   const env: Record<string, string> = {};
   for (const kv of list(options.env)) {
     const eq = kv.indexOf('=');

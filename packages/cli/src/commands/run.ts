@@ -2,8 +2,7 @@
 import { EXIT, runGuest, settleWithin } from '@wacs/core';
 import { traceMark } from '@wacs/core/trace';
 import { parseArgs, UsageError } from '../args.js';
-import { DirGrantError } from '../dir-grant.js';
-import { GUEST_HOST_OPTIONS, guestGrants, guestHost, type GuestGrants } from '../guest-host.js';
+import { GUEST_HOST_OPTIONS, guestGrants, guestHost } from '../guest-host.js';
 import { artifactBeside, readGuest } from '../guests.js';
 
 export const runHelp = `Usage: wacs run <guest.wasm | guest name> [options] [guest args…] [-- guest args…]
@@ -61,14 +60,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const [guestPath, ...guestArgs] = positionals;
   if (!guestPath) throw new UsageError('wacs run: which guest? (wacs run <guest.wasm> …; see wacs run --help)');
 
-  let grants: GuestGrants;
-  try {
-    grants = guestGrants(options);
-  } catch (e) {
-    if (!(e instanceof DirGrantError)) throw e;
-    console.error(`wacs: ${e.message}`);
-    return EXIT.startFailure;
-  }
+  const grants = guestGrants(options);
+  if (!grants) return EXIT.startFailure;
 
   const guest = await readGuest(guestPath);
   if (!guest) return EXIT.startFailure;

@@ -1,8 +1,7 @@
 /** `wacs serve <guest> [options]`: a wasi:http/proxy component (a file, or an installed guest by name) as an HTTP service. */
 import { EXIT, ServeSetupError, settleWithin, startServer, type NnHost, type WacsServer } from '@wacs/core';
 import { number, parseArgs, UsageError } from '../args.js';
-import { DirGrantError } from '../dir-grant.js';
-import { GUEST_HOST_OPTIONS, guestGrants, guestHost, type GuestGrants } from '../guest-host.js';
+import { GUEST_HOST_OPTIONS, guestGrants, guestHost } from '../guest-host.js';
 import { artifactBeside, readGuest } from '../guests.js';
 import { serveMetrics, startMetricsServer } from '../serve-metrics.js';
 
@@ -85,14 +84,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (instances === 0) throw new UsageError('--instances must be at least 1');
   const maxBody = number(options['max-body'], 'max-body');
   const drainMs = seconds(options['drain-timeout'], 'drain-timeout') ?? 10_000;
-  let grants: GuestGrants;
-  try {
-    grants = guestGrants(options);
-  } catch (e) {
-    if (!(e instanceof DirGrantError)) throw e;
-    console.error(`wacs: ${e.message}`);
-    return EXIT.startFailure;
-  }
+  const grants = guestGrants(options);
+  if (!grants) return EXIT.startFailure;
   const metricsPort = nonNegativeInteger(options['metrics-port'], 'metrics-port');
   const metrics = metricsPort === undefined ? undefined : serveMetrics();
   const hostname = (options.host as string | undefined) ?? '127.0.0.1';
