@@ -171,7 +171,7 @@ export class LlamaExecutionContext implements ExecutionContext {
     await this.running?.finished;
     this.chat?.dispose();
     this.completion?.dispose();
-    this.borrowed?.pool?.forget(this);
+    await this.borrowed?.pool?.forget(this);
     await this.ownContext?.context.dispose();
     await this.embeddingContext?.context.dispose();
   }

@@ -56,7 +56,7 @@ export class SequencePool {
       const waiter: Waiter = {
         resolve: (sequence) => {
           signal?.removeEventListener('abort', onAbort);
-          if (signal?.aborted) this.release(sequence);
+          if (signal?.aborted) void this.release(sequence);
           else resolve(sequence);
         },
         reject,
@@ -80,16 +80,17 @@ export class SequencePool {
   }
 
   /** Gives a sequence back, cleared (node-llama-cpp removes its tokens from the KV cache). */
-  release(sequence: LlamaContextSequence): void {
-    void sequence.dispose().then(() => this.handOut());
+  async release(sequence: LlamaContextSequence): Promise<void> {
+    await sequence.dispose();
+    void this.handOut();
   }
 
   /** The borrower is gone: its parked sequence, if any, goes back. */
-  forget(borrower: object): void {
+  async forget(borrower: object): Promise<void> {
     const own = this.parked.get(borrower);
     if (!own) return;
     this.parked.delete(borrower);
-    this.release(own);
+    await this.release(own);
   }
 
   async dispose(): Promise<void> {
