@@ -109,6 +109,20 @@ describe('llama backend: one shared llama context per graph', () => {
     expect(outputText(await b.compute(request(PROMPT, { ...GREEDY, 'n-predict': 5 })))).toBe((await directCompletion(path, PROMPT, { temperature: 0, maxTokens: 5 })).text);
   });
 
+  it('dropping a context mid-generation (a client gone) stops the generation and frees its sequence at once', async () => {
+    const graph = await load({ threads: 1, 'ctx-size': 2048, parallel: 1 });
+    const context = graph.createContext();
+    const steps = context.stream!(request(PROMPT, { ...GREEDY, 'n-predict': 2000 }));
+    expect((await steps.next()).done).toBe(false);
+    await context.dispose(); // what the host does when the guest's session closes
+    expect(taken(graph)).toBe(0);
+    let chunks = 1;
+    for (let step = await steps.next(); !step.done; step = await steps.next()) chunks++;
+    expect(chunks).toBeLessThan(2000); // stopped, not run to its end
+    const next = graph.createContext();
+    expect(outputText(await next.compute(request(PROMPT, { ...GREEDY, 'n-predict': 4 })))).toBe((await directCompletion(path, PROMPT, { temperature: 0, maxTokens: 4 })).text);
+  });
+
   it('a conversation survives its parked sequence being taken by another context', async () => {
     const graph = await load({ threads: 1, 'ctx-size': 1024, parallel: 1 });
     const chat = graph.createContext();
