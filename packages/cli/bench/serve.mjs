@@ -115,6 +115,7 @@ async function directChats() {
   await Promise.all(
     prompts.map(async (prompt) => {
       const session = new LlamaChatSession({ contextSequence: context.getSequence() });
+      session.setChatHistory([]); // the messages alone, as openai-server sends them (no default system prompt)
       let first;
       await session.prompt(prompt, {
         maxTokens: MAX_TOKENS,
@@ -138,7 +139,8 @@ async function guestChats() {
   backends.register(llamaBackend);
   const models = new ModelRegistry();
   models.add('chat', { path: ggufPath, target: 'cpu', options: { threads: THREADS, 'ctx-size': CONTEXT } });
-  const host = new NnHost(backends, models, quiet);
+  // concurrency: what wacs serve passes from --instances, so the model's shared context has a sequence per chat.
+  const host = new NnHost(backends, models, { ...quiet, concurrency: CHATS });
   const server = await startServer(new Uint8Array(readFileSync(guest('openai-server'))), host, { port: 0, log: 'off', instances: CHATS, env: { OPENAI_MODELS: 'chat' } });
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   const started = performance.now();
@@ -216,7 +218,7 @@ lines.push(
   '',
   `### ${CHATS} concurrent streamed chats, ${sharedGguf ? 'stories260K' : 'a tiny random GGUF (../shared absent)'}, ${MAX_TOKENS} tokens each, ${THREADS} threads`,
   '',
-  'Through guests/openai-server (the openai client, `stream: true`) against node-llama-cpp in this process with one context of 8 sequences. Goal: aggregate tokens/s >= 0.9x direct.',
+  'Through guests/openai-server (the openai client, `stream: true`; the model\'s shared llama context with a sequence per instance) against node-llama-cpp in this process with one context of 8 sequences. Goal: aggregate tokens/s >= 0.9x direct.',
   '',
   '| variant | tokens/s (all chats) | time to first token, median ms | tokens |',
   '|---|---|---|---|',
