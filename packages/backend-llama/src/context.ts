@@ -238,6 +238,7 @@ export class LlamaExecutionContext implements ExecutionContext {
       this.ownContext = undefined;
       sequence = await pool.acquire(this, signal);
     } else {
+      await this.borrowed?.pool?.forget(this); // a shared sequence parked by an earlier compute
       const key = settingsKey(settings);
       if (this.ownContext?.key !== key) {
         await this.ownContext?.context.dispose();

@@ -181,6 +181,29 @@ describe('llama backend: the messages input', () => {
     }
   });
 
+  it("uses the GGUF's own chat template (ChatML here): prompt tokens and reply as node-llama-cpp's chat session on that file", async () => {
+    const chatml =
+      "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+    const templated = tinyModelFile({ seed: 7, chatTemplate: chatml });
+    const graph = (await llamaBackend.load({ source: { kind: 'path', path: templated }, encoding: 'ggml', target: 'cpu', options: { threads: 1, 'ctx-size': 1024 } })) as LlamaGraph;
+    graphs.push(graph);
+    const outputs = await graph.createContext().compute(messages(conversation, { ...GREEDY, 'n-predict': 3 }));
+    // node-llama-cpp directly on the same file: its chat session picks the GGUF's template (ChatML here).
+    const model = await directModel(templated);
+    const direct = await model.createContext({ contextSize: 1024, threads: 1, sequences: 1 });
+    try {
+      const chat = new LlamaChatSession({ contextSequence: direct.getSequence() });
+      expect(chat.chatWrapper.wrapperName).toBe('ChatML');
+      const state = chat.chatWrapper.generateContextState({ chatHistory: [...history, { type: 'user', text: 'Tell me a story' }, { type: 'model', response: [] }] });
+      expect(state.contextText.toString()).toContain('<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nHello there<|im_end|>');
+      expect(outputMetadata(outputs).input_tokens).toBe(state.contextText.tokenize(model.tokenizer).length);
+      chat.setChatHistory(history);
+      expect(outputText(outputs)).toBe(await chat.prompt('Tell me a story', { temperature: 0, maxTokens: 3, repeatPenalty: false }));
+    } finally {
+      await direct.dispose();
+    }
+  });
+
   it('refuses a conversation that does not end with the user, unknown roles, and a prompt beside messages', async () => {
     const graph = await load({ ...SETTINGS, 'ctx-size': 1024 });
     const context = graph.createContext();
