@@ -5,7 +5,8 @@
 //      against a plain Node http server speaking the same protocol with onnxruntime-node directly;
 //   2. 8 concurrent streamed chats on one GGUF model (stories260K from ../shared, else a tiny random
 //      one made here): aggregate tokens/s and time to first token through openai-server (the openai
-//      client) against node-llama-cpp with 8 sequences of one context in this process;
+//      client; a cold and a steady-state batch) and through backend-llama alone, against
+//      node-llama-cpp with 8 sequences of one context in this process;
 //   3. per-request guest start: sequential requests with one instance and no spare, fresh minus
 //      reused, i.e. what instantiating a fresh guest instance in a warm worker costs.
 //   node packages/cli/bench/serve.mjs [seconds per autocannon run, default 5]   writes bench/serve-results.md
@@ -136,6 +137,43 @@ async function directChats() {
   return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
 }
 
+/**
+ * backend-llama alone, no server or guest: one execution context per chat, each streaming its
+ * `messages` through the graph's shared llama context (what openai-server asks of it), to tell the
+ * backend's share of the gap from the server's.
+ */
+async function backendChats() {
+  const text = (s) => {
+    const data = new TextEncoder().encode(s);
+    return { type: 'U8', dimensions: [data.length], data };
+  };
+  const options = JSON.stringify({ temp: 0, 'top-k': 0, 'top-p': 1, 'min-p': 0, 'repeat-penalty': 1, 'n-predict': MAX_TOKENS });
+  const graph = await llamaBackend.load({ source: { kind: 'path', path: ggufPath }, encoding: 'ggml', target: 'cpu', options: { threads: THREADS, 'ctx-size': CONTEXT }, concurrency: CHATS });
+  const started = performance.now();
+  const firsts = [];
+  let tokens = 0;
+  await Promise.all(
+    prompts.map(async (prompt) => {
+      const context = graph.createContext();
+      const steps = context.stream([
+        { name: 'messages', tensor: text(JSON.stringify([{ role: 'user', content: prompt }])) },
+        { name: 'metadata', tensor: text(options) },
+      ]);
+      let first;
+      let step = await steps.next();
+      for (; !step.done; step = await steps.next()) first ??= performance.now() - started;
+      // The stream's last value is the outputs a compute gives, with the usage.
+      const usage = step.value.find((output) => output.name === 'metadata');
+      tokens += JSON.parse(new TextDecoder().decode(usage.tensor.data)).output_tokens;
+      firsts.push(first);
+      await context.dispose();
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  await graph.dispose();
+  return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
+}
+
 async function guestChats() {
   const backends = new BackendRegistry();
   backends.register(llamaBackend);
@@ -176,9 +214,10 @@ async function guestBatch(client) {
   }
 }
 
-const chats = { direct: [], cold: [], warm: [] };
+const chats = { direct: [], backend: [], cold: [], warm: [] };
 for (let round = 0; round < ROUNDS; round++) {
   chats.direct.push(await directChats());
+  chats.backend.push(await backendChats());
   const { cold, warm } = await guestChats();
   chats.cold.push(cold);
   chats.warm.push(warm);
@@ -234,10 +273,14 @@ lines.push(
   '| variant | tokens/s (all chats) | time to first token, median ms | tokens |',
   '|---|---|---|---|',
   `| direct (node-llama-cpp, ${CHATS} sequences) | ${dTps.toFixed(0)} | ${pick(chats.direct, 'ttft').toFixed(0)} | ${pick(chats.direct, 'tokens')} |`,
-  ...['warm', 'cold'].map((batch) => {
-    const tps = pick(chats[batch], 'tokensPerSecond');
-    const label = batch === 'warm' ? `second ${CHATS} chats (steady state)` : `first ${CHATS} chats (cold workers)`;
-    return `| wacs serve + openai-server, ${label} | ${tps.toFixed(0)} (**${(tps / dTps).toFixed(2)}x**) | ${pick(chats[batch], 'ttft').toFixed(0)} | ${pick(chats[batch], 'tokens')} |`;
+  ...['backend', 'warm', 'cold'].map((variant) => {
+    const tps = pick(chats[variant], 'tokensPerSecond');
+    const label = {
+      backend: `backend-llama alone (${CHATS} execution contexts streaming, no server or guest)`,
+      warm: `wacs serve + openai-server, second ${CHATS} chats (steady state)`,
+      cold: `wacs serve + openai-server, first ${CHATS} chats (cold workers)`,
+    }[variant];
+    return `| ${label} | ${tps.toFixed(0)} (**${(tps / dTps).toFixed(2)}x**) | ${pick(chats[variant], 'ttft').toFixed(0)} | ${pick(chats[variant], 'tokens')} |`;
   }),
   '',
   '### Per-request guest start',
