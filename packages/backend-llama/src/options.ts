@@ -16,6 +16,13 @@ export const llamaOptions = defineOptions(
     threads: { type: 'threads', when: 'compute', min: 1, doc: 'CPU threads of the llama context (default: half the math cores)' },
     'n-gpu-layers': { type: 'integer', when: 'load', min: -1, doc: 'layers offloaded to the GPU; -1: all (default: what the target implies)' },
     'use-mmap': { type: 'boolean', when: 'load', default: true, doc: 'memory-map the model file' },
+    parallel: {
+      type: 'integer',
+      when: 'load',
+      min: 1,
+      max: 256,
+      doc: "sequences of the graph's shared llama context: generations decoded together in one batch, each with ctx-size tokens of KV cache; more wait (default: the host's concurrency, wacs serve's --instances; else 1)",
+    },
     temp: { type: 'number', when: 'compute', min: 0, default: 0.8, doc: 'sampling temperature; 0: greedy' },
     'top-k': { type: 'integer', when: 'compute', min: 0, default: 40, doc: 'sample among the k most likely tokens; 0: all' },
     'top-p': { type: 'number', when: 'compute', min: 0, max: 1, default: 0.95, doc: 'nucleus sampling threshold' },
