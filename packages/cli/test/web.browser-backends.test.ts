@@ -1,0 +1,90 @@
+/**
+ * The tfjs and classic backends in a real browser (headless Chromium), under `wacs web`: the same
+ * guest components as under `wacs run` on Node, on the backends' browser entries. Oracle: the
+ * guest's stdout under Node (`wacs run`, same model, same input). Each test saves a screenshot of
+ * its page.
+ */
+import { trainIrisModel } from '@wacs/backend-classic/demo';
+import { trainXorModel } from '@wacs/backend-tfjs/demo';
+import { parseModelArg } from '@wacs/core';
+import { guest, runWacs } from '@wacs/fixtures';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The ONNX-ML builder backend-classic's own tests use (a test fixture, not part of its package).
+import { linearClassifier } from '../../backend-classic/fixtures/onnx-ml.mjs';
+import { chromium } from './browser/chromium.js';
+import { launch, runInPage } from './browser/page.js';
+
+const { path: chromiumPath } = chromium();
+
+describe.skipIf(!chromiumPath)('wacs web on the tfjs and classic browser backends, in Chromium', () => {
+  let browser: Browser;
+  let dir: string;
+  beforeAll(async () => {
+    browser = await launch(chromiumPath!);
+    dir = mkdtempSync(join(tmpdir(), 'wacs-web-backends-'));
+  });
+  afterAll(() => browser?.close());
+
+  it('xor-mlp on tfjs (a model.json folder with its weights) prints what it prints under Node', async () => {
+    const folder = join(dir, 'xor');
+    await trainXorModel(folder);
+    const page = await runInPage(browser, guest('xor-mlp'), { args: ['xor'], models: [{ name: 'xor', spec: { path: folder } }], screenshot: 'xor-mlp-tfjs' });
+    expect(page.error).toBeUndefined();
+    expect(page.stderr).toBe('');
+    expect(page.exitCode).toBe(0);
+    // Picked by the model's format (no --bind), and served from its folder.
+    expect(page.loads).toEqual([{ backend: 'tfjs', model: 'xor', target: 'auto' }]);
+    expect(page.requests.some((url) => url.endsWith('/models/xor/weights.bin'))).toBe(true);
+    // On tfjs's WebAssembly engine, its .wasm from this server (the backend's engineAssets).
+    expect(page.requests.some((url) => /\/engines\/0\/tfjs-backend-wasm(-simd)?\.wasm$/.test(url))).toBe(true);
+
+    const node = await runWacs(['run', guest('xor-mlp'), '--bind', '@wacs/backend-tfjs', '--model', `xor=${folder}`, '--', 'xor']);
+    expect(node.code).toBe(0);
+    expect(node.stdout).toContain('the model computes XOR on all 4 rows');
+    expect(page.stdout).toBe(node.stdout);
+  });
+
+  it('iris-classify on classic (an ml.js forest, CSV rows on stdin) prints what it prints under Node', async () => {
+    const iris = await trainIrisModel(join(dir, 'iris'));
+    const rows = readFileSync(iris.csvPath, 'utf8').trim().split('\n');
+    // The header, then rows of each species and a few near the class boundaries.
+    const input = join(dir, 'iris-rows.csv');
+    writeFileSync(input, [rows[0], ...[1, 2, 51, 60, 71, 84, 107, 120, 134, 150].map((i) => rows[i])].join('\n') + '\n');
+    const page = await runInPage(browser, guest('iris-classify'), {
+      args: ['iris'],
+      models: [parseModelArg(iris.modelArg('iris'))],
+      stdin: input,
+      screenshot: 'iris-classify-classic',
+    });
+    expect(page.error).toBeUndefined();
+    expect(page.stderr).toBe('');
+    expect(page.exitCode).toBe(0);
+    expect(page.loads).toEqual([{ backend: 'classic', model: 'iris', target: 'auto' }]);
+
+    const node = await runWacs(['run', guest('iris-classify'), '--bind', '@wacs/backend-classic', '--model', iris.modelArg('iris'), '--', 'iris'], { stdin: readFileSync(input, 'utf8') });
+    expect(node.code).toBe(0);
+    expect(node.stdout.trim().split('\n')).toHaveLength(11); // "# classes: …", then a label and probabilities per row
+    expect(page.stdout).toBe(node.stdout);
+  });
+
+  it('an ONNX-ML model on classic in the page is refused: unsupported-operation, ONNX-ML needs onnxruntime (Node)', async () => {
+    const model = join(dir, 'linear-ml.onnx');
+    writeFileSync(model, linearClassifier({ coefficients: [[1, -1], [-1, 1]], intercepts: [0, 0], classes: [0, 1] }));
+    const input = join(dir, 'two-rows.csv');
+    writeFileSync(input, '1,0\n0,1\n');
+    const page = await runInPage(browser, guest('iris-classify'), {
+      args: ['ml'],
+      models: [{ name: 'ml', spec: { path: model } }],
+      stdin: input,
+      backends: ['@wacs/backend-classic'],
+      screenshot: 'iris-classify-onnx-ml-refused',
+    });
+    expect(page.exitCode).not.toBe(0);
+    expect(page.loads).toEqual([{ backend: 'classic', model: 'ml', target: 'auto' }]);
+    expect(page.stderr).toMatch(/unsupported-operation.*ONNX-ML models need onnxruntime \(Node\)/);
+  });
+});
