@@ -5,7 +5,7 @@
  * it (`fetchModelFiles`), or the bytes a guest passes, in the same two forms as under Node.
  */
 import { defineOptions, NnError, type Backend, type FormatProbe, type HardwareVariant, type LoadRequest } from '@wacs/core/backend';
-import { candidateVariants, cpuCandidate, engineSelector, type EngineCandidate } from './engine-select.js';
+import { candidateVariants, cpuCandidate, engineSelector, type EngineCandidate, type EngineState } from './engine-select.js';
 import type { TfjsGraph } from './graph.js';
 import { loadTfjsGraph } from './load-model.js';
 import { fetchModelFiles, readModelBytes } from './model-json.js';
@@ -36,7 +36,7 @@ const wasmCandidate: EngineCandidate = {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     return `WebAssembly ${simd ? 'SIMD' : 'without SIMD'}, 1 thread`;
   },
-  installed: () => ({ available: true, detail: 'bundled (not tried: another engine was chosen first)' }),
+  installed: () => ({ available: true, detail: 'bundled; started by the first load that needs it' }),
 };
 
 const webglCandidate: EngineCandidate = {
@@ -46,14 +46,20 @@ const webglCandidate: EngineCandidate = {
   async describe() {
     return 'WebGL shaders on the GPU the browser gives';
   },
-  installed: () => ({ available: true, detail: 'bundled (not tried: another engine was chosen first)' }),
+  installed: () => ({ available: true, detail: 'bundled; started by the first load that needs it' }),
 };
 
 /** The engines in a page, in the order `auto` tries them. */
 export const BROWSER_CANDIDATES: readonly EngineCandidate[] = [wasmCandidate, webglCandidate, cpuCandidate];
 export const BROWSER_ENGINE_NAMES = ['wasm', 'webgl', 'cpu'] as const;
 
-const engine = engineSelector(BROWSER_CANDIDATES);
+const selectEngine = engineSelector(BROWSER_CANDIDATES);
+/** The page's engine once a load has started it (until then a page can still ask for any). */
+let started: EngineState | undefined;
+
+async function engine(requested?: string): Promise<EngineState> {
+  return (started = await selectEngine(requested));
+}
 
 export const tfjsBrowserOptions = defineOptions('tfjs', {
   engine: { type: 'choice', when: 'load', choices: BROWSER_ENGINE_NAMES, doc: 'the tfjs engine to run on in the page (default: the first that works: wasm, webgl, cpu)' },
@@ -78,7 +84,9 @@ export const tfjsBrowserBackend: Backend = {
     return loadTfjsGraph(current, source);
   },
   async hardware(): Promise<HardwareVariant[]> {
-    return candidateVariants(await engine(), BROWSER_CANDIDATES);
+    // Listing the engines starts none: the first load may still ask for one (option `engine`).
+    if (started) return candidateVariants(started, BROWSER_CANDIDATES);
+    return BROWSER_CANDIDATES.map((candidate) => ({ name: candidate.name, active: false, ...candidate.installed() }));
   },
 };
 

@@ -48,6 +48,26 @@ describe.skipIf(!chromiumPath)('wacs web on the tfjs and classic browser backend
     expect(page.stdout).toBe(node.stdout);
   });
 
+  it("on tfjs's WebGL and JavaScript engines (option engine), xor-mlp gives the wasm engine's probabilities within 1e-3", async () => {
+    const folder = join(dir, 'xor-engines');
+    await trainXorModel(folder);
+    const probabilities = (stdout: string) => [...stdout.matchAll(/\| (\d\.\d{4})$/gm)].map((m) => Number(m[1]));
+    const run = (engine: string) =>
+      runInPage(browser, guest('xor-mlp'), { args: ['xor'], models: [{ name: 'xor', spec: { path: folder, options: { engine } } }], screenshot: `xor-mlp-tfjs-${engine}` });
+    const wasm = probabilities((await run('wasm')).stdout);
+    expect(wasm).toHaveLength(4);
+    for (const engine of ['webgl', 'cpu']) {
+      const page = await run(engine);
+      if (engine === 'webgl' && /engine "webgl" is not available/.test(page.stderr)) {
+        console.warn(`tfjs webgl: this Chromium gives no WebGL here, so it is not compared (passing): ${page.stderr.trim()}`);
+        continue;
+      }
+      expect(page.stderr).toBe('');
+      expect(page.exitCode).toBe(0);
+      probabilities(page.stdout).forEach((p, i) => expect(Math.abs(p - wasm[i]!)).toBeLessThanOrEqual(1e-3));
+    }
+  });
+
   it('iris-classify on classic (an ml.js forest, CSV rows on stdin) prints what it prints under Node', async () => {
     const iris = await trainIrisModel(join(dir, 'iris'));
     const rows = readFileSync(iris.csvPath, 'utf8').trim().split('\n');
