@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mljsForestToPmml } from '../fixtures/pmml.mjs';
-import { linearClassifier } from '../fixtures/onnx-ml.mjs';
+import { linearClassifier, mljsForestToOnnx } from '../fixtures/onnx-ml.mjs';
 import { classicBrowserBackend } from '../src/browser.js';
 import { trainIrisModel } from '../src/demo.js';
 import { decode, features, run, type Outputs } from './helpers.js';
@@ -34,7 +34,8 @@ describe('classic browser entry (models by URL)', () => {
     forestJson = new Uint8Array(readFileSync(iris.modelPath));
     served.set('/forest.json', forestJson);
     served.set('/forest.pmml', new TextEncoder().encode(mljsForestToPmml(JSON.parse(new TextDecoder().decode(forestJson)), iris.features, [0, 1, 2])));
-    served.set('/linear-ml.onnx', linearClassifier({ coefficients: [[1, -1], [-1, 1]], intercepts: [0, 0], classes: [0, 1] }));
+    served.set('/linear-ml.onnx', linearClassifier({ coefficients: [[1, -1], [-1, 1]], intercepts: [0, 0], classes: ['left', 'right'], zipMap: true }));
+    served.set('/forest-ml.onnx', mljsForestToOnnx(JSON.parse(new TextDecoder().decode(forestJson)), 4, 3));
     server = createServer((request, response) => {
       const body = served.get(request.url ?? '');
       response.statusCode = body ? 200 : 404;
@@ -72,9 +73,15 @@ describe('classic browser entry (models by URL)', () => {
     expect(await classicBrowserBackend.detect!(probeBytes([new TextEncoder().encode('{"modelTopology": {}}')]))).toBe(false);
   });
 
-  it('refuses ONNX-ML with unsupported-operation: it needs onnxruntime (Node)', async () => {
-    const load = classicBrowserBackend.load({ source: { kind: 'path', path: `${base}/linear-ml.onnx` }, encoding: 'onnx', target: 'auto', options: {} });
-    await expect(load).rejects.toMatchObject({ code: 'unsupported-operation', message: expect.stringContaining('ONNX-ML models need onnxruntime (Node)') });
+  it('ONNX-ML by URL, on onnxruntime-web, gives what the Node entry gives on onnxruntime-node (ZipMap removed, string labels)', async () => {
+    for (const [path, rows] of [['/forest-ml.onnx', ROWS], ['/linear-ml.onnx', [[2, 0.5], [0.25, 1], [1, 1]]]] as const) {
+      const inPage = await runByUrl(path, [features(rows.map((r) => [...r]), 'FP32')]);
+      expect(inPage.label).toHaveLength(rows.length);
+      expect(inPage).toEqual(await run(served.get(path)!, [features(rows.map((r) => [...r]), 'FP32')]));
+    }
+    expect((await runByUrl('/linear-ml.onnx', [features([[2, 0.5]], 'FP32')])).label).toEqual(['left']);
+    const gpu = classicBrowserBackend.load({ source: { kind: 'path', path: `${base}/linear-ml.onnx` }, encoding: 'onnx', target: 'gpu', options: {} });
+    await expect(gpu).rejects.toMatchObject({ code: 'unsupported-operation' });
   });
 
   it('a model the server does not have is not-found; options of another format are refused', async () => {

@@ -1,8 +1,8 @@
 /**
  * The tfjs and classic backends in a real browser (headless Chromium), under `wacs web`: the same
  * guest components as under `wacs run` on Node, on the backends' browser entries. Oracle: the
- * guest's stdout under Node (`wacs run`, same model, same input). Each test saves a screenshot of
- * its page.
+ * guest's stdout under Node (`wacs run`, same model, same input; ONNX-ML there on onnxruntime-node,
+ * in the page on onnxruntime-web). Each test saves a screenshot of its page.
  */
 import { trainIrisModel } from '@wacs/backend-classic/demo';
 import { trainXorModel } from '@wacs/backend-tfjs/demo';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The ONNX-ML builder backend-classic's own tests use (a test fixture, not part of its package).
-import { linearClassifier } from '../../backend-classic/fixtures/onnx-ml.mjs';
+import { mljsForestToOnnx } from '../../backend-classic/fixtures/onnx-ml.mjs';
 import { chromium } from './browser/chromium.js';
 import { launch, runInPage } from './browser/page.js';
 
@@ -91,20 +91,24 @@ describe.skipIf(!chromiumPath)('wacs web on the tfjs and classic browser backend
     expect(page.stdout).toBe(node.stdout);
   });
 
-  it('an ONNX-ML model on classic in the page is refused: unsupported-operation, ONNX-ML needs onnxruntime (Node)', async () => {
-    const model = join(dir, 'linear-ml.onnx');
-    writeFileSync(model, linearClassifier({ coefficients: [[1, -1], [-1, 1]], intercepts: [0, 0], classes: [0, 1] }));
-    const input = join(dir, 'two-rows.csv');
-    writeFileSync(input, '1,0\n0,1\n');
-    const page = await runInPage(browser, guest('iris-classify'), {
-      args: ['ml'],
-      models: [{ name: 'ml', spec: { path: model } }],
-      stdin: input,
-      backends: ['@wacs/backend-classic'],
-      screenshot: 'iris-classify-onnx-ml-refused',
-    });
-    expect(page.exitCode).not.toBe(0);
+  it('iris-classify on an ONNX-ML forest (classic on onnxruntime-web, picked over onnx-web) prints what it prints under Node', async () => {
+    const iris = await trainIrisModel(join(dir, 'iris-onnx'));
+    const model = join(dir, 'iris-forest-ml.onnx');
+    writeFileSync(model, mljsForestToOnnx(JSON.parse(readFileSync(iris.modelPath, 'utf8')), 4, 3));
+    const rows = readFileSync(iris.csvPath, 'utf8').trim().split('\n');
+    const input = join(dir, 'iris-onnx-rows.csv');
+    writeFileSync(input, [rows[0], ...[1, 51, 71, 84, 120, 134].map((i) => rows[i])].join('\n') + '\n');
+    const page = await runInPage(browser, guest('iris-classify'), { args: ['ml'], models: [{ name: 'ml', spec: { path: model } }], stdin: input, screenshot: 'iris-classify-onnx-ml' });
+    expect(page.error).toBeUndefined();
+    expect(page.stderr).toBe('');
+    expect(page.exitCode).toBe(0);
+    // Without --bind, an ONNX file naming ai.onnx.ml binds classic and onnx-web; classic's detect takes it.
     expect(page.loads).toEqual([{ backend: 'classic', model: 'ml', target: 'auto' }]);
-    expect(page.stderr).toMatch(/unsupported-operation.*ONNX-ML models need onnxruntime \(Node\)/);
+    expect(page.requests.some((url) => /\/engines\/\d+\/ort-wasm[^/]*\.wasm$/.test(url))).toBe(true);
+
+    const node = await runWacs(['run', guest('iris-classify'), '--bind', '@wacs/backend-classic', '--model', `ml=${model}`, '--', 'ml'], { stdin: readFileSync(input, 'utf8') });
+    expect(node.code).toBe(0);
+    expect(node.stdout.trim().split('\n')).toHaveLength(7);
+    expect(page.stdout).toBe(node.stdout);
   });
 });

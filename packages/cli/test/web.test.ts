@@ -154,6 +154,7 @@ describe('wacs web: model folders, standard input, and the backends picked by mo
     expect(assets.backends.map((b) => b.package)).toEqual(['@wacs/backend-tfjs', '@wacs/backend-classic']);
     expect(assets.backends[0]!.assetsDir).toMatch(/tfjs-backend-wasm\/dist$/);
     expect(backendsForModels(['onnx', 'onnx', 'pmml', 'tfjs-model'])).toEqual(['@wacs/backend-onnx-web', '@wacs/backend-classic', '@wacs/backend-tfjs']);
+    expect(backendsForModels(['onnx-ml'])).toEqual(['@wacs/backend-classic', '@wacs/backend-onnx-web']);
     expect(backendsForModels([])).toEqual(['@wacs/backend-onnx-web']);
     expect(backendsForModels(['unknown'])).toEqual(['@wacs/backend-onnx-web']);
   });

@@ -2,7 +2,7 @@
 import { EXIT, parseModelArg } from '@wacs/core';
 import { list, number, parseArgs, UsageError } from '../args.js';
 import { readWasm } from '../read-wasm.js';
-import { BROWSER_BACKEND_FOR_FORMAT, DEFAULT_BROWSER_BACKENDS, webAssets } from '../web/assets.js';
+import { BROWSER_BACKENDS_FOR_FORMAT, DEFAULT_BROWSER_BACKENDS, webAssets } from '../web/assets.js';
 import { startWebServer } from '../web/server.js';
 
 export const webHelp = `Usage: wacs web <guest.wasm> [options] [guest args…] [-- guest args…]
@@ -22,7 +22,7 @@ Options:
                               the guest path defaults to the host path. Nothing written comes back.
   --stdin <file>              Give the guest this file as its standard input (default: empty).
   --bind <package>            A browser backend package (repeatable). Default: the backends of the
-                              models' formats (${[...new Set(Object.values(BROWSER_BACKEND_FOR_FORMAT))].join(', ')}),
+                              models' formats (${[...new Set(Object.values(BROWSER_BACKENDS_FOR_FORMAT).flat())].join(', ')}),
                               or ${DEFAULT_BROWSER_BACKENDS.join(', ')} without models.
   --port <n>                  Port to listen on (default 8765; 0 picks a free one).
   --timeout <seconds>         End the guest after this long (exit code 124 on the page).

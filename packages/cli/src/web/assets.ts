@@ -7,19 +7,24 @@
 import { prepareComponent, wasmKind, type ModelSpec } from '@wacs/core';
 import { probePath } from '@wacs/core/backend/node';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../args.js';
 import type { WebAssets } from './server.js';
 
-/** The browser backend for each model format core sniffs (`FormatProbe.format`). */
-export const BROWSER_BACKEND_FOR_FORMAT: Record<string, string> = {
-  onnx: '@wacs/backend-onnx-web',
-  'tfjs-model': '@wacs/backend-tfjs',
-  pmml: '@wacs/backend-classic',
-  xml: '@wacs/backend-classic',
-  json: '@wacs/backend-classic',
+/**
+ * The browser backends for each model format core sniffs (`FormatProbe.format`), highest priority
+ * first; `onnx-ml` is an ONNX file that names the ai.onnx.ml domain: classic takes it when its
+ * nodes use that domain (its `detect` checks), onnx-web otherwise.
+ */
+export const BROWSER_BACKENDS_FOR_FORMAT: Record<string, string[]> = {
+  onnx: ['@wacs/backend-onnx-web'],
+  'onnx-ml': ['@wacs/backend-classic', '@wacs/backend-onnx-web'],
+  'tfjs-model': ['@wacs/backend-tfjs'],
+  pmml: ['@wacs/backend-classic'],
+  xml: ['@wacs/backend-classic'],
+  json: ['@wacs/backend-classic'],
 };
 
 /** What `wacs web` binds without --bind when no served model says otherwise (a guest that loads its own bytes). */
@@ -27,7 +32,7 @@ export const DEFAULT_BROWSER_BACKENDS = ['@wacs/backend-onnx-web'];
 
 /** The browser backends for the served models' formats, in model order; the default when none has one. */
 export function backendsForModels(formats: Array<string | undefined>): string[] {
-  const chosen = [...new Set(formats.map((format) => BROWSER_BACKEND_FOR_FORMAT[format ?? '']).filter((name): name is string => !!name))];
+  const chosen = [...new Set(formats.flatMap((format) => BROWSER_BACKENDS_FOR_FORMAT[format ?? ''] ?? []))];
   return chosen.length ? chosen : DEFAULT_BROWSER_BACKENDS;
 }
 
@@ -121,7 +126,11 @@ async function folderFiles(dir: { host: string; guest: string }): Promise<WebAss
 async function servedModel({ name, spec }: { name: string; spec: ModelSpec }): Promise<WebAssets['models'][number] & { format?: string }> {
   const probe = await probePath(spec.path).catch(() => undefined);
   if (!probe) throw new UsageError(`--model ${name}: ${spec.path} does not exist`);
-  if (!probe.isDirectory) return { name, file: spec.path, bytes: (await stat(spec.path)).size, spec, format: probe.format };
+  if (!probe.isDirectory) {
+    // The domain's name is in the file's opset imports (often after the weights: the whole file is searched).
+    const format = probe.format === 'onnx' && (await readFile(spec.path)).includes('ai.onnx.ml') ? 'onnx-ml' : probe.format;
+    return { name, file: spec.path, bytes: (await stat(spec.path)).size, spec, format };
+  }
   if (probe.format !== 'tfjs-model') {
     throw new UsageError(`--model ${name}: ${spec.path} is a folder, and wacs web serves single-file models and TensorFlow.js model folders (model.json and its weights)`);
   }
