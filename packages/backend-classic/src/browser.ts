@@ -37,12 +37,12 @@ async function loadModel(request: LoadRequest): Promise<Graph> {
   const bytes = await fetchModelBytes(request);
   const format = sniffBytes(bytes.subarray(0, 4096)).format;
   if (format === 'onnx') {
-    loadOptions(request, 'ONNX-ML');
+    loadOptions(request, 'ONNX-ML'); // it takes none in a page: a user's is refused, a guest's dropped
     return loadOnnxMlWeb(request, bytes);
   }
   const graph = await loadJsModel(request, bytes, format, (jsFormat) => loadOptions(request, jsFormat));
   if (graph) return graph;
-  throw new NnError('invalid-encoding', `the classic backend loads PMML and ml.js JSON models in a browser; this looks like ${format}`);
+  throw new NnError('invalid-encoding', `the classic backend loads ONNX-ML, PMML and ml.js JSON models; this looks like ${format}`);
 }
 
 export const classicBrowserBackend: Backend = {
