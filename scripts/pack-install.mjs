@@ -23,10 +23,10 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 
@@ -271,22 +271,34 @@ async function quickStart() {
   }
 }
 
+/** One GET to the registry; a connection quiet for 30 s (waiting for the answer, or in its body) is dropped. */
+function getUpstream(url, accept) {
+  const idleSeconds = 30;
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'http:' ? httpGet : httpsGet)(url, { headers: { accept }, timeout: idleSeconds * 1000 }, resolve);
+    request.on('timeout', () => request.destroy(new Error(`no data for ${idleSeconds} s`)));
+    request.on('error', reject);
+  });
+}
+
 /**
- * The upstream registry's answer, retried with backoff when the request fails or the registry
- * answers 5xx or 429: this machine's route to the registry drops requests now and then, and one
- * 502 passed on to npm after its own retries failed the whole quick start.
+ * The upstream registry's answer, retried with backoff when the request fails, hangs, or the
+ * registry answers 5xx or 429: this machine's route to the registry drops or stalls requests now
+ * and then, and one 502 passed on to npm (or one stalled answer, which npm waits 5 minutes for)
+ * failed or stalled the whole quick start. A body that stalls midway ends npm's response early,
+ * and npm retries.
  */
 async function fetchUpstream(url, accept) {
   const attempts = 6;
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await fetch(url, { headers: { accept }, signal: AbortSignal.timeout(300_000) });
-      if ((response.status < 500 && response.status !== 429) || attempt === attempts) return response;
-      await response.body?.cancel();
-      console.log(`registry proxy: the registry answered ${response.status} for ${url} (try ${attempt} of ${attempts}); retrying`);
+      const response = await getUpstream(url, accept);
+      if ((response.statusCode < 500 && response.statusCode !== 429) || attempt === attempts) return response;
+      response.resume();
+      console.log(`registry proxy: the registry answered ${response.statusCode} for ${url} (try ${attempt} of ${attempts}); retrying`);
     } catch (e) {
       if (attempt === attempts) throw e;
-      console.log(`registry proxy: fetching ${url} failed (${e.cause?.code ?? e.message}; try ${attempt} of ${attempts}); retrying`);
+      console.log(`registry proxy: fetching ${url} failed (${e.code ?? e.message}; try ${attempt} of ${attempts}); retrying`);
     }
     await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** (attempt - 1)));
   }
@@ -314,10 +326,9 @@ async function serveRegistry() {
         return;
       }
       const response = await fetchUpstream(new URL(req.url.replace(/^\//, ''), upstream), req.headers.accept ?? '*/*');
-      res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream' });
+      res.writeHead(response.statusCode, { 'content-type': response.headers['content-type'] ?? 'application/octet-stream' });
       // A download the upstream drops midway ends this response early; npm sees it and retries.
-      if (response.body) await pipeline(Readable.fromWeb(response.body), res);
-      else res.end();
+      await pipeline(response, res);
     } catch (e) {
       if (!res.headersSent) res.writeHead(502).end(String(e));
       else res.destroy();
