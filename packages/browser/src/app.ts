@@ -58,11 +58,29 @@ async function main(): Promise<void> {
     $('loads').textContent = loads.map((l) => `${l.model} → ${l.backend} (target ${l.target})`).join('\n') || 'none yet';
   };
 
+  const output = $('output');
+  const status = $('status');
+  let stdout = '';
+  let stderr = '';
+  let stdoutPieces = 0;
+  const append = (text: string, className: string) => {
+    const span = document.createElement('span');
+    span.className = className;
+    span.textContent = text;
+    output.append(span);
+  };
+  const printStdout = (text: string) => {
+    stdout += text;
+    stdoutPieces++;
+    append(text, 'stdout');
+  };
+
   const backends: Backend[] = [];
   const backendNames: string[] = [];
   for (const entry of config.backends) {
-    const module = (await import(new URL(entry.url, location.href).href)) as { default: Backend; configure?: (settings: { assetsUrl?: string }) => void };
-    module.configure?.({ assetsUrl: entry.assetsUrl });
+    const module = (await import(new URL(entry.url, location.href).href)) as { default: Backend; configure?: (settings: { assetsUrl?: string; stdout?: (text: string) => void }) => void };
+    // A backend's stream-stdout prints where the guest's stdout goes, as the host's stdout does under Node.
+    module.configure?.({ assetsUrl: entry.assetsUrl, stdout: printStdout });
     const variants = (await module.default.hardware?.()) ?? [];
     backendNames.push(`${module.default.name} (${entry.package}; ${variants.filter((v) => v.available).map((v) => v.name).join(', ') || 'no hardware detected'})`);
     backends.push(watched(module.default, loads, showLoads));
@@ -80,16 +98,6 @@ async function main(): Promise<void> {
     fact('Isolation', crossOriginIsolated ? 'cross-origin isolated (shared memory available)' : 'NOT cross-origin isolated'),
   ].join('');
 
-  const output = $('output');
-  const status = $('status');
-  let stdout = '';
-  let stderr = '';
-  const append = (text: string, className: string) => {
-    const span = document.createElement('span');
-    span.className = className;
-    span.textContent = text;
-    output.append(span);
-  };
   const started = performance.now();
   const tick = setInterval(() => (status.textContent = `running… ${((performance.now() - started) / 1000).toFixed(1)} s`), 100);
   const result = await runGuest(config.guest.url, {
@@ -100,10 +108,7 @@ async function main(): Promise<void> {
     files,
     timeoutMs: config.timeoutMs,
     workerUrl: new URL('worker.js', location.href),
-    onStdout: (text) => {
-      stdout += text;
-      append(text, 'stdout');
-    },
+    onStdout: printStdout,
     onStderr: (text) => {
       stderr += text;
       append(text, 'stderr');
@@ -113,12 +118,12 @@ async function main(): Promise<void> {
   clearInterval(tick);
   status.textContent = `exit ${result.exitCode}${result.error ? `: ${result.error}` : ''} · ${ms.toFixed(0)} ms`;
   status.className = result.exitCode === 0 ? 'ok' : 'failed';
-  (window as unknown as { wacsResult: WebResult }).wacsResult = { ...result, stdout, stderr, ms, loads };
+  (window as unknown as { wacsResult: WebResult }).wacsResult = { ...result, stdout, stderr, stdoutPieces, ms, loads };
 }
 
 main().catch((e: unknown) => {
   const status = $('status');
   status.textContent = `wacs web: ${e instanceof Error ? e.message : String(e)}`;
   status.className = 'failed';
-  (window as unknown as { wacsResult: WebResult }).wacsResult = { exitCode: 125, error: status.textContent, stdout: '', stderr: '', ms: 0, loads: [] };
+  (window as unknown as { wacsResult: WebResult }).wacsResult = { exitCode: 125, error: status.textContent, stdout: '', stderr: '', stdoutPieces: 0, ms: 0, loads: [] };
 });

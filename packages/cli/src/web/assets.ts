@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../args.js';
 import type { WebAssets } from './server.js';
 
-/** The browser backends `wacs web` binds when given no --bind. */
-export const DEFAULT_BROWSER_BACKENDS = ['@wacs/backend-onnx-web'];
+/** The browser backends `wacs web` binds when given no --bind: ONNX models go to onnx-web, GGUF models to wllama. */
+export const DEFAULT_BROWSER_BACKENDS = ['@wacs/backend-onnx-web', '@wacs/backend-wllama'];
 
 interface BrowserPackageJson {
   name?: string;
