@@ -40,9 +40,17 @@ export class WllamaGraph implements Graph {
     // The training context is known once a model is loaded; a first engine of the capped size reads it.
     const probe = { contextSize: options['ctx-size'] || DEFAULT_MAX_CONTEXT, batchSize: options['batch-size'] ?? DEFAULT_BATCH, threads: options.threads };
     probe.batchSize = Math.min(probe.batchSize, probe.contextSize);
-    const first = await startEngine(model, engineParams(probe), options['enable-log'] ?? false);
+    const log = options['enable-log'] ?? false;
+    const first = await startEngine(model, engineParams(probe), log);
     const graph = new WllamaGraph(model, options, first.getModelMetadata().hparams.nCtxTrain);
-    graph.engines.set(keyOf(probe), Promise.resolve(first));
+    const settings = graph.settings(options);
+    if (keyOf(settings) === keyOf(probe)) {
+      graph.engines.set(keyOf(probe), Promise.resolve(first));
+    } else {
+      // A model trained on less than the cap: its own context size, started now rather than at the first compute.
+      await first.exit();
+      await graph.engine(settings, log);
+    }
     return graph;
   }
 
