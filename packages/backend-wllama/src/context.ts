@@ -58,6 +58,8 @@ function samplingParams(options: WllamaOptions): Record<string, unknown> {
     // llama.cpp holds back text that may be the start of a stop string, so a stream never shows part of it.
     ...(reversePrompt ? { stop: [reversePrompt] } : {}),
     cache_prompt: true,
+    // Each streamed chunk then says how many tokens were generated so far (else only the last one does).
+    timings_per_token: true,
   };
 }
 

@@ -66,6 +66,48 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama', () => {
     expect(whole.stdoutPieces).toBe(1);
   });
 
+  it('the wacs:stream steps (the backend\'s stream) add up to the compute\'s answer, each with its usage so far', async () => {
+    let steps: Array<{ text: string; outputTokens: number }> = [];
+    let whole: { text: string; metadata: { input_tokens: number; output_tokens: number; llama_build_number: number } } | undefined;
+    await runInPage(browser, guest('llm-chat'), {
+      args: ['--model', 'tiny', '--raw', ...GREEDY, '--set', 'n-predict=1', PROMPT],
+      models: [{ name: 'tiny', spec: { path: model, options: { threads: 1 } } }],
+      screenshot: 'llm-chat-tiny-gguf-stream-steps',
+      afterRun: async (p) => {
+        // The backend module the page loaded, given as page script text: vitest rewrites import() in test code.
+        await p.evaluate(`import('/backends/1.js').then((m) => { window.wllamaModule = m; })`);
+        [steps, whole] = await p.evaluate(async (prompt) => {
+          const { default: backend } = (window as unknown as { wllamaModule: typeof import('@wacs/backend-wllama') }).wllamaModule;
+          const bytes = (text: string) => new TextEncoder().encode(text);
+          const tensor = (text: string) => ({ dimensions: [bytes(text).length], type: 'U8' as const, data: bytes(text) });
+          const inputs = () => [
+            { name: 'prompt', tensor: tensor(prompt) },
+            { name: 'metadata', tensor: tensor(JSON.stringify({ temp: 0, 'repeat-penalty': 1, 'n-predict': 16 })) },
+          ];
+          const graph = await backend.load({ source: { kind: 'path', path: '/models/tiny' }, encoding: 'ggml', target: 'cpu', options: { threads: 1 } });
+          const context = await graph.createContext();
+          const text = (outputs: Array<{ name: string; tensor: { data: Uint8Array } }>, name: string) => new TextDecoder().decode(outputs.find((o) => o.name === name)!.tensor.data);
+          const collected: Array<{ text: string; outputTokens: number }> = [];
+          const iterator = context.stream!(inputs());
+          for (let step = await iterator.next(); !step.done; step = await iterator.next()) {
+            collected.push({ text: text(step.value, '0'), outputTokens: JSON.parse(text(step.value, 'metadata')).output_tokens });
+          }
+          const outputs = await context.compute(inputs());
+          await context.dispose();
+          await graph.dispose();
+          return [collected, { text: text(outputs, '0'), metadata: JSON.parse(text(outputs, 'metadata')) }] as const;
+        }, PROMPT);
+      },
+    });
+    expect(whole!.metadata.output_tokens).toBe(16);
+    expect(whole!.metadata.llama_build_number).toBeGreaterThan(0);
+    expect(steps.length).toBeGreaterThan(8);
+    expect(steps.map((s) => s.text).join('')).toBe(whole!.text);
+    // Usage grows step by step and ends at the compute's count.
+    steps.forEach((s, i) => i > 0 && expect(s.outputTokens).toBeGreaterThanOrEqual(steps[i - 1]!.outputTokens));
+    expect(steps.at(-1)!.outputTokens).toBe(16);
+  });
+
   it('a bad option from the guest is its invalid-argument, naming the option', async () => {
     const page = await runInPage(browser, guest('llm-chat'), {
       args: ['--model', 'tiny', '--raw', '--set', 'temp=-1', PROMPT],

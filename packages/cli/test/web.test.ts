@@ -72,11 +72,15 @@ describe('wacs web: the server', () => {
     expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     expect(page.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // Workers from this origin, and from blob: URLs the page makes itself (wllama's), none from elsewhere.
+    expect(page.headers.get('content-security-policy')).toContain("worker-src 'self' blob:;");
     expect(await page.text()).toContain('<script type="module" src="app.js">');
   });
 
-  it('serves the config, the guest transpiled by jco, the backend, its engine and the model', async () => {
-    const config = (await (await get('/config.json')).json()) as { guest: { url: string }; backends: Array<{ url: string; assetsUrl: string }>; models: Record<string, { spec: { path: string } }> };
+  it('serves the config, the guest transpiled by jco, the backends, their engines and the model', async () => {
+    const config = (await (await get('/config.json')).json()) as { guest: { url: string }; backends: Array<{ package: string; url: string; assetsUrl: string }>; models: Record<string, { spec: { path: string } }> };
+    // The default backends: ONNX on onnxruntime-web, GGUF on wllama.
+    expect(config.backends.map((b) => b.package)).toEqual(['@wacs/backend-onnx-web', '@wacs/backend-wllama']);
     expect(config.guest.url).toBe('guest/nn-compute/guest.js');
     const guestJs = await get(config.guest.url);
     expect(guestJs.headers.get('content-type')).toContain('text/javascript');
@@ -84,6 +88,8 @@ describe('wacs web: the server', () => {
     expect((await get('guest/nn-compute/guest.core.wasm')).headers.get('content-type')).toBe('application/wasm');
     expect((await get(config.backends[0]!.url)).status).toBe(200);
     expect((await get(`${config.backends[0]!.assetsUrl}ort-wasm-simd-threaded.jsep.wasm`)).headers.get('content-type')).toBe('application/wasm');
+    expect((await get(config.backends[1]!.url)).status).toBe(200);
+    expect((await get(`${config.backends[1]!.assetsUrl}wllama.wasm`)).headers.get('content-type')).toBe('application/wasm');
     const served = new Uint8Array(await (await get(config.models.lin!.spec.path)).arrayBuffer());
     expect(served).toEqual(new Uint8Array(linearModel([[1], [2]], [0])));
     for (const path of ['/worker.js', '/app.js']) expect((await get(path)).status).toBe(200);
@@ -114,7 +120,7 @@ describe('wacs web: the server', () => {
   });
 
   it('serves nothing else: unknown paths, other models, and paths that climb out of a folder are 404', async () => {
-    for (const path of ['/models/other', '/guest/other/guest.js', '/guest/nn-compute/..%2F..%2Fsecret.txt', '/engines/0/..%2F..%2Fpackage.json', '/etc/passwd', '/backends/1.js']) {
+    for (const path of ['/models/other', '/guest/other/guest.js', '/guest/nn-compute/..%2F..%2Fsecret.txt', '/engines/0/..%2F..%2Fpackage.json', '/etc/passwd', '/backends/2.js']) {
       expect({ path, status: (await get(path)).status }).toEqual({ path, status: 404 });
     }
     expect((await fetch(web.url, { method: 'POST' })).status).toBe(405);
