@@ -58,8 +58,6 @@ function samplingParams(options: WllamaOptions): Record<string, unknown> {
     // llama.cpp holds back text that may be the start of a stop string, so a stream never shows part of it.
     ...(reversePrompt ? { stop: [reversePrompt] } : {}),
     cache_prompt: true,
-    // Each streamed chunk then says how many tokens were generated so far (else only the last one does).
-    timings_per_token: true,
   };
 }
 
@@ -95,6 +93,8 @@ export class WllamaExecutionContext implements ExecutionContext {
         wake?.();
       },
       controller.signal,
+      // Each step carries the tokens generated so far: llama.cpp then times every token (else only the last).
+      true,
     )
       .then(
         (result) => void (outputs = result),
@@ -126,7 +126,7 @@ export class WllamaExecutionContext implements ExecutionContext {
     await this.running?.finished;
   }
 
-  private async run(inputs: NamedTensor[], listen: (options: WllamaOptions) => OnText, signal?: AbortSignal): Promise<NamedTensor[]> {
+  private async run(inputs: NamedTensor[], listen: (options: WllamaOptions) => OnText, signal?: AbortSignal, usagePerToken = false): Promise<NamedTensor[]> {
     const request = readTextRequest(inputs, 'wllama');
     let options = this.options;
     // Metadata comes from the guest: keys the backend does not know are skipped, as in WasmEdge.
@@ -140,7 +140,7 @@ export class WllamaExecutionContext implements ExecutionContext {
     await this.running?.finished;
     const controller = new AbortController();
     signal?.addEventListener('abort', () => controller.abort(), { once: true });
-    const generation = this.generate(engine, request.prompt, options, settings.contextSize, listen(options), controller.signal);
+    const generation = this.generate(engine, request.prompt, options, settings.contextSize, listen(options), controller.signal, usagePerToken);
     const running = { controller, finished: generation.catch(() => {}) };
     this.running = running;
     try {
@@ -151,7 +151,15 @@ export class WllamaExecutionContext implements ExecutionContext {
     }
   }
 
-  private async generate(engine: Wllama, prompt: string, options: WllamaOptions, contextSize: number, onText: OnText, signal: AbortSignal): Promise<Generated> {
+  private async generate(
+    engine: Wllama,
+    prompt: string,
+    options: WllamaOptions,
+    contextSize: number,
+    onText: OnText,
+    signal: AbortSignal,
+    usagePerToken: boolean,
+  ): Promise<Generated> {
     const usage: TextUsage = { inputTokens: 0, outputTokens: 0 };
     let text = '';
     let finish: string | null = null;
@@ -171,7 +179,7 @@ export class WllamaExecutionContext implements ExecutionContext {
       text += piece;
       onText(piece, { ...usage });
     };
-    const params = { ...samplingParams(options), stream: true as const, onData, abortSignal: signal };
+    const params = { ...samplingParams(options), ...(usagePerToken ? { timings_per_token: true } : {}), stream: true as const, onData, abortSignal: signal };
     const messages = [...this.conversation, { role: 'user' as const, content: prompt }];
     try {
       if (options.chat) await engine.createChatCompletion({ ...params, messages } as Parameters<Wllama['createChatCompletion']>[0] & { stream: true; onData: typeof onData });

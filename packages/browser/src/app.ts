@@ -7,6 +7,8 @@ import type { Backend, LoadRequest } from '@wacs/core/backend';
 import { runGuest } from './index.js';
 import type { WebConfig, WebResult } from './web-config.js';
 
+const DRAW_EVERY_MS = 100;
+
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 function size(bytes: number): string {
@@ -63,11 +65,18 @@ async function main(): Promise<void> {
   let stdout = '';
   let stderr = '';
   let stdoutPieces = 0;
+  // Output is drawn ten times a second: a model streaming hundreds of tokens a second would otherwise
+  // spend the page's thread (which also relays the engine's tokens) on the DOM.
+  const queued: Array<[text: string, className: string]> = [];
+  const draw = () => {
+    for (const [text, className] of queued.splice(0)) {
+      const last = output.lastElementChild;
+      if (last?.className === className) last.textContent += text;
+      else output.append(Object.assign(document.createElement('span'), { className, textContent: text }));
+    }
+  };
   const append = (text: string, className: string) => {
-    const span = document.createElement('span');
-    span.className = className;
-    span.textContent = text;
-    output.append(span);
+    if (queued.push([text, className]) === 1) setTimeout(draw, DRAW_EVERY_MS);
   };
   const printStdout = (text: string) => {
     stdout += text;
@@ -116,6 +125,7 @@ async function main(): Promise<void> {
   });
   const ms = performance.now() - started;
   clearInterval(tick);
+  draw();
   status.textContent = `exit ${result.exitCode}${result.error ? `: ${result.error}` : ''} · ${ms.toFixed(0)} ms`;
   status.className = result.exitCode === 0 ? 'ok' : 'failed';
   (window as unknown as { wacsResult: WebResult }).wacsResult = { ...result, stdout, stderr, stdoutPieces, ms, loads };
