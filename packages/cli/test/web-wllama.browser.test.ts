@@ -16,6 +16,9 @@ import { directCompletion, type DirectCompletion } from './browser/wllama.js';
 const { path: chromiumPath } = chromium();
 const PROMPT = 'Once upon a time';
 const GREEDY = ['--set', 'temp=0', '--set', 'repeat-penalty=1'];
+/** A small chat template (Jinja, as GGUF files carry them): role markers around each message. */
+const CHAT_TEMPLATE =
+  "{% for message in messages %}{{ '<|' + message['role'] + '|>' + message['content'] + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}";
 
 describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama', () => {
   let browser: Browser;
@@ -106,6 +109,78 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama', () => {
     // Usage grows step by step and ends at the compute's count.
     steps.forEach((s, i) => i > 0 && expect(s.outputTokens).toBeGreaterThanOrEqual(steps[i - 1]!.outputTokens));
     expect(steps.at(-1)!.outputTokens).toBe(16);
+  });
+
+  it("chats with the model's chat template and keeps the conversation, as wllama's chat completion does", async () => {
+    const chatModel = join(mkdtempSync(join(tmpdir(), 'wacs-web-gguf-chat-')), 'tiny-chat.gguf');
+    writeFileSync(chatModel, tinyLlamaGguf({ chatTemplate: CHAT_TEMPLATE }));
+    type Turn = { text: string; inputTokens: number; outputTokens: number };
+    let backendTurns: Turn[] = [];
+    let directTurns: Turn[] = [];
+    const page = await runInPage(browser, guest('llm-chat'), {
+      args: ['--model', 'chat', ...GREEDY, '--set', 'n-predict=8', '--stats', 'Hello there'],
+      models: [{ name: 'chat', spec: { path: chatModel, options: { threads: 1 } } }],
+      screenshot: 'llm-chat-tiny-gguf-chat',
+      afterRun: async (p) => {
+        await p.evaluate(`import('/backends/1.js').then((m) => { window.wllamaModule = m; })`);
+        [backendTurns, directTurns] = await p.evaluate(async (prompts) => {
+          const { default: backend, Wllama } = (window as unknown as { wllamaModule: typeof import('@wacs/backend-wllama') }).wllamaModule;
+          const bytes = (text: string) => new TextEncoder().encode(text);
+          const tensor = (text: string) => ({ dimensions: [bytes(text).length], type: 'U8' as const, data: bytes(text) });
+          const read = (outputs: Array<{ name: string; tensor: { data: Uint8Array } }>, name: string) => new TextDecoder().decode(outputs.find((o) => o.name === name)!.tensor.data);
+          // Through the backend: one context, two turns.
+          const graph = await backend.load({ source: { kind: 'path', path: '/models/chat' }, encoding: 'ggml', target: 'cpu', options: { threads: 1 } });
+          const context = await graph.createContext();
+          const viaBackend = [];
+          for (const prompt of prompts) {
+            const metadata = { chat: true, temp: 0, 'repeat-penalty': 1, 'n-predict': 8 };
+            const outputs = await context.compute([{ name: 'prompt', tensor: tensor(prompt) }, { name: 'metadata', tensor: tensor(JSON.stringify(metadata)) }]);
+            const usage = JSON.parse(read(outputs, 'metadata'));
+            viaBackend.push({ text: read(outputs, '0'), inputTokens: usage.input_tokens, outputTokens: usage.output_tokens });
+          }
+          await context.dispose();
+          await graph.dispose();
+          // wllama directly: the same conversation as OpenAI-style messages.
+          const quiet = { debug: () => {}, log: () => {}, warn: () => {}, error: console.error };
+          const engine = new Wllama({ default: new URL('/engines/1/wllama.wasm', location.href).href }, { suppressNativeLog: true, logger: quiet });
+          engine.setCompat(null);
+          await engine.loadModel([await (await fetch('/models/chat')).blob()], { n_ctx: 256, n_threads: 1, n_gpu_layers: 0, n_parallel: 1 });
+          const messages: Array<{ role: 'user' | 'assistant'; content: string }> = [];
+          const direct = [];
+          for (const prompt of prompts) {
+            messages.push({ role: 'user', content: prompt });
+            const request = { messages, temperature: 0, repeat_penalty: 1, n_predict: 8, top_k: 40, top_p: 0.95, min_p: 0.05 };
+            const result = await engine.createChatCompletion(request as Parameters<typeof engine.createChatCompletion>[0] & { stream?: false });
+            const text = result.choices[0]!.message.content ?? '';
+            messages.push({ role: 'assistant', content: text });
+            direct.push({ text, inputTokens: result.usage.prompt_tokens, outputTokens: result.usage.completion_tokens });
+          }
+          await engine.exit();
+          return [viaBackend, direct] as const;
+        }, ['Hello there', 'And then?']);
+      },
+    });
+    expect(page.exitCode).toBe(0);
+    expect(backendTurns).toEqual(directTurns);
+    // The guest's one turn is the first: same answer, same prompt size (the template rendered around it).
+    expect(page.stdout.split('\n')[0]).toBe(directTurns[0]!.text);
+    expect(page.stdout).toContain(`[stats] input_tokens=${directTurns[0]!.inputTokens} output_tokens=${directTurns[0]!.outputTokens} `);
+    // The template wraps the message (more tokens than its words), and the second turn carries the first.
+    expect(directTurns[0]!.inputTokens).toBeGreaterThan(4);
+    expect(directTurns[1]!.inputTokens).toBeGreaterThan(directTurns[0]!.inputTokens + directTurns[0]!.outputTokens);
+  });
+
+  it('threads=2 (llama.cpp threads in workers, the page being cross-origin isolated) gives the one-thread answer', async () => {
+    const run = (threads: number) =>
+      runInPage(browser, guest('llm-chat'), {
+        args: ['--model', 'tiny', '--raw', ...GREEDY, '--set', 'n-predict=12', PROMPT],
+        models: [{ name: 'tiny', spec: { path: model, options: { threads } } }],
+        screenshot: `llm-chat-tiny-gguf-threads-${threads}`,
+      });
+    const [one, two] = [await run(1), await run(2)];
+    expect(two.stderr).toBe('');
+    expect(two.exitCode).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
   });
 
   it('a bad option from the guest is its invalid-argument, naming the option', async () => {
