@@ -15,6 +15,10 @@ export const DEFAULT_MAX_CONTEXT = 4096;
 const DEFAULT_BATCH = 512;
 /** How far past its training context a model may be asked to run (RoPE scaling), as in backend-llama. */
 const MAX_CONTEXT_STRETCH = 8;
+/** llama.cpp (as wllama 3.13 builds it) makes contexts in steps of this many tokens, whatever size is asked for. */
+export const CONTEXT_STEP = 256;
+
+const contextOf = (asked: number) => Math.ceil(asked / CONTEXT_STEP) * CONTEXT_STEP;
 
 export interface EngineSettings {
   contextSize: number;
@@ -38,7 +42,7 @@ export class WllamaGraph implements Graph {
   /** Starts the engine the graph's options ask for: a model llama.cpp cannot load fails here. */
   static async open(model: Blob, options: WllamaOptions): Promise<WllamaGraph> {
     // The training context is known once a model is loaded; a first engine of the capped size reads it.
-    const probe = { contextSize: options['ctx-size'] || DEFAULT_MAX_CONTEXT, batchSize: options['batch-size'] ?? DEFAULT_BATCH, threads: options.threads };
+    const probe = { contextSize: contextOf(options['ctx-size'] || DEFAULT_MAX_CONTEXT), batchSize: options['batch-size'] ?? DEFAULT_BATCH, threads: options.threads };
     probe.batchSize = Math.min(probe.batchSize, probe.contextSize);
     const log = options['enable-log'] ?? false;
     const first = await startEngine(model, engineParams(probe), log);
@@ -61,7 +65,9 @@ export class WllamaGraph implements Graph {
     if (contextSize > trained * MAX_CONTEXT_STRETCH) {
       throw new NnError('invalid-argument', `ctx-size ${contextSize} is more than ${MAX_CONTEXT_STRETCH} times the model's training context of ${trained} tokens`);
     }
-    return { contextSize, batchSize: Math.min(options['batch-size'] ?? DEFAULT_BATCH, contextSize), threads: options.threads };
+    // The size llama.cpp will make, so a full context is reported at the size it really has.
+    const made = contextOf(contextSize);
+    return { contextSize: made, batchSize: Math.min(options['batch-size'] ?? DEFAULT_BATCH, made), threads: options.threads };
   }
 
   /** The engine for these settings, started when first asked for. */
@@ -94,5 +100,7 @@ export class WllamaGraph implements Graph {
 
 function engineParams(settings: EngineSettings) {
   // n_parallel 1: one slot holds the whole context (wllama's default of 4 shares it among four).
-  return { n_ctx: settings.contextSize, n_batch: settings.batchSize, n_parallel: 1, ...(settings.threads ? { n_threads: settings.threads } : {}) };
+  // No context shift: dropping tokens to make room would hide a full context, which is an error the
+  // guest should see (as backend-llama does).
+  return { n_ctx: settings.contextSize, n_batch: settings.batchSize, n_parallel: 1, ctx_shift: false, ...(settings.threads ? { n_threads: settings.threads } : {}) };
 }

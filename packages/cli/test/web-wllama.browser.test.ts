@@ -183,6 +183,24 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama', () => {
     expect(two.stdout).toBe(one.stdout);
   });
 
+  it('reports a full context as an error after streaming what fit, as backend-llama does', async () => {
+    let direct: DirectCompletion | undefined;
+    const page = await runInPage(browser, guest('llm-chat'), {
+      // llama.cpp in wllama makes contexts in steps of 256 tokens: ctx-size 16 holds 256.
+      args: ['--model', 'tiny', '--raw', ...GREEDY, '--set', 'ctx-size=16', PROMPT],
+      models: [{ name: 'tiny', spec: { path: model, options: { threads: 1 } } }],
+      screenshot: 'llm-chat-tiny-gguf-context-full',
+      afterRun: async (p) => {
+        direct = await directCompletion(p, 'tiny', PROMPT, { nPredict: 251, nCtx: 16, threads: 1, temperature: 0, repeatPenalty: 1 });
+      },
+    });
+    expect(page.exitCode).not.toBe(0);
+    // 256 places: 5 prompt tokens and 251 generated, streamed before the error.
+    expect(direct!.completionTokens).toBe(251);
+    expect(page.stdout.startsWith(direct!.text)).toBe(true);
+    expect(page.stdout).toContain('error: wasi-nn error runtime-error: the context is full: 5 prompt tokens and 251 generated filled its 256 tokens');
+  });
+
   it('a bad option from the guest is its invalid-argument, naming the option', async () => {
     const page = await runInPage(browser, guest('llm-chat'), {
       args: ['--model', 'tiny', '--raw', '--set', 'temp=-1', PROMPT],
