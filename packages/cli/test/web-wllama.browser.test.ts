@@ -201,6 +201,38 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama', () => {
     expect(page.stdout).toContain('error: wasi-nn error runtime-error: the context is full: 5 prompt tokens and 251 generated filled its 256 tokens');
   });
 
+  it('stops before the reverse prompt, which the stream never shows', async () => {
+    let direct: DirectCompletion | undefined;
+    const full = await runInPage(browser, guest('llm-chat'), {
+      args: ['--model', 'tiny', '--raw', ...GREEDY, '--set', 'n-predict=20', PROMPT],
+      models: [{ name: 'tiny', spec: { path: model, options: { threads: 1 } } }],
+      screenshot: 'llm-chat-tiny-gguf-before-stop',
+      afterRun: async (p) => {
+        direct = await directCompletion(p, 'tiny', PROMPT, { nPredict: 20, nCtx: 256, threads: 1, temperature: 0, repeatPenalty: 1 });
+      },
+    });
+    expect(full.stdout).toBe(`${direct!.text}\n`);
+    // A stop text from the middle of the greedy answer: the answer ends where it first begins.
+    const stop = direct!.text.slice(Math.floor(direct!.text.length / 2), Math.floor(direct!.text.length / 2) + 4);
+    const stopped = await runInPage(browser, guest('llm-chat'), {
+      args: ['--model', 'tiny', '--raw', ...GREEDY, '--set', 'n-predict=20', '--set', `reverse-prompt=${stop}`, PROMPT],
+      models: [{ name: 'tiny', spec: { path: model, options: { threads: 1 } } }],
+      screenshot: 'llm-chat-tiny-gguf-stop',
+    });
+    expect(stopped.exitCode).toBe(0);
+    expect(stopped.stdout).toBe(`${direct!.text.slice(0, direct!.text.indexOf(stop))}\n`);
+  });
+
+  it('a prompt longer than the context is the guest\'s invalid-argument', async () => {
+    const page = await runInPage(browser, guest('llm-chat'), {
+      args: ['--model', 'tiny', '--raw', ...GREEDY, '--set', 'n-predict=4', Array.from({ length: 300 }, () => 'the cat').join(' ')],
+      models: [{ name: 'tiny', spec: { path: model, options: { threads: 1 } } }],
+      screenshot: 'llm-chat-tiny-gguf-prompt-too-long',
+    });
+    expect(page.exitCode).not.toBe(0);
+    expect(page.stdout).toMatch(/error: wasi-nn error invalid-argument: the prompt does not fit the context of 256 tokens/);
+  });
+
   it('a bad option from the guest is its invalid-argument, naming the option', async () => {
     const page = await runInPage(browser, guest('llm-chat'), {
       args: ['--model', 'tiny', '--raw', '--set', 'temp=-1', PROMPT],
