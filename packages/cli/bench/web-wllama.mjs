@@ -51,7 +51,7 @@ async function direct(page) {
       const quiet = { debug: () => {}, log: () => {}, warn: () => {}, error: console.error };
       const engine = new Wllama({ default: new URL(`${entry.assetsUrl}wllama.wasm`, location.href).href }, { suppressNativeLog: true, logger: quiet });
       engine.setCompat(null);
-      await engine.loadModel([await (await fetch('/models/stories')).blob()], { n_ctx: ctx, n_batch: Math.min(512, ctx), n_threads: 1, n_gpu_layers: 0, n_parallel: 1 });
+      await engine.loadModel([await (await fetch('/models/stories')).blob()], { n_ctx: ctx, n_batch: Math.min(512, ctx), n_threads: 1, n_gpu_layers: 0, n_parallel: 1, ctx_shift: false });
       let pieces = 0;
       const request = { prompt, temperature: 0, top_k: 40, top_p: 0.95, min_p: 0.05, repeat_penalty: 1.1, repeat_last_n: 64, n_predict: tokens, cache_prompt: true, stream: true, onData: () => pieces++ };
       const start = performance.now();
