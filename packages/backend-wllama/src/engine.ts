@@ -26,7 +26,7 @@ export function configure(update: WllamaSettings): void {
 export const streamStdout = (text: string): void => settings.stdout(text);
 
 /** The URL of wllama's .wasm, resolved against the page. */
-export function wasmUrl(): string {
+function wasmUrl(): string {
   return new URL('wllama.wasm', new URL(settings.assetsUrl, (globalThis as { location?: { href: string } }).location?.href)).href;
 }
 
@@ -36,6 +36,13 @@ const quiet = { debug: () => {}, log: () => {}, warn: (...args: unknown[]) => co
 export async function startEngine(model: Blob, params: LoadModelParams, log: boolean): Promise<Wllama> {
   const engine = new Wllama({ default: wasmUrl() }, { suppressNativeLog: !log, logger: log ? console : quiet });
   engine.setCompat(null);
-  await engine.loadModel([model], { n_gpu_layers: 0, ...params });
+  try {
+    await engine.loadModel([model], { n_gpu_layers: 0, ...params });
+    // wllama reports a model llama.cpp could not read as loaded, with no vocabulary.
+    if (!(engine.getLoadedContextInfo().n_vocab > 0)) throw new Error('llama.cpp could not read it as a GGUF model (is the file complete?)');
+  } catch (e) {
+    await engine.exit().catch(() => {}); // its worker goes with it
+    throw e;
+  }
   return engine;
 }

@@ -11,12 +11,12 @@ import { WllamaExecutionContext } from './context.js';
 import type { WllamaOptions } from './options.js';
 
 /** Contexts default to the model's training context, capped so a 128k-context model stays small. */
-export const DEFAULT_MAX_CONTEXT = 4096;
+const DEFAULT_MAX_CONTEXT = 4096;
 const DEFAULT_BATCH = 512;
 /** How far past its training context a model may be asked to run (RoPE scaling), as in backend-llama. */
 const MAX_CONTEXT_STRETCH = 8;
 /** llama.cpp (as wllama 3.13 builds it) makes contexts in steps of this many tokens, whatever size is asked for. */
-export const CONTEXT_STEP = 256;
+const CONTEXT_STEP = 256;
 
 const contextOf = (asked: number) => Math.ceil(asked / CONTEXT_STEP) * CONTEXT_STEP;
 
@@ -47,7 +47,13 @@ export class WllamaGraph implements Graph {
     const log = options['enable-log'] ?? false;
     const first = await startEngine(model, engineParams(probe), log);
     const graph = new WllamaGraph(model, options, first.getModelMetadata().hparams.nCtxTrain);
-    const settings = graph.settings(options);
+    let settings: EngineSettings;
+    try {
+      settings = graph.settings(options);
+    } catch (e) {
+      await first.exit();
+      throw e;
+    }
     if (keyOf(settings) === keyOf(probe)) {
       graph.engines.set(keyOf(probe), Promise.resolve(first));
     } else {

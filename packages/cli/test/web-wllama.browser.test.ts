@@ -233,6 +233,19 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama', () => {
     expect(page.stdout).toMatch(/error: wasi-nn error invalid-argument: the prompt does not fit the context of 256 tokens/);
   });
 
+  it('a GGUF file llama.cpp cannot read (cut short) is the guest\'s invalid-encoding', async () => {
+    const cut = join(mkdtempSync(join(tmpdir(), 'wacs-web-gguf-cut-')), 'cut.gguf');
+    writeFileSync(cut, tinyLlamaGguf().subarray(0, 4096));
+    const page = await runInPage(browser, guest('llm-chat'), {
+      args: ['--model', 'cut', '--raw', PROMPT],
+      models: [{ name: 'cut', spec: { path: cut } }],
+      screenshot: 'llm-chat-tiny-gguf-cut',
+    });
+    expect(page.exitCode).not.toBe(0);
+    expect(page.loads).toEqual([{ backend: 'wllama', model: 'cut', target: 'auto' }]);
+    expect(page.stdout).toMatch(/error: wasi-nn error invalid-encoding: wllama: llama.cpp did not load the model/);
+  });
+
   it('a bad option from the guest is its invalid-argument, naming the option', async () => {
     const page = await runInPage(browser, guest('llm-chat'), {
       args: ['--model', 'tiny', '--raw', '--set', 'temp=-1', PROMPT],
