@@ -272,6 +272,27 @@ async function quickStart() {
 }
 
 /**
+ * The upstream registry's answer, retried with backoff when the request fails or the registry
+ * answers 5xx or 429: this machine's route to the registry drops requests now and then, and one
+ * 502 passed on to npm after its own retries failed the whole quick start.
+ */
+async function fetchUpstream(url, accept) {
+  const attempts = 6;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(url, { headers: { accept }, signal: AbortSignal.timeout(300_000) });
+      if ((response.status < 500 && response.status !== 429) || attempt === attempts) return response;
+      await response.body?.cancel();
+      console.log(`registry proxy: the registry answered ${response.status} for ${url} (try ${attempt} of ${attempts}); retrying`);
+    } catch (e) {
+      if (attempt === attempts) throw e;
+      console.log(`registry proxy: fetching ${url} failed (${e.cause?.code ?? e.message}; try ${attempt} of ${attempts}); retrying`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** (attempt - 1)));
+  }
+}
+
+/**
  * A registry for npm: our tarballs under their names, every other request passed through to the
  * npm registry this machine uses, so `npm i -g @wacs/…` runs as written.
  */
@@ -292,7 +313,7 @@ async function serveRegistry() {
         res.end(JSON.stringify(ours.get(path)));
         return;
       }
-      const response = await fetch(new URL(req.url.replace(/^\//, ''), upstream), { headers: { accept: req.headers.accept ?? '*/*' } });
+      const response = await fetchUpstream(new URL(req.url.replace(/^\//, ''), upstream), req.headers.accept ?? '*/*');
       res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream' });
       // A download the upstream drops midway ends this response early; npm sees it and retries.
       if (response.body) await pipeline(Readable.fromWeb(response.body), res);

@@ -3,8 +3,9 @@
 //
 //   wacs serve openai-server.wasm --model tiny=./model.gguf --env OPENAI_MODELS=tiny
 //
-//   POST /v1/chat/completions   one user message through the model's chat template; stream: true as
-//                               server-sent events (choices[].delta, then data: [DONE])
+//   POST /v1/chat/completions   the conversation (system, user and assistant messages) through the
+//                               model's chat template; stream: true as server-sent events
+//                               (choices[].delta, then data: [DONE])
 //   POST /v1/completions        a raw text completion
 //   POST /v1/embeddings         one vector per input string (float or base64)
 //   GET  /v1/models[/{id}]      the names in OPENAI_MODELS (wasi:nn cannot list the host's models)
@@ -16,8 +17,7 @@
 // stream: true sends each chunk of text as the backend generates it, through wacs's streaming step
 // for components (a compute with a 'wacs:stream' input; see STREAM_INPUT in @wacs/core).
 //
-// Not yet: conversations of more than one message (the llama backend takes one message per compute
-// and keeps the conversation itself).
+// A chat's messages go to the backend whole, as its `messages` input (JSON {role, content} list).
 import type { IncomingRequest, ResponseOutparam } from 'wasi:http/types@0.2.3';
 import { bodyText, drop, readRequest, respondJson, ResponseWriter, type Request } from '../lib/http.js';
 import { env, loadByName, text, textTensor, values, type Graph, type Tensor } from '../lib/nn.js';
@@ -99,14 +99,17 @@ interface Generated {
   completionTokens: number;
 }
 
+/** What a generation reads: a raw prompt, or a conversation as the backend's `messages` input. */
+type TextInput = ['prompt' | 'messages', Tensor];
+
 /** One compute: the prompt and the backend options in, the text and token counts out. */
-function generate(model: string, prompt: string, options: Json): Generated {
+function generate(model: string, input: TextInput, options: Json): Generated {
   const graph = loadModel(model);
   let outputs: Map<string, Tensor>;
   try {
     const context = graph.initExecutionContext();
     try {
-      outputs = new Map(context.compute([['prompt', textTensor(prompt)], ['metadata', textTensor(JSON.stringify(options))]]));
+      outputs = new Map(context.compute([input, ['metadata', textTensor(JSON.stringify(options))]]));
     } finally {
       drop(context);
     }
@@ -126,14 +129,14 @@ const STREAM_INPUT = 'wacs:stream';
  * Generates as a stream: `onPiece` gets each chunk of text as the backend produces it (the client
  * sees it then); returns the whole text and the token counts of the last step.
  */
-function generateStreaming(model: string, prompt: string, options: Json, onPiece: (piece: string) => void): Generated {
+function generateStreaming(model: string, input: TextInput, options: Json, onPiece: (piece: string) => void): Generated {
   const graph = loadModel(model);
   const generated: Generated = { text: '', promptTokens: 0, completionTokens: 0 };
   try {
     const context = graph.initExecutionContext();
     try {
       let inputs: Array<[string, Tensor]> = [
-        ['prompt', textTensor(prompt)],
+        input,
         ['metadata', textTensor(JSON.stringify(options))],
         [STREAM_INPUT, textTensor('next')],
       ];
@@ -226,18 +229,18 @@ function contentText(content: unknown, at: number): string {
   return badRequest(`messages[${at}].content must be a string or an array of text parts`, 'messages');
 }
 
-function chatPrompt(body: Json): string {
+/** The conversation as the backend's `messages` input: text contents, ending with the user's message. */
+function chatMessages(body: Json): TextInput {
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) badRequest("'messages' must be a non-empty array", 'messages');
-  messages.forEach((m: { role?: unknown }, i) => {
-    if (!m || typeof m !== 'object' || !['system', 'developer', 'user', 'assistant', 'tool'].includes(m.role as string)) {
-      badRequest(`messages[${i}].role must be system, developer, user, assistant or tool`, 'messages');
+  const list = messages.map((m: { role?: unknown; content?: unknown }, i) => {
+    if (!m || typeof m !== 'object' || !['system', 'developer', 'user', 'assistant'].includes(m.role as string)) {
+      badRequest(`messages[${i}].role must be system, developer, user or assistant (tool calls are not supported)`, 'messages');
     }
+    return { role: m.role as string, content: contentText(m.content, i) };
   });
-  if (messages.length > 1 || (messages[0] as { role: string }).role !== 'user') {
-    badRequest('this server answers exactly one user message per request for now (the llama backend does not take a whole conversation yet)', 'messages');
-  }
-  return contentText((messages[0] as { content?: unknown }).content, 0);
+  if (list.at(-1)!.role !== 'user') badRequest('the last message must be the user\'s: the reply follows it', 'messages');
+  return ['messages', textTensor(JSON.stringify(list))];
 }
 
 /** Server-sent events: one `data:` line per event, flushed to the client as written. */
@@ -257,12 +260,12 @@ class EventStream {
 function chatCompletions(request: Request, outparam: ResponseOutparam): void {
   const body = parseBody(request);
   const model = requiredString(body, 'model');
-  const prompt = chatPrompt(body);
+  const conversation = chatMessages(body);
   const { options, maxTokens } = samplingOptions(body);
   const id = newId('chatcmpl-');
   const created = Math.floor(Date.now() / 1000);
   if (body.stream !== true) {
-    const generated = generate(model, prompt, { ...options, chat: true });
+    const generated = generate(model, conversation, options);
     return respondJson(outparam, 200, {
       id,
       object: 'chat.completion',
@@ -277,7 +280,7 @@ function chatCompletions(request: Request, outparam: ResponseOutparam): void {
   const events = new EventStream(outparam);
   const chunk = (delta: Json, finishReason: string | null) => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
   events.send(chunk({ role: 'assistant', content: '' }, null));
-  const generated = streamOrError(events, () => generateStreaming(model, prompt, { ...options, chat: true }, (piece) => events.send(chunk({ content: piece }, null))));
+  const generated = streamOrError(events, () => generateStreaming(model, conversation, options, (piece) => events.send(chunk({ content: piece }, null))));
   if (!generated) return;
   events.send(chunk({}, finishReason(generated, maxTokens)));
   if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) {
@@ -308,7 +311,7 @@ function completions(request: Request, outparam: ResponseOutparam): void {
   const id = newId('cmpl-');
   const created = Math.floor(Date.now() / 1000);
   if (body.stream !== true) {
-    const generated = generate(model, raw, { ...options, chat: false });
+    const generated = generate(model, ['prompt', textTensor(raw)], { ...options, chat: false });
     return respondJson(outparam, 200, {
       id,
       object: 'text_completion',
@@ -321,7 +324,7 @@ function completions(request: Request, outparam: ResponseOutparam): void {
   drop(loadModel(model));
   const events = new EventStream(outparam);
   const chunk = (piece: string, finishReason: string | null) => ({ id, object: 'text_completion', created, model, choices: [{ index: 0, text: piece, logprobs: null, finish_reason: finishReason }] });
-  const generated = streamOrError(events, () => generateStreaming(model, raw, { ...options, chat: false }, (piece) => events.send(chunk(piece, null))));
+  const generated = streamOrError(events, () => generateStreaming(model, ['prompt', textTensor(raw)], { ...options, chat: false }, (piece) => events.send(chunk(piece, null))));
   if (!generated) return;
   events.send(chunk('', finishReason(generated, maxTokens)));
   events.send('[DONE]');

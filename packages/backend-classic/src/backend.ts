@@ -1,19 +1,10 @@
 /** The backend object wacs binds: ONNX-ML, PMML and ml.js models, told apart by their bytes. */
-import { NnError, modelLoadError, sniffBytes, toNnError, type Backend, type Graph, type HardwareVariant, type LoadRequest } from '@wacs/core/backend';
+import { NnError, modelLoadError, sniffBytes, type Backend, type Graph, type HardwareVariant, type LoadRequest } from '@wacs/core/backend';
 import { modelBytes } from '@wacs/core/backend/node';
 import { detectModel } from './detect.js';
-import { JsGraph } from './graph.js';
-import { loadMljs } from './mljs/models.js';
+import { loadJsModel } from './js-models.js';
 import { loadOnnxMl } from './onnx-ml/model.js';
-import { classicOptions, loadOptions, names } from './options.js';
-import { compilePmml } from './pmml/document.js';
-
-/** PMML and ml.js models run in JavaScript on the host's CPU. */
-function checkCpu(request: LoadRequest, format: string): void {
-  if (request.target === 'gpu' || request.target === 'tpu') {
-    throw new NnError('unsupported-operation', `${format} models run on the CPU only; load with target cpu or auto`);
-  }
-}
+import { classicOptions, loadOptions } from './options.js';
 
 export const classicBackend: Backend = {
   name: 'classic',
@@ -45,23 +36,7 @@ async function loadModel(request: LoadRequest): Promise<Graph> {
   const bytes = await modelBytes(request);
   const format = sniffBytes(bytes.subarray(0, 4096)).format;
   if (format === 'onnx') return loadOnnxMl(request, bytes);
-  const textContent = new TextDecoder().decode(bytes);
-  if (format === 'pmml' || format === 'xml') {
-    checkCpu(request, 'PMML');
-    const model = compilePmml(textContent, names(loadOptions(request, 'PMML').features));
-    return new JsGraph((inputs) => model.predict(inputs));
-  }
-  if (format === 'json') {
-    checkCpu(request, 'ml.js');
-    const { classes } = loadOptions(request, 'ml.js');
-    let json: unknown;
-    try {
-      json = JSON.parse(textContent);
-    } catch (e) {
-      throw toNnError(e, 'invalid-encoding', 'ml.js model JSON');
-    }
-    const model = await loadMljs(json, names(classes));
-    return new JsGraph((inputs) => model.predict(inputs));
-  }
+  const graph = await loadJsModel(request, bytes, format, (jsFormat) => loadOptions(request, jsFormat));
+  if (graph) return graph;
   throw new NnError('invalid-encoding', `the classic backend loads ONNX-ML, PMML and ml.js JSON models; this looks like ${format}`);
 }

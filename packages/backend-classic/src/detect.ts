@@ -1,13 +1,15 @@
 /**
- * Which models this backend takes: ONNX files with ai.onnx.ml nodes, PMML documents, and ml.js
- * JSON. ONNX files on disk are checked exactly (a walk over the protobuf that seeks past weights);
- * ONNX bytes from a guest only through the first bytes core probed (see `isOnnxMl`).
+ * Which models this backend takes under Node: ONNX files with ai.onnx.ml nodes, PMML documents,
+ * and ml.js JSON. ONNX and JSON files on disk are checked exactly (for ONNX, a walk over the
+ * protobuf that seeks past weights); bytes from a guest through the first bytes core probed
+ * (detect-head.ts).
  */
 import type { FormatProbe } from '@wacs/core/backend';
 import { open, readFile } from 'node:fs/promises';
-import { isOnnxMl, ML_DOMAIN, readNode } from './onnx-ml/graph.js';
-import { proto } from '@wacs/onnxruntime';
-import { MLJS_MODELS, mljsName } from './mljs/models.js';
+import * as proto from '@wacs/onnxruntime/proto';
+import { detectFromHead } from './detect-head.js';
+import { ML_DOMAIN, readNode } from './onnx-ml/graph.js';
+import { mljsName } from './mljs/models.js';
 
 type FileHandle = Awaited<ReturnType<typeof open>>;
 
@@ -78,32 +80,18 @@ export async function onnxFileIsMl(path: string): Promise<boolean> {
   }
 }
 
-const MLJS_NAME = new RegExp(`"(name|modelName)"\\s*:\\s*"(${MLJS_MODELS.join('|')})"`);
-/** CART trees and forests write their name last: recognise their first keys instead. */
-const MLJS_START = /^\s*\{\s*("baseModel"\s*:\s*\{|"options"\s*:\s*\{\s*"gainFunction")/;
-
-function headText(probe: FormatProbe): string {
-  return new TextDecoder().decode(probe.head);
-}
-
 export async function detectModel(probe: FormatProbe): Promise<boolean> {
-  if (probe.isDirectory) return false;
+  if (probe.isDirectory || !probe.path) return detectFromHead(probe);
   switch (probe.format) {
     case 'onnx':
-      return probe.path ? onnxFileIsMl(probe.path) : isOnnxMl(probe.head, false);
-    case 'pmml':
-      return true;
-    case 'xml':
-      return /<PMML[\s>]/.test(headText(probe));
-    case 'json': {
-      if (!probe.path) return MLJS_NAME.test(headText(probe)) || MLJS_START.test(headText(probe));
+      return onnxFileIsMl(probe.path);
+    case 'json':
       try {
         return mljsName(JSON.parse(await readFile(probe.path, 'utf8'))) !== undefined;
       } catch {
         return false;
       }
-    }
     default:
-      return false;
+      return detectFromHead(probe);
   }
 }

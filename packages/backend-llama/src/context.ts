@@ -1,12 +1,15 @@
 /**
- * One wasi:nn execution context = one llama context with its own sequence, over the graph's shared
- * model. Options from `metadata` inputs stay with the context for later computes (as in WasmEdge).
- * A raw completion starts afresh each compute (the KV cache of a shared prompt prefix is reused);
- * with `chat`, the context keeps the conversation, and each prompt is the next user message.
+ * One wasi:nn execution context: a sequence borrowed from the graph's shared llama context for each
+ * generation (see SequencePool), over the graph's shared model. Options from `metadata` inputs stay
+ * with the context for later computes (as in WasmEdge). A raw completion starts afresh each compute
+ * (the KV cache of a shared prompt prefix is reused while the context keeps its sequence); with
+ * `chat`, the context keeps the conversation, and each prompt is the next user message; a `messages`
+ * input is a whole conversation, rendered through the model's chat template, that it replaces.
  */
-import { NnError, readTextRequest, toNnError, type ExecutionContext, type NamedTensor, type TextUsage as Usage } from '@wacs/core/backend';
+import { NnError, toNnError, type ExecutionContext, type NamedTensor, type TextUsage as Usage } from '@wacs/core/backend';
 import type {
   ChatHistoryItem,
+  ChatUserMessage,
   LlamaChatSession,
   LlamaCompletion,
   LlamaContext,
@@ -16,21 +19,13 @@ import type {
   LlamaModel,
   Token,
 } from 'node-llama-cpp';
-import { defaultThreads, llamaBuildInfo, nodeLlamaCpp, raiseLogLevel } from './engine.js';
+import { llamaBuildInfo, nodeLlamaCpp, raiseLogLevel } from './engine.js';
 import type { LlamaGraph } from './graph.js';
 import { changedModelOptions, mergeOptions, noteIgnored, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
 import { OutputTracker, type OutputListener } from './output-tracker.js';
 import { embeddingOutputs, llamaTextOutputs } from './outputs.js';
-
-/** Contexts default to the model's training context, capped so a 128k-context model stays small. */
-const DEFAULT_MAX_CONTEXT = 4096;
-const DEFAULT_BATCH = 512;
-
-interface ContextSettings {
-  contextSize: number;
-  batchSize: number;
-  threads: number;
-}
+import { readLlamaRequest, type LlamaRequest } from './request.js';
+import { contextSettings, settingsKey, type ContextSettings, type SequencePool } from './sequence-pool.js';
 
 interface Generated {
   text: string;
@@ -50,9 +45,6 @@ function beginningToken(model: LlamaModel): Token | null {
   }
 }
 
-/** How far past its training context a model may be asked to run. */
-const MAX_CONTEXT_STRETCH = 8;
-
 function promptTooLong(tokens: number, contextSize: number): NnError {
   return new NnError(
     'invalid-argument',
@@ -71,7 +63,12 @@ function contextFull(contextSize: number, usage: Usage): NnError {
 
 export class LlamaExecutionContext implements ExecutionContext {
   private options: LlamaOptions;
-  private llamaContext?: { context: LlamaContext; sequence: LlamaContextSequence; key: string };
+  /** A llama context of its own, for computes whose settings differ from the graph's (not shared). */
+  private ownContext?: { context: LlamaContext; sequence: LlamaContextSequence; key: string };
+  /** The sequence of the generation running now (or last), and the pool it came from. */
+  private borrowed?: { sequence: LlamaContextSequence; pool?: SequencePool };
+  /** The sequence the completion and chat session below run on. */
+  private boundTo?: LlamaContextSequence;
   private completion?: LlamaCompletion;
   private chat?: LlamaChatSession;
   private embeddingContext?: { context: LlamaEmbeddingContext; key: string };
@@ -139,19 +136,22 @@ export class LlamaExecutionContext implements ExecutionContext {
    * with the token count of the prompt set now and the tokens last generated.
    */
   async peekOutputs(inputs: NamedTensor[]): Promise<NamedTensor[]> {
-    const request = readTextRequest(inputs, 'llama', { promptOptional: true });
+    const request = readLlamaRequest(inputs, { promptOptional: true });
     let options = this.options;
     if (request.metadata) options = mergeOptions(options, parseOptions(request.metadata, 'metadata'), this.graph.options);
-    const inputTokens = request.prompt === undefined ? 0 : await this.countInputTokens(request.prompt, options);
+    const inputTokens = request.messages
+      ? await this.chatTokens(request.messages)
+      : request.prompt === undefined
+        ? 0
+        : await this.countInputTokens(request.prompt, options);
     return llamaTextOutputs(this.last.text, { inputTokens, outputTokens: this.last.usage.outputTokens }, llamaBuildInfo(this.graph.llama));
   }
 
   /** The prompt's tokens as a compute would evaluate them (a chat counts the whole conversation). */
   private async countInputTokens(prompt: string, options: LlamaOptions): Promise<number> {
     if (!options.chat || options.embedding) return this.promptTokens(prompt).length;
-    if (!this.llamaContext) return this.promptTokens(prompt).length;
-    const chat = await this.chatSession();
-    return this.chatTokens(chat, [...chat.getChatHistory(), { type: 'user', text: prompt }]);
+    if (!this.chat) return this.promptTokens(prompt).length;
+    return this.chatTokens([...this.chat.getChatHistory(), { type: 'user', text: prompt }]);
   }
 
   /**
@@ -171,13 +171,14 @@ export class LlamaExecutionContext implements ExecutionContext {
     await this.running?.finished;
     this.chat?.dispose();
     this.completion?.dispose();
-    await this.llamaContext?.context.dispose();
+    await this.borrowed?.pool?.forget(this);
+    await this.ownContext?.context.dispose();
     await this.embeddingContext?.context.dispose();
   }
 
   /** Runs one request: options, then an embedding, a chat reply or a raw completion. */
   private async run(inputs: NamedTensor[], listen: (options: LlamaOptions) => OutputListener): Promise<NamedTensor[]> {
-    const request = readTextRequest(inputs, 'llama');
+    const request = readLlamaRequest(inputs);
     let options = this.options;
     let ignored: string[] = [];
     if (request.metadata) {
@@ -198,6 +199,7 @@ export class LlamaExecutionContext implements ExecutionContext {
     const build = llamaBuildInfo(this.graph.llama);
 
     if (options.embedding) {
+      if (request.prompt === undefined) throw new NnError('invalid-argument', 'an embedding takes a "prompt" input, not "messages"');
       const { vector, inputTokens } = await this.embed(request.prompt, settings);
       return embeddingOutputs(vector, inputTokens, build);
     }
@@ -208,7 +210,7 @@ export class LlamaExecutionContext implements ExecutionContext {
     const listener = listen(options);
     const controller = new AbortController();
     listener.signal?.addEventListener('abort', () => controller.abort(), { once: true });
-    const generation = this.generate(request.prompt, options, settings, grammar, { ...listener, signal: controller.signal });
+    const generation = this.generate(request, options, settings, grammar, { ...listener, signal: controller.signal });
     const running = { controller, finished: generation.catch(() => {}) };
     this.running = running;
     try {
@@ -220,46 +222,63 @@ export class LlamaExecutionContext implements ExecutionContext {
   }
 
   private settings(options: LlamaOptions): ContextSettings {
-    const trained = this.graph.model.trainContextSize;
-    const contextSize = options['ctx-size'] === 0 ? trained : (options['ctx-size'] ?? Math.min(trained, DEFAULT_MAX_CONTEXT));
-    // Options can come from a guest: sizes past what the model or the machine can use only cost the host.
-    // llama.cpp can run past the training context (RoPE scaling), within reason.
-    if (contextSize > trained * MAX_CONTEXT_STRETCH) {
-      throw new NnError('invalid-argument', `ctx-size ${contextSize} is more than ${MAX_CONTEXT_STRETCH} times the model's training context of ${trained} tokens`);
-    }
-    return {
-      contextSize,
-      batchSize: options['batch-size'] ?? Math.min(DEFAULT_BATCH, contextSize),
-      threads: options.threads ?? defaultThreads(this.graph.llama),
-    };
+    return contextSettings(this.graph, options);
   }
 
-  /** The llama context for these settings, made again (keeping a conversation) when they change. */
-  private async sequence(settings: ContextSettings): Promise<LlamaContextSequence> {
-    const key = `${settings.contextSize}/${settings.batchSize}/${settings.threads}`;
-    if (this.llamaContext?.key === key) return this.llamaContext.sequence;
+  /**
+   * A sequence for the next generation: from the graph's shared context when the settings are the
+   * graph's (waiting while all are generating), else from a llama context of this one's own. The
+   * completion and chat session move onto it, keeping the conversation.
+   */
+  private async takeSequence(settings: ContextSettings, signal: AbortSignal): Promise<LlamaContextSequence> {
+    const pool = this.graph.sharedSequences(settings);
+    let sequence: LlamaContextSequence;
+    if (pool) {
+      await this.ownContext?.context.dispose();
+      this.ownContext = undefined;
+      sequence = await pool.acquire(this, signal);
+    } else {
+      await this.borrowed?.pool?.forget(this); // a shared sequence parked by an earlier compute
+      const key = settingsKey(settings);
+      if (this.ownContext?.key !== key) {
+        await this.ownContext?.context.dispose();
+        this.ownContext = undefined;
+        let context: LlamaContext;
+        try {
+          context = await this.graph.model.createContext({ ...settings, sequences: 1 });
+        } catch (e) {
+          throw toNnError(e, 'runtime-error', `cannot create a llama context of ${settings.contextSize} tokens`);
+        }
+        this.ownContext = { context, sequence: context.getSequence(), key };
+      }
+      sequence = this.ownContext.sequence;
+    }
+    this.borrowed = { sequence, pool };
+    if (sequence !== this.boundTo) await this.bind(sequence);
+    return sequence;
+  }
+
+  /** After a generation: a shared sequence is parked (kept, unless another context needs it). */
+  private putSequenceBack(): void {
+    const borrowed = this.borrowed;
+    if (borrowed?.pool) borrowed.pool.park(this, borrowed.sequence);
+  }
+
+  /** Moves the completion and chat session onto `sequence` (its KV cache is rebuilt from the conversation). */
+  private async bind(sequence: LlamaContextSequence): Promise<void> {
     const history = this.chat?.getChatHistory();
     this.chat?.dispose();
     this.chat = undefined;
     this.completion?.dispose();
     this.completion = undefined;
-    await this.llamaContext?.context.dispose();
-    this.llamaContext = undefined;
-    let context: LlamaContext;
-    try {
-      context = await this.graph.model.createContext({ ...settings, sequences: 1 });
-    } catch (e) {
-      throw toNnError(e, 'runtime-error', `cannot create a llama context of ${settings.contextSize} tokens`);
-    }
-    this.llamaContext = { context, sequence: context.getSequence(), key };
+    this.boundTo = sequence;
     if (history) (await this.chatSession()).setChatHistory(history);
-    return this.llamaContext.sequence;
   }
 
   private async chatSession(): Promise<LlamaChatSession> {
     if (!this.chat) {
       const { LlamaChatSession } = await nodeLlamaCpp();
-      this.chat = new LlamaChatSession({ contextSequence: this.llamaContext!.sequence });
+      this.chat = new LlamaChatSession({ contextSequence: this.boundTo!, chatWrapper: await this.graph.chatWrapper() });
     }
     return this.chat;
   }
@@ -282,16 +301,27 @@ export class LlamaExecutionContext implements ExecutionContext {
   }
 
   private async generate(
-    prompt: string,
+    request: LlamaRequest,
     options: LlamaOptions,
     settings: ContextSettings,
     grammar: LlamaGrammar | undefined,
-    listener: OutputListener,
+    listener: OutputListener & { signal: AbortSignal },
   ): Promise<Generated> {
-    const sequence = await this.sequence(settings);
-    return options.chat
-      ? this.chatReply(prompt, options, settings, listener, grammar)
-      : this.complete(prompt, options, settings, sequence, listener, grammar);
+    const sequence = await this.takeSequence(settings, listener.signal);
+    try {
+      if (request.messages) {
+        // The conversation becomes the messages before the last, which is the prompt.
+        const chat = await this.chatSession();
+        chat.setChatHistory(request.messages.slice(0, -1));
+        const last = request.messages.at(-1) as ChatUserMessage;
+        return await this.chatReply(last.text, options, settings, listener, grammar);
+      }
+      return options.chat
+        ? await this.chatReply(request.prompt!, options, settings, listener, grammar)
+        : await this.complete(request.prompt!, options, settings, sequence, listener, grammar);
+    } finally {
+      this.putSequenceBack();
+    }
   }
 
   private async complete(
@@ -351,7 +381,7 @@ export class LlamaExecutionContext implements ExecutionContext {
     const messageTokens = model.tokenize(prompt).length;
     if (messageTokens >= contextSize) throw promptTooLong(messageTokens, contextSize);
     const chat = await this.chatSession();
-    const inputTokens = this.chatTokens(chat, [...chat.getChatHistory(), { type: 'user', text: prompt }]);
+    const inputTokens = await this.chatTokens([...chat.getChatHistory(), { type: 'user', text: prompt }]);
     const nPredict = options['n-predict'] ?? -1;
     // Earlier turns make room by themselves (node-llama-cpp drops the oldest); the reply alone may
     // not outgrow the context.
@@ -384,19 +414,20 @@ export class LlamaExecutionContext implements ExecutionContext {
     if (result.stopReason === 'maxTokens' && nPredict < 0) throw contextFull(contextSize, output.usage);
     // Count again from what was evaluated: node-llama-cpp may have dropped early turns to fit.
     const window = chat.getLastEvaluationContextWindow();
-    if (window) output.inputTokens = this.chatTokens(chat, window.slice(0, -1));
+    if (window) output.inputTokens = await this.chatTokens(window.slice(0, -1));
     this.last = { text, usage: output.usage };
     return this.last;
   }
 
   /** Tokens of a conversation as the chat template renders it, up to the start of the reply. */
-  private chatTokens(chat: LlamaChatSession, history: ChatHistoryItem[]): number {
-    const state = chat.chatWrapper.generateContextState({ chatHistory: [...history, { type: 'model', response: [] }] });
+  private async chatTokens(history: ChatHistoryItem[]): Promise<number> {
+    const wrapper = await this.graph.chatWrapper();
+    const state = wrapper.generateContextState({ chatHistory: [...history, { type: 'model', response: [] }] });
     return state.contextText.tokenize(this.graph.model.tokenizer).length;
   }
 
   private async embed(prompt: string, settings: ContextSettings): Promise<{ vector: readonly number[]; inputTokens: number }> {
-    const key = `${settings.contextSize}/${settings.batchSize}/${settings.threads}`;
+    const key = settingsKey(settings);
     if (this.embeddingContext?.key !== key) {
       await this.embeddingContext?.context.dispose();
       this.embeddingContext = undefined;

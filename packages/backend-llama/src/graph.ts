@@ -1,18 +1,21 @@
 /**
- * A loaded GGUF model as a wasi:nn graph: one node-llama-cpp model (memory-mapped) shared by all the
- * graph's execution contexts, each with its own llama context and sequence.
+ * A loaded GGUF model as a wasi:nn graph: one node-llama-cpp model (memory-mapped) and one llama
+ * context of `parallel` sequences shared by all the graph's execution contexts (see SequencePool).
  */
 import { NnError, toNnError, type ExecutionTarget, type Graph, type LoadRequest } from '@wacs/core/backend';
-import type { Llama, LlamaGrammar, LlamaModel, LlamaModelOptions } from 'node-llama-cpp';
+import type { ChatWrapper, Llama, LlamaGrammar, LlamaModel, LlamaModelOptions } from 'node-llama-cpp';
 import { LlamaExecutionContext } from './context.js';
-import { llama, raiseLogLevel } from './engine.js';
+import { llama, nodeLlamaCpp, raiseLogLevel } from './engine.js';
 import { checkGguf } from './gguf-check.js';
 import { modelFile, type ModelFile } from './model-file.js';
 import { noteIgnored, parseLoadOptions, type LlamaOptions } from './options.js';
+import { contextSettings, settingsKey, SequencePool, type ContextSettings } from './sequence-pool.js';
 
 export class LlamaGraph implements Graph {
   /** Grammars compile once per graph (keyed by their GBNF or JSON-schema text). */
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private sequences?: SequencePool;
+  private wrapper?: Promise<ChatWrapper>;
 
   constructor(
     readonly llama: Llama,
@@ -20,7 +23,24 @@ export class LlamaGraph implements Graph {
     /** Graph options: the base every context starts from. */
     readonly options: LlamaOptions,
     private readonly file: ModelFile,
+    /** Sequences of the shared llama context: generations decoded together. */
+    readonly parallel = 1,
   ) {}
+
+  /**
+   * The shared context's sequences, made on first use, when `settings` are the graph's own; a
+   * compute that changes ctx-size, batch-size or threads gets a llama context of its own instead.
+   */
+  sharedSequences(settings: ContextSettings): SequencePool | undefined {
+    const own = contextSettings(this, this.options);
+    if (settingsKey(own) !== settingsKey(settings)) return undefined;
+    return (this.sequences ??= new SequencePool(this.model, own, this.parallel));
+  }
+
+  /** The model's chat template (from the GGUF, else node-llama-cpp's general one), resolved once. */
+  chatWrapper(): Promise<ChatWrapper> {
+    return (this.wrapper ??= nodeLlamaCpp().then(({ resolveChatWrapper }) => resolveChatWrapper(this.model)));
+  }
 
   createContext(): LlamaExecutionContext {
     return new LlamaExecutionContext(this);
@@ -46,6 +66,7 @@ export class LlamaGraph implements Graph {
   }
 
   async dispose(): Promise<void> {
+    await this.sequences?.dispose();
     await this.model.dispose();
     await this.file.release();
   }
@@ -89,5 +110,5 @@ export async function loadGraph(request: LoadRequest): Promise<LlamaGraph> {
   }
   // A guest's model file is not needed once mapped: remove it now rather than at exit.
   if (request.source.kind === 'bytes') await file.release();
-  return new LlamaGraph(instance, model, options, file);
+  return new LlamaGraph(instance, model, options, file, options.parallel ?? request.concurrency ?? 1);
 }

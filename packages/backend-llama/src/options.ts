@@ -13,6 +13,13 @@ export const llamaOptions = defineOptions(
     ...TEXT_GENERATION_OPTIONS,
     'n-gpu-layers': { type: 'integer', when: 'load', min: -1, doc: 'layers offloaded to the GPU; -1: all (default: what the target implies)' },
     'use-mmap': { type: 'boolean', when: 'load', default: true, doc: 'memory-map the model file' },
+    parallel: {
+      type: 'integer',
+      when: 'load',
+      min: 1,
+      max: 256,
+      doc: "sequences of the graph's shared llama context: generations decoded together in one batch, each with ctx-size tokens of KV cache; more wait (default: the host's concurrency, wacs serve's --instances; else 1)",
+    },
     'enable-log': { type: 'boolean', when: 'compute', default: false, doc: 'llama.cpp info logs (and ignored option keys) on stderr' },
     'enable-debug-log': { type: 'boolean', when: 'compute', default: false, doc: 'llama.cpp debug logs on stderr' },
     grammar: { type: 'string', when: 'compute', doc: 'GBNF grammar the output must follow' },

@@ -5,6 +5,7 @@
  * (`executionProvider=webgpu`).
  */
 import {
+  fetchModelBytes,
   modelLoadError,
   NnError,
   type Backend,
@@ -55,25 +56,6 @@ async function providerFor(request: LoadRequest): Promise<Provider> {
     throw new NnError('unsupported-operation', 'onnx-web: WebGPU was asked for, and this browser gives no WebGPU adapter; use target cpu');
   }
   return asked;
-}
-
-async function modelBytes(request: LoadRequest): Promise<Uint8Array> {
-  const { source } = request;
-  if (source.kind === 'bytes') {
-    if (source.builders.length === 1) return source.builders[0]!;
-    const out = new Uint8Array(source.builders.reduce((n, b) => n + b.byteLength, 0));
-    let at = 0;
-    for (const b of source.builders) out.set(b, (at += b.byteLength) - b.byteLength);
-    return out;
-  }
-  let response: Response;
-  try {
-    response = await fetch(source.path);
-  } catch (e) {
-    throw new NnError('not-found', `onnx-web: model ${source.path} could not be fetched: ${(e as Error).message}`);
-  }
-  if (!response.ok) throw new NnError('not-found', `onnx-web: model ${source.path}: the server answered ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
 }
 
 /** The model's declared type and fixed dimensions, checked before the engine sees the tensor. */
@@ -141,7 +123,7 @@ export const onnxWebBackend: Backend = {
   },
   async load(request: LoadRequest): Promise<Graph> {
     const provider = await providerFor(request);
-    const bytes = await modelBytes(request);
+    const bytes = await fetchModelBytes(request);
     try {
       return new OnnxWebGraph(await ort.InferenceSession.create(bytes, { executionProviders: [provider] }));
     } catch (e) {

@@ -1,8 +1,10 @@
 /** The backend object wacs binds: encoding `tensorflow`, tfjs layers and graph models. */
-import { NnError, modelLoadError, type Backend, type FormatProbe, type HardwareVariant, type LoadRequest } from '@wacs/core/backend';
+import { NnError, type Backend, type FormatProbe, type HardwareVariant, type LoadRequest } from '@wacs/core/backend';
 import { engine, hardwareVariants } from './engine.js';
-import { modelKind, readModelBytes, readModelFiles } from './io.js';
-import { GraphRunner, LayersRunner, TfjsGraph } from './graph.js';
+import type { TfjsGraph } from './graph.js';
+import { readModelFiles } from './io.js';
+import { loadTfjsGraph } from './load-model.js';
+import { readModelBytes } from './model-json.js';
 import { tfjsOptions } from './options.js';
 
 export const tfjsBackend: Backend = {
@@ -24,19 +26,7 @@ export const tfjsBackend: Backend = {
       );
     }
     const source = request.source.kind === 'path' ? await readModelFiles(request.source.path) : readModelBytes(request.source.builders);
-    const kind = modelKind(source.json);
-    const { tf } = current;
-    try {
-      const runner =
-        kind === 'layers'
-          ? new LayersRunner(tf, await tf.loadLayersModel(source.load(tf)))
-          : new GraphRunner(tf, await tf.loadGraphModel(source.load(tf)));
-      return new TfjsGraph(tf, runner, current.active);
-    } catch (e) {
-      const message = (e as Error).message ?? '';
-      const code = /not supported|unknown (layer|op)/i.test(message) ? 'unsupported-operation' : 'invalid-encoding';
-      throw modelLoadError(e, `tfjs could not load the ${kind} model`, code);
-    }
+    return loadTfjsGraph(current, source);
   },
   async hardware(): Promise<HardwareVariant[]> {
     return hardwareVariants(await engine());

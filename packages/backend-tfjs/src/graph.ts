@@ -7,7 +7,7 @@
  */
 import { NnError, toNnError, type ExecutionContext, type Graph, type NamedTensor } from '@wacs/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
-import type { EngineName, TfModule } from './engine.js';
+import type { TfModule } from './engine-select.js';
 import type { ModelKind } from './io.js';
 import { fromTfTensor, toTfTensor } from './tensors.js';
 
@@ -143,7 +143,7 @@ export class TfjsGraph implements Graph {
     readonly tf: TfModule,
     readonly runner: ModelRunner,
     /** The engine the model's weights live on. */
-    readonly engine: EngineName,
+    readonly engine: string,
   ) {}
 
   createContext(): ExecutionContext {

@@ -5,7 +5,7 @@
  */
 import { bf16ToFloat, halfToFloat, NnError, tensorView, type NamedTensor, type Tensor, type TensorType } from '@wacs/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
-import type { TfModule } from './engine.js';
+import type { TfModule } from './engine-select.js';
 
 export type TfDtype = 'float32' | 'int32' | 'bool';
 

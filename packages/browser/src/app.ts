@@ -96,12 +96,14 @@ async function main(): Promise<void> {
   }
 
   const files = await fetchFiles(config.files);
+  const stdin = config.stdin ? new Uint8Array(await (await fetch(config.stdin.url)).arrayBuffer()) : undefined;
 
   $('facts').innerHTML = [
     fact('Guest', `${config.guest.name} (${size(config.guest.bytes)})`),
     fact('Arguments', config.args.length ? config.args.map(shortArg).join(' ') : '(none)'),
     fact('Backends', backendNames.join('; ') || '(none)'),
     fact('Models', Object.entries(config.models).map(([name, m]) => `${name} = ${m.file} (${size(m.bytes)})`).join('; ') || '(none)'),
+    ...(config.stdin ? [fact('Standard input', size(config.stdin.bytes))] : []),
     ...(config.files.length ? [fact('Files', `${config.files.length} files (${size(config.files.reduce((n, f) => n + f.bytes, 0))}) under ${[...new Set(config.files.map((f) => f.path.split('/').slice(0, 2).join('/')))].join(', ')}`)] : []),
     fact('Loaded', 'none yet', 'loads'),
     fact('Isolation', crossOriginIsolated ? 'cross-origin isolated (shared memory available)' : 'NOT cross-origin isolated'),
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
     models: Object.fromEntries(Object.entries(config.models).map(([name, m]) => [name, m.spec])),
     backends,
     files,
+    ...(stdin ? { stdin } : {}),
     timeoutMs: config.timeoutMs,
     workerUrl: new URL('worker.js', location.href),
     onStdout: printStdout,

@@ -1,6 +1,6 @@
 /**
  * The sync bridge between a guest's Web Worker and the page, core's design (packages/core/src/
- * bridge.ts) in the browser's terms: the guest's wasi:nn calls are synchronous and the engines
+ * bridge/channel.ts) in the browser's terms: the guest's wasi:nn calls are synchronous and the engines
  * asynchronous, so the worker writes a request into shared memory and blocks in `Atomics.wait`
  * while the page (woken by `Atomics.waitAsync`) runs the backend and writes the reply.
  *
@@ -9,6 +9,7 @@
  * largest tensor. Shared memory needs a cross-origin isolated page (COOP and COEP headers).
  */
 import { errorFromData, errorToData, NnError, type NnErrorData } from '@wacs/core/backend';
+import { answerEachRequest } from '@wacs/core/browser';
 
 const REQUEST = 0; // sequence number of the last request written
 const REPLY = 1; // sequence number of the last request answered
@@ -113,32 +114,22 @@ export type BridgeHandler = (op: string, args: unknown[]) => Promise<unknown>;
 /** Page side: serves one worker's requests, one at a time (the worker is blocked meanwhile). Returns a stop function. */
 export function serveBridge(memory: BridgeMemory, handler: BridgeHandler): () => void {
   const control = new Int32Array(memory.control);
-  void (async () => {
-    let seen = 0;
-    while (!Atomics.load(control, CLOSED)) {
-      const seq = Atomics.load(control, REQUEST);
-      if (seq === seen) {
-        const wait = Atomics.waitAsync(control, REQUEST, seen);
-        if (wait.async) await wait.value;
-        continue;
-      }
-      seen = seq;
-      let reply: Reply;
-      try {
-        const request = readArena(memory.arena) as { op: string; args: unknown[] };
-        reply = { ok: true, value: await handler(request.op, request.args) };
-      } catch (error) {
-        reply = { ok: false, error: errorToData(error) };
-      }
-      try {
-        writeArena(memory.arena, reply);
-      } catch (error) {
-        writeArena(memory.arena, { ok: false, error: errorToData(error) });
-      }
-      Atomics.store(control, REPLY, seq);
-      Atomics.notify(control, REPLY);
+  void answerEachRequest(control, { request: REQUEST, closed: CLOSED }, async (seq) => {
+    let reply: Reply;
+    try {
+      const request = readArena(memory.arena) as { op: string; args: unknown[] };
+      reply = { ok: true, value: await handler(request.op, request.args) };
+    } catch (error) {
+      reply = { ok: false, error: errorToData(error) };
     }
-  })();
+    try {
+      writeArena(memory.arena, reply);
+    } catch (error) {
+      writeArena(memory.arena, { ok: false, error: errorToData(error) });
+    }
+    Atomics.store(control, REPLY, seq);
+    Atomics.notify(control, REPLY);
+  });
   return () => {
     Atomics.store(control, CLOSED, 1);
     Atomics.notify(control, REQUEST);

@@ -30,6 +30,8 @@ export interface RunGuestOptions {
   env?: Record<string, string>;
   /** The guest's file system, preopened at `/`: relative path → contents. Empty unless given. */
   files?: Record<string, Uint8Array | string>;
+  /** The guest's standard input: all of it, then end of file. Empty unless given. */
+  stdin?: Uint8Array | string;
   /** Backends to bind, highest priority first (or with explicit priorities). */
   backends: Array<Backend | { backend: Backend; priority: number }>;
   /** Guest output as it comes (UTF-8 decoded, streaming-safe across chunks). */
@@ -102,6 +104,7 @@ export async function runGuest(guestUrl: string | URL, options: RunGuestOptions)
       args: [options.programName ?? url.split('/').at(-2) ?? 'guest', ...(options.args ?? [])],
       env: options.env ?? {},
       files: options.files ?? {},
+      stdin: typeof options.stdin === 'string' ? new TextEncoder().encode(options.stdin) : (options.stdin ?? new Uint8Array()),
       bridge: memory,
     };
     worker.postMessage(setup);

@@ -8,6 +8,8 @@ export interface WorkerSetup {
   env: Record<string, string>;
   /** The guest's file system, preopened at `/`: relative paths to contents. */
   files: Record<string, Uint8Array | string>;
+  /** The guest's standard input, all of it (then end of file). */
+  stdin: Uint8Array;
   bridge: BridgeMemory;
 }
 

@@ -9,6 +9,8 @@ export interface WebConfig {
   models: Record<string, { spec: ModelSpec; file: string; bytes: number }>; // file: the model's file name
   /** The guest's file system (from `--dir`): the path the guest sees (absolute), where to fetch it. */
   files: Array<{ path: string; url: string; bytes: number }>;
+  /** The guest's standard input (from `--stdin`), where to fetch it. */
+  stdin?: { url: string; bytes: number };
   /** Browser backend modules: each exports a default `Backend` and optionally `configure({ assetsUrl })`. */
   backends: Array<{ package: string; url: string; assetsUrl?: string }>;
   timeoutMs?: number;

@@ -16,12 +16,14 @@ import { sockets } from './deny-network.js';
 import type { FromWorker, WorkerSetup } from './messages.js';
 
 type OutputHandler = { write(bytes: Uint8Array): void; blockingFlush(): void };
+type InputHandler = { blockingRead(length: bigint): Uint8Array; subscribe(): void };
 
 // preview2-shim's configuration hooks (not in its published types).
 const cli = cliShim as typeof cliShim & {
   _setArgs(args: string[]): void;
   _setEnv(env: Record<string, string>): void;
   _setCwd(cwd: string): void;
+  _setStdin(handler: InputHandler): void;
   _setStdout(handler: OutputHandler): void;
   _setStderr(handler: OutputHandler): void;
 };
@@ -65,6 +67,23 @@ function fileTree(files: Record<string, Uint8Array | string>): FileTree {
   return root;
 }
 
+/**
+ * Standard input from bytes the page gave: read in order, then `closed` (end of file), the
+ * stream error preview2-shim's Node streams give (its browser stdin reads nothing).
+ */
+function stdinFrom(bytes: Uint8Array): InputHandler {
+  let offset = 0;
+  return {
+    blockingRead(length) {
+      if (offset >= bytes.byteLength) throw { tag: 'closed' };
+      const chunk = bytes.slice(offset, offset + Number(length));
+      offset += chunk.byteLength;
+      return chunk;
+    },
+    subscribe() {},
+  };
+}
+
 const post = (message: FromWorker) => (self as unknown as Worker).postMessage(message);
 
 /** Ways out of the worker the guest never needs: gone once the guest's modules are loaded. */
@@ -85,6 +104,7 @@ async function start(setup: WorkerSetup): Promise<number> {
   });
   cli._setStdout(output('stdout'));
   cli._setStderr(output('stderr'));
+  cli._setStdin(stdinFrom(setup.stdin));
   cli._setArgs(setup.args);
   cli._setEnv(setup.env);
   cli._setCwd('/');

@@ -5,7 +5,8 @@
 //      against a plain Node http server speaking the same protocol with onnxruntime-node directly;
 //   2. 8 concurrent streamed chats on one GGUF model (stories260K from ../shared, else a tiny random
 //      one made here): aggregate tokens/s and time to first token through openai-server (the openai
-//      client) against node-llama-cpp with 8 sequences of one context in this process;
+//      client; a cold and a steady-state batch) and through backend-llama alone, against
+//      node-llama-cpp with 8 sequences of one context in this process;
 //   3. per-request guest start: sequential requests with one instance and no spare, fresh minus
 //      reused, i.e. what instantiating a fresh guest instance in a warm worker costs.
 //   node packages/cli/bench/serve.mjs [seconds per autocannon run, default 5]   writes bench/serve-results.md
@@ -27,7 +28,9 @@ const seconds = Number(process.argv[2] ?? 5);
 const CONNECTIONS = 8;
 const CHATS = 8;
 const MAX_TOKENS = 48;
-const THREADS = 2;
+// backend-llama's default (half the math cores): llama.cpp's threads spin, and the guests and the
+// HTTP side need a core too. Both sides get the same count.
+const THREADS = Math.max(1, Math.floor(cpus().length / 2));
 const ROUNDS = 2;
 const dir = mkdtempSync(join(tmpdir(), 'wacs-serve-bench-'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -115,6 +118,7 @@ async function directChats() {
   await Promise.all(
     prompts.map(async (prompt) => {
       const session = new LlamaChatSession({ contextSequence: context.getSequence() });
+      session.setChatHistory([]); // the messages alone, as openai-server sends them (no default system prompt)
       let first;
       await session.prompt(prompt, {
         maxTokens: MAX_TOKENS,
@@ -133,18 +137,67 @@ async function directChats() {
   return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
 }
 
+/**
+ * backend-llama alone, no server or guest: one execution context per chat, each streaming its
+ * `messages` through the graph's shared llama context (what openai-server asks of it), to tell the
+ * backend's share of the gap from the server's.
+ */
+async function backendChats() {
+  const text = (s) => {
+    const data = new TextEncoder().encode(s);
+    return { type: 'U8', dimensions: [data.length], data };
+  };
+  const options = JSON.stringify({ temp: 0, 'top-k': 0, 'top-p': 1, 'min-p': 0, 'repeat-penalty': 1, 'n-predict': MAX_TOKENS });
+  const graph = await llamaBackend.load({ source: { kind: 'path', path: ggufPath }, encoding: 'ggml', target: 'cpu', options: { threads: THREADS, 'ctx-size': CONTEXT }, concurrency: CHATS });
+  const started = performance.now();
+  const firsts = [];
+  let tokens = 0;
+  await Promise.all(
+    prompts.map(async (prompt) => {
+      const context = graph.createContext();
+      const steps = context.stream([
+        { name: 'messages', tensor: text(JSON.stringify([{ role: 'user', content: prompt }])) },
+        { name: 'metadata', tensor: text(options) },
+      ]);
+      let first;
+      let step = await steps.next();
+      for (; !step.done; step = await steps.next()) first ??= performance.now() - started;
+      // The stream's last value is the outputs a compute gives, with the usage.
+      const usage = step.value.find((output) => output.name === 'metadata');
+      tokens += JSON.parse(new TextDecoder().decode(usage.tensor.data)).output_tokens;
+      firsts.push(first);
+      await context.dispose();
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  await graph.dispose();
+  return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
+}
+
 async function guestChats() {
   const backends = new BackendRegistry();
   backends.register(llamaBackend);
   const models = new ModelRegistry();
   models.add('chat', { path: ggufPath, target: 'cpu', options: { threads: THREADS, 'ctx-size': CONTEXT } });
-  const host = new NnHost(backends, models, quiet);
+  // concurrency: what wacs serve passes from --instances, so the model's shared context has a sequence per chat.
+  const host = new NnHost(backends, models, { ...quiet, concurrency: CHATS });
   const server = await startServer(new Uint8Array(readFileSync(guest('openai-server'))), host, { port: 0, log: 'off', instances: CHATS, env: { OPENAI_MODELS: 'chat' } });
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  try {
+    // The first chats meet workers that have not served yet (cold); the next ones are the steady state.
+    return { cold: await guestBatch(client), warm: await guestBatch(client) };
+  } finally {
+    await server.close();
+    await host.dispose();
+  }
+}
+
+/** One chat per prompt, all at once, streamed through openai-server. */
+async function guestBatch(client) {
   const started = performance.now();
   const firsts = [];
   let tokens = 0;
-  try {
+  {
     await Promise.all(
       prompts.map(async (prompt) => {
         const stream = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: prompt }], max_tokens: MAX_TOKENS, temperature: 0, stream: true, stream_options: { include_usage: true } });
@@ -158,16 +211,16 @@ async function guestChats() {
     );
     const wall = (performance.now() - started) / 1000;
     return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
-  } finally {
-    await server.close();
-    await host.dispose();
   }
 }
 
-const chats = { direct: [], guest: [] };
+const chats = { direct: [], backend: [], cold: [], warm: [] };
 for (let round = 0; round < ROUNDS; round++) {
   chats.direct.push(await directChats());
-  chats.guest.push(await guestChats());
+  chats.backend.push(await backendChats());
+  const { cold, warm } = await guestChats();
+  chats.cold.push(cold);
+  chats.warm.push(warm);
 }
 
 // 3. Per-request guest start ---------------------------------------------------------------------
@@ -210,18 +263,25 @@ for (const variant of ['direct', 'fresh', 'reused']) {
   const label = { direct: 'direct (node http + onnxruntime-node)', fresh: 'wacs serve, fresh instance per request (default)', reused: 'wacs serve --reuse-instances' }[variant];
   lines.push(`| ${label} | ${rps.toFixed(0)} | ${pick(oip[variant], 'p50')} | ${p99} | ${variant === 'direct' ? '' : `${(rps / pick(oip.direct, 'rps')).toFixed(2)}x`} | ${variant === 'direct' ? '' : `${(p99 / pick(oip.direct, 'p99')).toFixed(2)}x`} |`);
 }
-const gTps = pick(chats.guest, 'tokensPerSecond');
 const dTps = pick(chats.direct, 'tokensPerSecond');
 lines.push(
   '',
   `### ${CHATS} concurrent streamed chats, ${sharedGguf ? 'stories260K' : 'a tiny random GGUF (../shared absent)'}, ${MAX_TOKENS} tokens each, ${THREADS} threads`,
   '',
-  'Through guests/openai-server (the openai client, `stream: true`) against node-llama-cpp in this process with one context of 8 sequences. Goal: aggregate tokens/s >= 0.9x direct.',
+  'Through guests/openai-server (the openai client, `stream: true`; the model\'s shared llama context with a sequence per instance) against node-llama-cpp in this process with one context of 8 sequences. Each round starts a server and sends two batches of chats: the first meets workers that have not served a request yet (cold), the second is the steady state. Goal: aggregate tokens/s >= 0.9x direct.',
   '',
   '| variant | tokens/s (all chats) | time to first token, median ms | tokens |',
   '|---|---|---|---|',
   `| direct (node-llama-cpp, ${CHATS} sequences) | ${dTps.toFixed(0)} | ${pick(chats.direct, 'ttft').toFixed(0)} | ${pick(chats.direct, 'tokens')} |`,
-  `| wacs serve + openai-server | ${gTps.toFixed(0)} (**${(gTps / dTps).toFixed(2)}x**) | ${pick(chats.guest, 'ttft').toFixed(0)} | ${pick(chats.guest, 'tokens')} |`,
+  ...['backend', 'warm', 'cold'].map((variant) => {
+    const tps = pick(chats[variant], 'tokensPerSecond');
+    const label = {
+      backend: `backend-llama alone (${CHATS} execution contexts streaming, no server or guest)`,
+      warm: `wacs serve + openai-server, second ${CHATS} chats (steady state)`,
+      cold: `wacs serve + openai-server, first ${CHATS} chats (cold workers)`,
+    }[variant];
+    return `| ${label} | ${tps.toFixed(0)} (**${(tps / dTps).toFixed(2)}x**) | ${pick(chats[variant], 'ttft').toFixed(0)} | ${pick(chats[variant], 'tokens')} |`;
+  }),
   '',
   '### Per-request guest start',
   '',

@@ -4,47 +4,17 @@
  * `wacs` looks in the current project's node_modules and next to its own installation.
  */
 import { BackendRegistry, findBackendManifest, importBackendModule, readBackendManifest, type Backend, type BackendManifest } from '@wacs/core';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { findInstalled } from './installed-packages.js';
 
 /** An installed backend package: its manifest (see core's manifest.ts). */
 export type BackendPackage = BackendManifest;
 
-/** node_modules folders to search: the project's (cwd upwards), then wacs's own. */
-export function searchRoots(): string[] {
-  const roots: string[] = [];
-  for (let dir = process.cwd(); ; dir = dirname(dir)) {
-    roots.push(join(dir, 'node_modules'));
-    if (dirname(dir) === dir) break;
-  }
-  const require = createRequire(import.meta.url);
-  roots.push(...(require.resolve.paths('@wacs/core') ?? []));
-  return [...new Set(roots)].filter((r) => existsSync(r));
-}
-
 /** Every installed backend package, first found wins per package name. */
 export function discoverBackends(): BackendPackage[] {
-  const found = new Map<string, BackendPackage>();
-  for (const root of searchRoots()) {
-    for (const name of readdirSync(root)) {
-      const dirs = name.startsWith('@') ? safeList(join(root, name)).map((n) => join(root, name, n)) : [join(root, name)];
-      for (const dir of dirs) {
-        const pkg = findBackendManifest(dir);
-        if (pkg && !found.has(pkg.package)) found.set(pkg.package, pkg);
-      }
-    }
-  }
-  return [...found.values()];
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
+  return findInstalled(findBackendManifest);
 }
 
 /** A command a backend adds to wacs: its module exports `summary` (one line) and `run(argv)`. */

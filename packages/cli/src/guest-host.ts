@@ -64,6 +64,7 @@ export async function guestHost(
   options: ParsedArgs['options'],
   log: (line: string) => void = (l) => console.error(l),
   onTokens?: HostOptions['onTokens'],
+  concurrency?: number,
 ): Promise<NnHost> {
   const models = new ModelRegistry();
   for (const arg of list(options.model)) {
@@ -81,5 +82,5 @@ export async function guestHost(
     if (found.length === 0) log(`wacs: --models-dir ${dir}: no model a bound backend recognises`);
   }
   const limits = maxTensor === undefined ? undefined : { ...DEFAULT_TENSOR_LIMITS, maxBytes: Math.floor(maxTensor * 2 ** 20) };
-  return new NnHost(registry, models, { limits, onTokens });
+  return new NnHost(registry, models, { limits, onTokens, concurrency });
 }

@@ -13,9 +13,9 @@
  * 4. `<guest>` (`nn-compute`): the guest of that name in the one installed package that has it;
  *    in several packages, an error naming each `<package>/<guest>` to choose from.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { searchRoots } from './discover.js';
+import { findInstalled } from './installed-packages.js';
 import { readWasm } from './read-wasm.js';
 
 export interface GuestPackage {
@@ -61,27 +61,9 @@ function guestPackageAt(dir: string): GuestPackage | undefined {
   return { package: pkg.name, version: pkg.version ?? '0.0.0', dir, guests };
 }
 
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
 /** Every installed guest package, first found wins per package name (as for backends). */
 export function discoverGuestPackages(): GuestPackage[] {
-  const found = new Map<string, GuestPackage>();
-  for (const root of searchRoots()) {
-    for (const name of listDir(root)) {
-      const dirs = name.startsWith('@') ? listDir(join(root, name)).map((n) => join(root, name, n)) : [join(root, name)];
-      for (const dir of dirs) {
-        const pkg = guestPackageAt(dir);
-        if (pkg && !found.has(pkg.package)) found.set(pkg.package, pkg);
-      }
-    }
-  }
-  return [...found.values()];
+  return findInstalled(guestPackageAt);
 }
 
 function guestIn(pkg: GuestPackage, name: string): string | undefined {

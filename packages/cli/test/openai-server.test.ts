@@ -6,11 +6,11 @@ import { guest, tinyLlamaGguf, tinyLlamaInfo } from '@wacs/fixtures';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LlamaChatSession, LlamaCompletion } from 'node-llama-cpp';
+import { LlamaChatSession, LlamaCompletion, type ChatHistoryItem } from 'node-llama-cpp';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// node-llama-cpp's default chat template brings a ~250-token system prompt: the context must fit it.
+// Room for a conversation in the tiny model's 512-token-vocabulary template.
 const CONTEXT = 1024;
 let path: string;
 let server: WacsServer;
@@ -34,13 +34,21 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-/** node-llama-cpp directly: greedy, no penalties, as the guest asks the backend. */
-async function direct(kind: 'chat' | 'completion', prompt: string, maxTokens: number): Promise<string> {
+/**
+ * node-llama-cpp directly: greedy, no penalties, as the guest asks the backend. A chat is the
+ * conversation before the prompt (exactly the messages given: no default system prompt) and the
+ * prompt as the last user message.
+ */
+async function direct(kind: 'chat' | 'completion', prompt: string, maxTokens: number, history: ChatHistoryItem[] = []): Promise<string> {
   const model = await (await llama()).loadModel({ modelPath: path, gpuLayers: 0 });
   const context = await model.createContext({ contextSize: CONTEXT, threads: 1, sequences: 1 });
   try {
     const options = { temperature: 0, maxTokens, repeatPenalty: false as const };
-    if (kind === 'chat') return await new LlamaChatSession({ contextSequence: context.getSequence() }).prompt(prompt, options);
+    if (kind === 'chat') {
+      const chat = new LlamaChatSession({ contextSequence: context.getSequence() });
+      chat.setChatHistory(history);
+      return await chat.prompt(prompt, options);
+    }
     // Tokenized as llama.cpp tokenizes a raw prompt (special tokens parsed), as backend-llama does.
     return await new LlamaCompletion({ contextSequence: context.getSequence() }).generateCompletion(model.tokenize(prompt, true), options);
   } finally {
@@ -65,6 +73,45 @@ describe('openai-server with the openai client', () => {
     expect(reply.usage!.completion_tokens).toBeLessThanOrEqual(8);
     expect(reply.usage!.total_tokens).toBe(reply.usage!.prompt_tokens + reply.usage!.completion_tokens);
     expect(reply.choices[0]!.finish_reason).toBe(reply.usage!.completion_tokens === 8 ? 'length' : 'stop');
+  });
+
+  it('a conversation (system, user, assistant, user) goes through the chat template whole: reply and prompt tokens as node-llama-cpp gives them', async () => {
+    const history: ChatHistoryItem[] = [
+      { type: 'system', text: 'You answer in rhymes.' },
+      { type: 'user', text: 'Hello there' },
+      { type: 'model', response: ['Hi, how do you do?'] },
+    ];
+    const reply = await client.chat.completions.create({
+      model: 'tiny',
+      messages: [
+        { role: 'system', content: 'You answer in rhymes.' },
+        { role: 'user', content: 'Hello there' },
+        { role: 'assistant', content: 'Hi, how do you do?' },
+        { role: 'user', content: [{ type: 'text', text: 'Tell me a story' }] },
+      ],
+      temperature: 0,
+      max_tokens: 8,
+    });
+    expect(reply.choices[0]!.message.content).toBe(await direct('chat', 'Tell me a story', 8, history));
+    // The oracle: the template's rendering of the whole conversation, up to the reply, in tokens.
+    const model = await (await llama()).loadModel({ modelPath: path, gpuLayers: 0 });
+    const context = await model.createContext({ contextSize: CONTEXT, threads: 1, sequences: 1 });
+    try {
+      const wrapper = new LlamaChatSession({ contextSequence: context.getSequence() }).chatWrapper;
+      const tokens = (chatHistory: ChatHistoryItem[]) =>
+        wrapper.generateContextState({ chatHistory: [...chatHistory, { type: 'model', response: [] }] }).contextText.tokenize(model.tokenizer).length;
+      const whole = tokens([...history, { type: 'user', text: 'Tell me a story' }]);
+      expect(reply.usage!.prompt_tokens).toBe(whole);
+      expect(whole).toBeGreaterThan(tokens([{ type: 'user', text: 'Tell me a story' }]));
+    } finally {
+      await context.dispose();
+      await model.dispose();
+    }
+    const endsWithAssistant = await client.chat.completions
+      .create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] })
+      .catch((e: unknown) => e);
+    expect(endsWithAssistant).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((endsWithAssistant as Error).message).toMatch(/last message must be the user/);
   });
 
   it('streamed chat: server-sent chunks whose deltas concatenate to the non-streamed reply, ending [DONE]', async () => {

@@ -3,11 +3,11 @@
  * the page cross-origin isolated, only the files it was given, nothing outside them).
  */
 import { guest, linearModel, runWacs } from '@wacs/fixtures';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webAssets } from '../src/web/assets.js';
+import { backendsForModels, webAssets } from '../src/web/assets.js';
 import { startWebServer, type WebServer } from '../src/web/server.js';
 
 describe('wacs web: command line', () => {
@@ -50,7 +50,6 @@ describe('wacs web: the server', () => {
     writeFileSync(join(given, 'a.txt'), 'first');
     writeFileSync(join(given, 'sub', 'b.txt'), 'second');
     const path = guest('nn-compute');
-    const { readFileSync } = await import('node:fs');
     const assets = await webAssets({
       guestPath: path,
       wasm: new Uint8Array(readFileSync(path)),
@@ -124,5 +123,74 @@ describe('wacs web: the server', () => {
       expect({ path, status: (await get(path)).status }).toEqual({ path, status: 404 });
     }
     expect((await fetch(web.url, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('wacs web: model folders, standard input, and the backends picked by model format', () => {
+  let dir: string;
+  let web: WebServer;
+  let assets: Awaited<ReturnType<typeof webAssets>>;
+  const get = (path: string) => fetch(new URL(path, web.url));
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wacs-web-formats-'));
+    const tfjsFolder = join(dir, 'xor');
+    mkdirSync(join(tfjsFolder, 'shards'), { recursive: true });
+    writeFileSync(join(tfjsFolder, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Sequential' }, weightsManifest: [] }));
+    writeFileSync(join(tfjsFolder, 'shards', 'w1.bin'), 'WEIGHTS');
+    writeFileSync(join(dir, 'outside.txt'), 'not for the page');
+    writeFileSync(join(dir, 'forest.json'), JSON.stringify({ name: 'RFClassifier', estimators: [] }));
+    writeFileSync(join(dir, 'input.csv'), '5.1,3.5,1.4,0.2\n');
+    const path = guest('nn-compute');
+    assets = await webAssets({
+      guestPath: path,
+      wasm: new Uint8Array(readFileSync(path)),
+      args: [],
+      models: [
+        { name: 'xor', spec: { path: tfjsFolder } },
+        { name: 'forest', spec: { path: join(dir, 'forest.json') } },
+      ],
+      stdin: join(dir, 'input.csv'),
+      backends: [],
+    });
+    web = await startWebServer(assets);
+  });
+  afterAll(() => web?.close());
+
+  it('binds the browser backend of each model format without --bind, and onnx-web for a guest with no models', async () => {
+    expect(assets.backends.map((b) => b.package)).toEqual(['@wacs/backend-tfjs', '@wacs/backend-classic']);
+    expect(assets.backends[0]!.assetsDir).toMatch(/tfjs-backend-wasm\/dist$/);
+    expect(backendsForModels(['onnx', 'onnx', 'pmml', 'tfjs-model'])).toEqual(['@wacs/backend-onnx-web', '@wacs/backend-classic', '@wacs/backend-tfjs']);
+    expect(backendsForModels(['onnx-ml'])).toEqual(['@wacs/backend-classic', '@wacs/backend-onnx-web']);
+    expect(backendsForModels([])).toEqual(['@wacs/backend-onnx-web']);
+    expect(backendsForModels(['unknown'])).toEqual(['@wacs/backend-onnx-web']);
+  });
+
+  it("serves a tfjs model folder: model.json as the model's URL, the files beside it, nothing outside it", async () => {
+    const config = (await (await get('/config.json')).json()) as { models: Record<string, { spec: { path: string }; file: string }>; stdin: { url: string; bytes: number } };
+    expect(config.models.xor!.spec.path).toBe('models/xor/model.json');
+    expect(config.models.xor!.file).toBe('xor');
+    expect(JSON.parse(await (await get(config.models.xor!.spec.path)).text())).toMatchObject({ format: 'layers-model' });
+    expect(await (await get(new URL('shards/w1.bin', new URL(config.models.xor!.spec.path, web.url)).pathname)).text()).toBe('WEIGHTS');
+    expect(config.models.forest!.spec.path).toBe('models/forest');
+    for (const path of ['/models/xor', '/models/xor/..%2Foutside.txt', '/models/forest/x', '/models/xor/absent.bin']) {
+      expect({ path, status: (await get(path)).status }).toEqual({ path, status: 404 });
+    }
+  });
+
+  it("serves the guest's standard input from --stdin", async () => {
+    const config = (await (await get('/config.json')).json()) as { stdin: { url: string; bytes: number } };
+    expect(config.stdin).toEqual({ url: 'stdin', bytes: 16 });
+    expect(await (await get(config.stdin.url)).text()).toBe('5.1,3.5,1.4,0.2\n');
+  });
+
+  it('refuses a folder that is not a TensorFlow.js model, and a --stdin that is not a file', async () => {
+    const path = guest('nn-compute');
+    const wasm = new Uint8Array(readFileSync(path));
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    await expect(webAssets({ guestPath: path, wasm, args: [], models: [{ name: 'o', spec: { path: other } }], backends: [] })).rejects.toThrow(
+      /--model o: .* is a folder, and wacs web serves single-file models and TensorFlow\.js model folders/,
+    );
+    await expect(webAssets({ guestPath: path, wasm, args: [], models: [], stdin: other, backends: [] })).rejects.toThrow(/--stdin .*: not a file/);
   });
 });

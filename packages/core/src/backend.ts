@@ -60,6 +60,11 @@ export interface LoadRequest {
   guestOptions?: Options;
   /** The registered name, when loaded by name. */
   name?: string;
+  /**
+   * How many computes the host expects to run on this graph at once (`wacs serve`: its
+   * `--instances`), for a backend that sizes shared state by it (llama: parallel sequences).
+   */
+  concurrency?: number;
 }
 
 /** One way a backend can run, e.g. "cuda", "vulkan", "cpu", "wasm-simd". */

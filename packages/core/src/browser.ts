@@ -10,3 +10,4 @@ export { ModelRegistry, type ModelSpec } from './model-registry.js';
 export { HEAD_BYTES } from './sniff.js';
 export { NnHostBase, NnSession, type HostOptions } from './host-base.js';
 export { componentNnImports, WASI_NN_VERSION, type ComponentOptions } from './abi/component.js';
+export { answerEachRequest, type ControlSlots } from './bridge/request-loop.js';

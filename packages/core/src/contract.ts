@@ -9,6 +9,7 @@ export * from './backend.js';
 export * from './tensor.js';
 export * from './errors.js';
 export { concatBytes } from './bytes.js';
+export { fetchModelBytes, fetchModelFile } from './fetch-model.js';
 export { sniffBytes, sniffFolder, probeBytes, type SniffedFormat } from './sniff.js';
 export { settleWithin, RELEASE_GRACE_MS } from './settle.js';
 export * from './options/index.js';

@@ -24,6 +24,8 @@ export interface HostOptions {
    * registered name ('(bytes)' for a graph a guest loaded from bytes): the serve metrics count them.
    */
   onTokens?: (model: string, tokens: number) => void;
+  /** Computes expected at once on a graph loaded by name (`wacs serve`'s instances), passed to its backend. */
+  concurrency?: number;
 }
 
 interface SharedGraph {
@@ -35,6 +37,7 @@ export abstract class NnHostBase {
   readonly limits: TensorLimits;
   readonly log: (line: string) => void;
   readonly onTokens?: (model: string, tokens: number) => void;
+  readonly concurrency?: number;
   private readonly byName = new Map<string, SharedGraph>();
 
   constructor(
@@ -45,6 +48,7 @@ export abstract class NnHostBase {
     this.limits = options.limits ?? DEFAULT_TENSOR_LIMITS;
     this.log = options.log ?? ((line) => console.error(line));
     this.onTokens = options.onTokens;
+    this.concurrency = options.concurrency;
   }
 
   /**
@@ -94,7 +98,7 @@ export abstract class NnHostBase {
     }
     const { backend, encoding } = await this.backends.resolve(spec.encoding ?? 'autodetect', probe, spec.backend);
     return loadWith(backend, () =>
-      backend.load({ source: { kind: 'path', path: spec.path }, encoding, target: spec.target ?? 'auto', options: { ...spec.options, ...config }, guestOptions: config, name }),
+      backend.load({ source: { kind: 'path', path: spec.path }, encoding, target: spec.target ?? 'auto', options: { ...spec.options, ...config }, guestOptions: config, name, concurrency: this.concurrency }),
     );
   }
 

@@ -54,6 +54,21 @@ describe('NnHost and NnSession', () => {
     expect(events.filter((e) => e.startsWith('load'))).toEqual(['load 1 path']);
   });
 
+  it("passes the host's concurrency to the backend when it loads a named model (not a guest's bytes)", async () => {
+    const requests: Array<number | undefined> = [];
+    const { backend } = recordingBackend();
+    const load = backend.load.bind(backend);
+    backend.load = (request) => (requests.push(request.concurrency), load(request));
+    const registry = new BackendRegistry();
+    registry.register(backend);
+    const models = new ModelRegistry();
+    models.add('m', { path: new URL(import.meta.url).pathname, encoding: 'onnx' });
+    const session = new NnHost(registry, models, { log: () => {}, concurrency: 3 }).session();
+    await session.loadByName('m');
+    await session.load([onnxHead], 'onnx', 'cpu');
+    expect(requests).toEqual([3, undefined]);
+  });
+
   it('computes through a context and returns the backend outputs', async () => {
     const { backend } = recordingBackend();
     const session = makeHost(backend).session();

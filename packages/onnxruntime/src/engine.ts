@@ -2,6 +2,8 @@
 import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import type { Tensor } from '@wacs/core/backend';
+import { toOrtTensorWith, type OnnxElementType } from './tensors.js';
 
 export type OrtModule = typeof Ort;
 
@@ -10,6 +12,11 @@ let engine: Promise<OrtModule> | undefined;
 export function ort(): Promise<OrtModule> {
   // onnxruntime-node is CommonJS: its exports are the ESM default.
   return (engine ??= import('onnxruntime-node').then((m) => m.default as OrtModule));
+}
+
+/** Makes an onnxruntime-node tensor from a guest tensor (see `toOrtTensorWith`). */
+export async function toOrtTensor(name: string, tensor: Tensor, expected?: OnnxElementType): Promise<OrtTensor> {
+  return toOrtTensorWith(await ort(), name, tensor, expected);
 }
 
 /** The part of onnxruntime-node's native session (dist/binding.js) whose `run` is synchronous. */

@@ -4,7 +4,7 @@
  * mapped to providers, wasi:nn <-> onnxruntime tensors, the session options as an option-spec
  * fragment, and a protobuf reader for ONNX files. A library, not a backend: `wacs` does not list it.
  */
-export { ort, nativeEngine, type NativeEngine, type NativeSession, type OrtModule } from './engine.js';
+export { ort, toOrtTensor, nativeEngine, type NativeEngine, type NativeSession, type OrtModule } from './engine.js';
 export { createSession, loadError, modelOrigin, openSession, originSessionOptions, type ModelOrigin } from './session.js';
 export {
   EXECUTION_MODES,
@@ -17,7 +17,7 @@ export {
   type SessionSettings,
 } from './session-options.js';
 export { createWithProviders, hardware } from './providers.js';
-export { fromOrtTensor, howToSend, toOrtTensor, toOrtTensorWith, WASI_TYPE_FOR, type OnnxElementType } from './tensors.js';
+export { fromOrtTensor, howToSend, toOrtTensorWith, WASI_TYPE_FOR, type OnnxElementType } from './tensors.js';
 export { usesExternalData } from './external-data.js';
 export * as proto from './proto.js';
 export type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';

@@ -1,7 +1,8 @@
 /**
  * Just enough protobuf to read ONNX TensorProto files and to splice a ModelProto without decoding
  * its (possibly huge) initializers: a field reader over a byte range, and a writer. Exported as
- * `proto` for backends that read ONNX models too (backend-classic rewrites ZipMap with it).
+ * `proto` for backends that read ONNX models too (backend-classic rewrites ZipMap with it), and as
+ * `@wacs/onnxruntime/proto`, which imports no onnxruntime and no `node:` module (it bundles for a browser).
  */
 import { concatBytes } from '@wacs/core/backend';
 

@@ -9,9 +9,13 @@
  */
 import { NnError, tensorView, type NamedTensor, type Tensor, type TensorType } from '@wacs/core/backend';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
-import { ort } from './engine.js';
+import type { OrtModule } from './engine.js';
 
-type Ort = Awaited<ReturnType<typeof ort>>;
+/**
+ * The engine whose Tensor class makes the tensors: onnxruntime-node, or onnxruntime-web in a page
+ * (same API). This file imports no engine: it is `@wacs/onnxruntime/tensors`, browser-safe.
+ */
+type Ort = Pick<OrtModule, 'Tensor'>;
 
 /** ONNX element types as onnxruntime-node names them, plus `bfloat16` for proxied inputs/outputs. */
 export type OnnxElementType = OrtTensor.Type | 'bfloat16';
@@ -159,11 +163,6 @@ export function toOrtTensorWith(engine: Ort, name: string, tensor: Tensor, expec
     default:
       return new T(type, tensorView(tensor) as never, shape);
   }
-}
-
-/** Makes an ORT tensor from a guest tensor (see `toOrtTensorWith`). */
-export async function toOrtTensor(name: string, tensor: Tensor, expected?: OnnxElementType): Promise<OrtTensor> {
-  return toOrtTensorWith(await ort(), name, tensor, expected);
 }
 
 function bytesOf(view: ArrayBufferView): Uint8Array {

@@ -4,7 +4,7 @@
  * onnxruntime-node cannot return and wasi:nn tensors cannot carry, so the graph outputs the tensor
  * it was given instead and the class labels it held become the `classes` output.
  */
-import { proto } from '@wacs/onnxruntime';
+import * as proto from '@wacs/onnxruntime/proto';
 
 const { ProtoWriter, fields, text, varints } = proto;
 type Field = proto.Field;

@@ -40,6 +40,9 @@ Guest (as wacs run):
 Exit code: 0 after a signal and the drain; 125 if the guest cannot be served (not a component, or no
 wasi:http/incoming-handler export), 1 if the server cannot start (e.g. the port is taken).`;
 
+/** The server's own default for --instances (startServer's). */
+const DEFAULT_INSTANCES = 4;
+
 function nonNegativeInteger(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -92,7 +95,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   const guest = await readGuest(guestPath);
   if (!guest) return EXIT.startFailure;
-  const host = await guestHost(options, undefined, metrics?.onTokens);
+  // Backends that batch (llama's parallel sequences) size a shared model for the requests in flight.
+  const host = await guestHost(options, undefined, metrics?.onTokens, instances ?? DEFAULT_INSTANCES);
 
   let server: WacsServer;
   try {
@@ -142,7 +146,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const address = metricsServer.address() as { port: number };
     metricsUrl = `${server.url.slice(0, server.url.lastIndexOf(':'))}:${address.port}/metrics`;
   }
-  const count = instances ?? 4;
+  const count = instances ?? DEFAULT_INSTANCES;
   console.error(`wacs serve: ${guest.name} listening on ${server.url} (${count} instance${count === 1 ? '' : 's'})${metricsUrl ? `, metrics at ${metricsUrl}` : ''}`);
   if (options.json) console.log(JSON.stringify({ url: server.url, port: server.port, ...(metricsUrl ? { metrics: metricsUrl } : {}) }));
 

@@ -2,24 +2,28 @@
 import { EXIT, parseModelArg } from '@wacs/core';
 import { list, number, parseArgs, UsageError } from '../args.js';
 import { readWasm } from '../read-wasm.js';
-import { DEFAULT_BROWSER_BACKENDS, webAssets } from '../web/assets.js';
+import { BROWSER_BACKENDS_FOR_FORMAT, DEFAULT_BROWSER_BACKENDS, webAssets } from '../web/assets.js';
 import { startWebServer } from '../web/server.js';
 
 export const webHelp = `Usage: wacs web <guest.wasm> [options] [guest args…] [-- guest args…]
 
 Serves a page on 127.0.0.1 that runs a component guest in the browser: the guest in a Web Worker,
-its wasi:nn calls served in the page by browser backends (onnxruntime-web, wllama). The page shows the
+its wasi:nn calls served in the page by browser backends (onnxruntime-web, wllama, TensorFlow.js, PMML and ml.js). The page shows the
 guest, backends, models, the output as it streams, and the time. Everything it loads (the guest
 transpiled by jco, the engines' .wasm files, the models) comes from this server; the guest sees no
 network, no page and no files but those given with --dir. Open the printed URL in a browser; Ctrl-C stops the server.
 
 Options:
-  --model <name>=<path>[,k=v…] Serve a model for load-by-name (repeatable); qualifiers as for wacs run
+  --model <name>=<path>[,k=v…] Serve a model for load-by-name (repeatable): a file, or a TensorFlow.js
+                              model folder (model.json and its weights); qualifiers as for wacs run
                               (encoding=, target=cpu|gpu, backend=, graph options such as
                               executionProvider=webgpu).
   --dir <host>[::<guest>]     Copy a host folder into the guest's file system in the page (repeatable);
                               the guest path defaults to the host path. Nothing written comes back.
-  --bind <package>            A browser backend package (repeatable). Default: ${DEFAULT_BROWSER_BACKENDS.join(', ')}.
+  --stdin <file>              Give the guest this file as its standard input (default: empty).
+  --bind <package>            A browser backend package (repeatable). Default: the backends of the
+                              models' formats (${[...new Set(Object.values(BROWSER_BACKENDS_FOR_FORMAT).flat())].join(', ')}),
+                              or ${DEFAULT_BROWSER_BACKENDS.join(', ')} without models.
   --port <n>                  Port to listen on (default 8765; 0 picks a free one).
   --timeout <seconds>         End the guest after this long (exit code 124 on the page).
   --json                      Print {"url": …} as one JSON line instead of the text message.
@@ -30,6 +34,7 @@ export async function webCommand(argv: string[]): Promise<number> {
     model: { value: true, repeat: true },
     bind: { value: true, repeat: true },
     dir: { value: true, repeat: true },
+    stdin: { value: true },
     port: { value: true },
     timeout: { value: true },
     json: {},
@@ -55,6 +60,7 @@ export async function webCommand(argv: string[]): Promise<number> {
       const [host, guest] = d.split('::');
       return { host: host!, guest: guest ?? host! };
     }),
+    ...(typeof options.stdin === 'string' ? { stdin: options.stdin } : {}),
     backends: list(options.bind),
     ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
   });

@@ -5,15 +5,37 @@
  * "<package>/<folder>" }`; the engine's files (its .wasm) are served from that folder.
  */
 import { prepareComponent, wasmKind, type ModelSpec } from '@wacs/core';
+import { probePath } from '@wacs/core/backend/node';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../args.js';
 import type { WebAssets } from './server.js';
 
-/** The browser backends `wacs web` binds when given no --bind: ONNX models go to onnx-web, GGUF models to wllama. */
+/**
+ * The browser backends for each model format core sniffs (`FormatProbe.format`), highest priority
+ * first; `onnx-ml` is an ONNX file that names the ai.onnx.ml domain: classic takes it when its
+ * nodes use that domain (its `detect` checks), onnx-web otherwise.
+ */
+export const BROWSER_BACKENDS_FOR_FORMAT: Record<string, string[]> = {
+  onnx: ['@wacs/backend-onnx-web'],
+  'onnx-ml': ['@wacs/backend-classic', '@wacs/backend-onnx-web'],
+  'tfjs-model': ['@wacs/backend-tfjs'],
+  pmml: ['@wacs/backend-classic'],
+  xml: ['@wacs/backend-classic'],
+  json: ['@wacs/backend-classic'],
+  gguf: ['@wacs/backend-wllama'],
+};
+
+/** What `wacs web` binds without --bind when no served model says otherwise (a guest that loads its own bytes). */
 export const DEFAULT_BROWSER_BACKENDS = ['@wacs/backend-onnx-web', '@wacs/backend-wllama'];
+
+/** The browser backends for the served models' formats, in model order; the default when none has one. */
+export function backendsForModels(formats: Array<string | undefined>): string[] {
+  const chosen = [...new Set(formats.flatMap((format) => BROWSER_BACKENDS_FOR_FORMAT[format ?? ''] ?? []))];
+  return chosen.length ? chosen : DEFAULT_BROWSER_BACKENDS;
+}
 
 interface BrowserPackageJson {
   name?: string;
@@ -72,6 +94,8 @@ export interface WebRequest {
   models: Array<{ name: string; spec: ModelSpec }>;
   /** Host folders copied into the guest's in-page file system (`--dir host::guest`). */
   dirs?: Array<{ host: string; guest: string }>;
+  /** A host file given to the guest as its standard input (`--stdin`). */
+  stdin?: string;
   backends: string[];
   timeoutMs?: number;
 }
@@ -96,18 +120,37 @@ async function folderFiles(dir: { host: string; guest: string }): Promise<WebAss
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/**
+ * A model to serve: a file, or a tfjs model folder (model.json and the weight files beside it,
+ * served under the model's name, model.json its entry).
+ */
+async function servedModel({ name, spec }: { name: string; spec: ModelSpec }): Promise<WebAssets['models'][number] & { format?: string }> {
+  const probe = await probePath(spec.path).catch(() => undefined);
+  if (!probe) throw new UsageError(`--model ${name}: ${spec.path} does not exist`);
+  if (!probe.isDirectory) {
+    // The domain's name is in the file's opset imports (often after the weights: the whole file is searched).
+    const format = probe.format === 'onnx' && (await readFile(spec.path)).includes('ai.onnx.ml') ? 'onnx-ml' : probe.format;
+    return { name, file: spec.path, bytes: (await stat(spec.path)).size, spec, format };
+  }
+  if (probe.format !== 'tfjs-model') {
+    throw new UsageError(`--model ${name}: ${spec.path} is a folder, and wacs web serves single-file models and TensorFlow.js model folders (model.json and its weights)`);
+  }
+  const folder = await folderFiles({ host: spec.path, guest: '/' });
+  return { name, file: join(spec.path, 'model.json'), dir: spec.path, bytes: folder.reduce((n, f) => n + f.bytes, 0), spec, format: probe.format };
+}
+
 export async function webAssets(request: WebRequest): Promise<WebAssets> {
   if (wasmKind(request.wasm) !== 'component') {
     throw new UsageError(`${request.guestPath}: wacs web runs component guests (WIT wasi:nn), and this is a preview1 core module; use wacs run for it`);
   }
-  const models = await Promise.all(
-    request.models.map(async ({ name, spec }) => {
-      const info = await stat(spec.path).catch(() => undefined);
-      if (!info?.isFile()) throw new UsageError(`--model ${name}: ${spec.path} is not a file (wacs web serves single-file models)`);
-      return { name, file: spec.path, bytes: info.size, spec };
-    }),
-  );
+  const models = await Promise.all(request.models.map(servedModel));
   const files = (await Promise.all((request.dirs ?? []).map(folderFiles))).flat();
+  let stdin: WebAssets['stdin'];
+  if (request.stdin !== undefined) {
+    const info = await stat(request.stdin).catch(() => undefined);
+    if (!info?.isFile()) throw new UsageError(`--stdin ${request.stdin}: not a file`);
+    stdin = { file: request.stdin, bytes: info.size };
+  }
   const prepared = await prepareComponent(request.wasm);
   return {
     browserDist: browserDist(),
@@ -118,7 +161,8 @@ export async function webAssets(request: WebRequest): Promise<WebAssets> {
     args: request.args,
     models,
     files,
-    backends: (request.backends.length ? request.backends : DEFAULT_BROWSER_BACKENDS).map(browserBackend),
+    ...(stdin ? { stdin } : {}),
+    backends: (request.backends.length ? request.backends : backendsForModels(models.map((m) => m.format))).map(browserBackend),
     ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
   };
 }

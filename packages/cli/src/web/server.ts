@@ -25,9 +25,12 @@ export interface WebAssets {
   guestName: string;
   guestBytes: number;
   args: string[];
-  models: Array<{ name: string; file: string; bytes: number; spec: WebConfig['models'][string]['spec'] }>;
+  /** `file` is the model, or the entry (model.json) of a model folder `dir` whose files are served beside it. */
+  models: Array<{ name: string; file: string; dir?: string; bytes: number; spec: WebConfig['models'][string]['spec'] }>;
   /** Files for the guest's file system: the path the guest sees, the host file. */
   files: Array<{ path: string; file: string; bytes: number }>;
+  /** The guest's standard input. */
+  stdin?: { file: string; bytes: number };
   backends: Array<{ package: string; bundle: string; assetsDir?: string }>;
   timeoutMs?: number;
 }
@@ -59,11 +62,18 @@ export function webConfig(assets: WebAssets): WebConfig {
   return {
     guest: { name: assets.guestName, url: `guest/${assets.guestName}/guest.js`, bytes: assets.guestBytes },
     args: assets.args,
-    models: Object.fromEntries(assets.models.map((m) => [m.name, { spec: { ...m.spec, path: `models/${encodeURIComponent(m.name)}` }, file: basename(m.file), bytes: m.bytes }])),
+    models: Object.fromEntries(assets.models.map((m) => [m.name, { spec: { ...m.spec, path: modelUrl(m) }, file: basename(m.dir ?? m.file), bytes: m.bytes }])),
     files: assets.files.map((f, i) => ({ path: f.path, url: `files/${i}`, bytes: f.bytes })),
+    ...(assets.stdin ? { stdin: { url: 'stdin', bytes: assets.stdin.bytes } } : {}),
     backends: assets.backends.map((b, i) => ({ package: b.package, url: `backends/${i}.js`, ...(b.assetsDir ? { assetsUrl: `/engines/${i}/` } : {}) })),
     ...(assets.timeoutMs ? { timeoutMs: assets.timeoutMs } : {}),
   };
+}
+
+/** A model's URL on the server: the file, or the entry of a folder, its other files beside it. */
+function modelUrl(model: WebAssets['models'][number]): string {
+  const base = `models/${encodeURIComponent(model.name)}`;
+  return model.dir ? `${base}/${relative(model.dir, model.file).split(sep).map(encodeURIComponent).join('/')}` : base;
 }
 
 /** A file under `root`, or undefined for a path that climbs out of it. */
@@ -88,8 +98,14 @@ function route(assets: WebAssets, path: string): string | undefined {
       return /^(backend|browser|chunk-\w+)\.js(\.map)?$/.test(tail) ? join(assets.coreDist, tail) : undefined;
     case 'guest':
       return rest[0] === assets.guestName ? under(assets.guestDir, rest.slice(1).join('/')) : undefined;
-    case 'models':
-      return assets.models.find((m) => m.name === decodeURIComponent(tail))?.file;
+    case 'models': {
+      const model = assets.models.find((m) => m.name === decodeURIComponent(rest[0] ?? ''));
+      if (!model) return undefined;
+      if (rest.length === 1) return model.dir ? undefined : model.file;
+      return model.dir ? under(model.dir, rest.slice(1).join('/')) : undefined;
+    }
+    case 'stdin':
+      return rest.length === 0 ? assets.stdin?.file : undefined;
     case 'files':
       return /^\d+$/.test(tail) ? assets.files[Number(tail)]?.file : undefined;
     case 'backends':

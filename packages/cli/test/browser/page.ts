@@ -51,13 +51,25 @@ export async function runInPage(
     args?: string[];
     models?: Array<{ name: string; spec: ModelSpec }>;
     dirs?: Array<{ host: string; guest: string }>;
+    /** A host file for the guest's standard input. */
+    stdin?: string;
+    /** Browser backend packages (default: as `wacs web` picks them, by the models' formats). */
+    backends?: string[];
     screenshot: string;
     timeoutMs?: number;
     /** Runs in the same page once the guest has ended (e.g. an engine called directly, as an oracle). */
     afterRun?: (page: Page) => Promise<void>;
   },
 ): Promise<PageRun> {
-  const assets = await webAssets({ guestPath, wasm: new Uint8Array(readFileSync(guestPath)), args: options.args ?? [], models: options.models ?? [], dirs: options.dirs ?? [], backends: [] });
+  const assets = await webAssets({
+    guestPath,
+    wasm: new Uint8Array(readFileSync(guestPath)),
+    args: options.args ?? [],
+    models: options.models ?? [],
+    dirs: options.dirs ?? [],
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+    backends: options.backends ?? [],
+  });
   const web = await startWebServer(assets);
   const page = await browser.newPage();
   const requests: string[] = [];

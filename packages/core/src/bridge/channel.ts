@@ -21,6 +21,7 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { errorFromData, errorToData, type NnErrorData } from '../errors.js';
 import type { BridgeArgs, BridgeOp, BridgeResult } from './operations.js';
+import { answerEachRequest } from './request-loop.js';
 
 /** Slots of the control word array. */
 const REQUEST = 0; // sequence number of the last request put in the arena
@@ -214,19 +215,7 @@ export function serveBridge(port: MessagePort, memory: BridgeMemory, handler: Br
 
   port.on('message', (message: { seq: number; request: BridgeRequest }) => void answer(message.seq, message.request));
 
-  void (async () => {
-    let seen = 0;
-    while (!Atomics.load(control, CLOSED)) {
-      const seq = Atomics.load(control, REQUEST);
-      if (seq === seen) {
-        const wait = Atomics.waitAsync(control, REQUEST, seen);
-        if (wait.async) await wait.value;
-        continue;
-      }
-      seen = seq;
-      await answer(seq, readArena(arena) as BridgeRequest);
-    }
-  })();
+  void answerEachRequest(control, { request: REQUEST, closed: CLOSED }, (seq) => answer(seq, readArena(arena) as BridgeRequest));
 
   return () => {
     Atomics.store(control, CLOSED, 1);
