@@ -7,11 +7,21 @@ import { guest, tinyLlamaGguf } from '@wacs/fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from './browser/chromium.js';
 import { launch, runInPage } from './browser/page.js';
 import { directCompletion, type DirectCompletion } from './browser/wllama.js';
+
+/** The wllama backend module the page loaded (found in its config.json) as window.wllamaModule, and where its engine is served as window.wllamaAssets. */
+async function importWllamaModule(page: Page): Promise<void> {
+  // Given as page script text: vitest rewrites import() in test code.
+  await page.evaluate(`fetch('/config.json').then((r) => r.json()).then((config) => {
+    const entry = config.backends.find((b) => b.package === '@wacs/backend-wllama');
+    window.wllamaAssets = entry.assetsUrl;
+    return import(new URL(entry.url, location.href).href);
+  }).then((m) => { window.wllamaModule = m; })`);
+}
 
 const { path: chromiumPath } = chromium();
 const PROMPT = 'Once upon a time';
@@ -77,8 +87,7 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama', () => {
       models: [{ name: 'tiny', spec: { path: model, options: { threads: 1 } } }],
       screenshot: 'llm-chat-tiny-gguf-stream-steps',
       afterRun: async (p) => {
-        // The backend module the page loaded, given as page script text: vitest rewrites import() in test code.
-        await p.evaluate(`import('/backends/1.js').then((m) => { window.wllamaModule = m; })`);
+        await importWllamaModule(p);
         [steps, whole] = await p.evaluate(async (prompt) => {
           const { default: backend } = (window as unknown as { wllamaModule: typeof import('@wacs/backend-wllama') }).wllamaModule;
           const bytes = (text: string) => new TextEncoder().encode(text);
@@ -122,7 +131,7 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama', () => {
       models: [{ name: 'chat', spec: { path: chatModel, options: { threads: 1 } } }],
       screenshot: 'llm-chat-tiny-gguf-chat',
       afterRun: async (p) => {
-        await p.evaluate(`import('/backends/1.js').then((m) => { window.wllamaModule = m; })`);
+        await importWllamaModule(p);
         [backendTurns, directTurns] = await p.evaluate(async (prompts) => {
           const { default: backend, Wllama } = (window as unknown as { wllamaModule: typeof import('@wacs/backend-wllama') }).wllamaModule;
           const bytes = (text: string) => new TextEncoder().encode(text);
@@ -142,7 +151,7 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama', () => {
           await graph.dispose();
           // wllama directly: the same conversation as OpenAI-style messages.
           const quiet = { debug: () => {}, log: () => {}, warn: () => {}, error: console.error };
-          const engine = new Wllama({ default: new URL('/engines/1/wllama.wasm', location.href).href }, { suppressNativeLog: true, logger: quiet });
+          const engine = new Wllama({ default: new URL(`${(window as unknown as { wllamaAssets: string }).wllamaAssets}wllama.wasm`, location.href).href }, { suppressNativeLog: true, logger: quiet });
           engine.setCompat(null);
           await engine.loadModel([await (await fetch('/models/chat')).blob()], { n_ctx: 256, n_threads: 1, n_gpu_layers: 0, n_parallel: 1 });
           const messages: Array<{ role: 'user' | 'assistant'; content: string }> = [];

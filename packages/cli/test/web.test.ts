@@ -78,8 +78,8 @@ describe('wacs web: the server', () => {
 
   it('serves the config, the guest transpiled by jco, the backends, their engines and the model', async () => {
     const config = (await (await get('/config.json')).json()) as { guest: { url: string }; backends: Array<{ package: string; url: string; assetsUrl: string }>; models: Record<string, { spec: { path: string } }> };
-    // The default backends: ONNX on onnxruntime-web, GGUF on wllama.
-    expect(config.backends.map((b) => b.package)).toEqual(['@wacs/backend-onnx-web', '@wacs/backend-wllama']);
+    // The backend of the one model's format: ONNX on onnxruntime-web.
+    expect(config.backends.map((b) => b.package)).toEqual(['@wacs/backend-onnx-web']);
     expect(config.guest.url).toBe('guest/nn-compute/guest.js');
     const guestJs = await get(config.guest.url);
     expect(guestJs.headers.get('content-type')).toContain('text/javascript');
@@ -87,8 +87,6 @@ describe('wacs web: the server', () => {
     expect((await get('guest/nn-compute/guest.core.wasm')).headers.get('content-type')).toBe('application/wasm');
     expect((await get(config.backends[0]!.url)).status).toBe(200);
     expect((await get(`${config.backends[0]!.assetsUrl}ort-wasm-simd-threaded.jsep.wasm`)).headers.get('content-type')).toBe('application/wasm');
-    expect((await get(config.backends[1]!.url)).status).toBe(200);
-    expect((await get(`${config.backends[1]!.assetsUrl}wllama.wasm`)).headers.get('content-type')).toBe('application/wasm');
     const served = new Uint8Array(await (await get(config.models.lin!.spec.path)).arrayBuffer());
     expect(served).toEqual(new Uint8Array(linearModel([[1], [2]], [0])));
     for (const path of ['/worker.js', '/app.js']) expect((await get(path)).status).toBe(200);
@@ -161,6 +159,7 @@ describe('wacs web: model folders, standard input, and the backends picked by mo
     expect(assets.backends[0]!.assetsDir).toMatch(/tfjs-backend-wasm\/dist$/);
     expect(backendsForModels(['onnx', 'onnx', 'pmml', 'tfjs-model'])).toEqual(['@wacs/backend-onnx-web', '@wacs/backend-classic', '@wacs/backend-tfjs']);
     expect(backendsForModels(['onnx-ml'])).toEqual(['@wacs/backend-classic', '@wacs/backend-onnx-web']);
+    expect(backendsForModels(['gguf', 'onnx'])).toEqual(['@wacs/backend-wllama', '@wacs/backend-onnx-web']);
     expect(backendsForModels([])).toEqual(['@wacs/backend-onnx-web']);
     expect(backendsForModels(['unknown'])).toEqual(['@wacs/backend-onnx-web']);
   });

@@ -29,7 +29,7 @@ export const BROWSER_BACKENDS_FOR_FORMAT: Record<string, string[]> = {
 };
 
 /** What `wacs web` binds without --bind when no served model says otherwise (a guest that loads its own bytes). */
-export const DEFAULT_BROWSER_BACKENDS = ['@wacs/backend-onnx-web', '@wacs/backend-wllama'];
+export const DEFAULT_BROWSER_BACKENDS = ['@wacs/backend-onnx-web'];
 
 /** The browser backends for the served models' formats, in model order; the default when none has one. */
 export function backendsForModels(formats: Array<string | undefined>): string[] {
