@@ -4,7 +4,7 @@
  * cache of a shared prompt prefix); with `chat`, the context keeps the conversation, and each
  * prompt is the next user message, rendered with the model's chat template by llama.cpp.
  */
-import { NnError, readTextRequest, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, toNnError, type ExecutionContext, type NamedTensor, type TextUsage } from '@wacs/core/backend';
+import { NnError, readTextRequest, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, streamSteps, toNnError, type ExecutionContext, type NamedTensor, type TextUsage } from '@wacs/core/backend';
 import type { Wllama } from '@wllama/wllama';
 import { streamStdout } from './engine.js';
 import type { WllamaGraph } from './graph.js';
@@ -78,47 +78,17 @@ export class WllamaExecutionContext implements ExecutionContext {
 
   /** Token streaming (the wacs:stream step): each step is one chunk of text with the usage so far. */
   stream(inputs: NamedTensor[]): AsyncIterator<NamedTensor[], NamedTensor[]> {
-    const pending: NamedTensor[][] = [];
-    let wake: (() => void) | undefined;
-    let finished = false;
-    let failure: unknown;
-    let outputs: NamedTensor[] = [];
-    const controller = new AbortController();
-
-    // The generation runs ahead of the guest's reads; its chunks queue up until read.
-    const generation = this.run(
-      inputs,
-      () => (text, usage) => {
-        pending.push(wllamaTextOutputs(text, usage));
-        wake?.();
-      },
-      controller.signal,
-      // Each step carries the tokens generated so far: llama.cpp then times every token (else only the last).
-      true,
-    )
-      .then(
-        (result) => void (outputs = result),
-        (e: unknown) => void (failure = e),
-      )
-      .finally(() => {
-        finished = true;
-        wake?.();
-      });
-
-    return {
-      next: async () => {
-        while (pending.length === 0 && !finished) await new Promise<void>((resolve) => (wake = resolve));
-        const step = pending.shift();
-        if (step) return { done: false, value: step };
-        if (failure !== undefined) throw failure;
-        return { done: true, value: outputs };
-      },
-      return: async () => {
-        controller.abort();
-        await generation;
-        return { done: true, value: outputs };
-      },
-    };
+    return streamSteps<NamedTensor[], NamedTensor[]>(
+      (push, signal) =>
+        this.run(
+          inputs,
+          () => (text, usage) => push(wllamaTextOutputs(text, usage)),
+          signal,
+          // Each step carries the tokens generated so far: llama.cpp then times every token (else only the last).
+          true,
+        ),
+      [],
+    );
   }
 
   async dispose(): Promise<void> {
