@@ -6,7 +6,7 @@
  * `chat`, the context keeps the conversation, and each prompt is the next user message; a `messages`
  * input is a whole conversation, rendered through the model's chat template, that it replaces.
  */
-import { NnError, toNnError, type ExecutionContext, type NamedTensor, type TextUsage as Usage } from '@wacs/core/backend';
+import { NnError, streamSteps, toNnError, type ExecutionContext, type NamedTensor, type TextUsage as Usage } from '@wacs/core/backend';
 import type {
   ChatHistoryItem,
   ChatUserMessage,
@@ -90,44 +90,10 @@ export class LlamaExecutionContext implements ExecutionContext {
   /** Token streaming: each step is one chunk of text (usually one token) with the usage so far. */
   stream(inputs: NamedTensor[]): AsyncIterator<NamedTensor[], NamedTensor[]> {
     const build = llamaBuildInfo(this.graph.llama);
-    const pending: NamedTensor[][] = [];
-    let wake: (() => void) | undefined;
-    let finished = false;
-    let failure: unknown;
-    let outputs: NamedTensor[] = [];
-    const controller = new AbortController();
-
-    // The generation runs ahead of the guest's reads; its chunks queue up until read.
-    const generation = this.run(inputs, () => ({
-      signal: controller.signal,
-      onText: (text, usage) => {
-        pending.push(llamaTextOutputs(text, usage, build));
-        wake?.();
-      },
-    }))
-      .then(
-        (result) => void (outputs = result),
-        (e: unknown) => void (failure = e),
-      )
-      .finally(() => {
-        finished = true;
-        wake?.();
-      });
-
-    return {
-      next: async () => {
-        while (pending.length === 0 && !finished) await new Promise<void>((resolve) => (wake = resolve));
-        const step = pending.shift();
-        if (step) return { done: false, value: step };
-        if (failure !== undefined) throw failure;
-        return { done: true, value: outputs };
-      },
-      return: async () => {
-        controller.abort();
-        await generation;
-        return { done: true, value: outputs };
-      },
-    };
+    return streamSteps<NamedTensor[], NamedTensor[]>(
+      (push, signal) => this.run(inputs, () => ({ signal, onText: (text, usage) => push(llamaTextOutputs(text, usage, build)) })),
+      [],
+    );
   }
 
   /**

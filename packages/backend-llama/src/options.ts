@@ -1,19 +1,16 @@
 /**
  * The options of the GGML backend, with WasmEdge's GGML plugin keys, declared with core's option
- * kit: they come from a named-model spec or load_by_name_with_config (graph options) and from a
- * compute's `metadata` input.
+ * kit (the text-generation keys every llama.cpp backend shares come from core): they come from a
+ * named-model spec or load_by_name_with_config (graph options) and from a compute's `metadata` input.
  */
 import { availableParallelism } from 'node:os';
-import { defineOptions, NnError, type LoadRequest, type OptionSource, type OptionValues, type ParsedOptions } from '@wacs/core/backend';
+import { defineOptions, NnError, TEXT_GENERATION_OPTIONS, type LoadRequest, type OptionSource, type OptionValues, type ParsedOptions } from '@wacs/core/backend';
 
 /** Where an option takes effect: loading the model, else each compute (context options remake the llama context). */
 export const llamaOptions = defineOptions(
   'llama',
   {
-    'n-predict': { type: 'integer', when: 'compute', min: -1, default: -1, doc: 'tokens to generate; -1: until end of text or a full context', check: (n: number) => (n === 0 ? '-1 (until end of text or a full context) or at least 1' : undefined) },
-    'ctx-size': { type: 'integer', when: 'compute', min: 0, doc: 'context size in tokens; 0: the model\'s training context (default: that, up to 4096)' },
-    'batch-size': { type: 'integer', when: 'compute', min: 1, doc: 'prompt tokens evaluated per batch (default: 512, at most ctx-size)' },
-    threads: { type: 'threads', when: 'compute', min: 1, doc: 'CPU threads of the llama context (default: half the math cores)' },
+    ...TEXT_GENERATION_OPTIONS,
     'n-gpu-layers': { type: 'integer', when: 'load', min: -1, doc: 'layers offloaded to the GPU; -1: all (default: what the target implies)' },
     'use-mmap': { type: 'boolean', when: 'load', default: true, doc: 'memory-map the model file' },
     parallel: {
@@ -23,22 +20,11 @@ export const llamaOptions = defineOptions(
       max: 256,
       doc: "sequences of the graph's shared llama context: generations decoded together in one batch, each with ctx-size tokens of KV cache; more wait (default: the host's concurrency, wacs serve's --instances; else 1)",
     },
-    temp: { type: 'number', when: 'compute', min: 0, default: 0.8, doc: 'sampling temperature; 0: greedy' },
-    'top-k': { type: 'integer', when: 'compute', min: 0, default: 40, doc: 'sample among the k most likely tokens; 0: all' },
-    'top-p': { type: 'number', when: 'compute', min: 0, max: 1, default: 0.95, doc: 'nucleus sampling threshold' },
-    'min-p': { type: 'number', when: 'compute', min: 0, max: 1, default: 0.05, doc: 'drop tokens below this fraction of the top probability' },
-    seed: { type: 'integer', when: 'compute', min: 0, max: 0xffffffff, doc: 'sampling seed' },
-    'repeat-penalty': { type: 'number', when: 'compute', min: 0, default: 1.1, doc: 'penalty for tokens among the last 64; 1: none' },
-    'presence-penalty': { type: 'number', when: 'compute', default: 0, doc: 'penalty for tokens already present' },
-    'frequency-penalty': { type: 'number', when: 'compute', default: 0, doc: 'penalty growing with token frequency' },
-    'reverse-prompt': { type: 'string', when: 'compute', doc: 'stop when the output reaches this text' },
-    'stream-stdout': { type: 'boolean', when: 'compute', default: false, doc: 'print tokens to the host\'s stdout as they come' },
     'enable-log': { type: 'boolean', when: 'compute', default: false, doc: 'llama.cpp info logs (and ignored option keys) on stderr' },
     'enable-debug-log': { type: 'boolean', when: 'compute', default: false, doc: 'llama.cpp debug logs on stderr' },
     grammar: { type: 'string', when: 'compute', doc: 'GBNF grammar the output must follow' },
     'json-schema': { type: 'json-object', when: 'compute', doc: 'JSON schema the output must follow (an object, or its JSON text)' },
     embedding: { type: 'boolean', when: 'compute', default: false, doc: 'return the prompt\'s embedding instead of generating' },
-    chat: { type: 'boolean', when: 'compute', default: false, doc: 'apply the model\'s chat template and keep the conversation in the context' },
   },
   {
     cores: availableParallelism,
@@ -72,11 +58,7 @@ export interface OptionUpdate {
   loadTime: OptionName[];
 }
 
-/** Sampling defaults (llama.cpp's, with WasmEdge's repeat penalty of 1.1). */
-export const SAMPLING_DEFAULTS = { temp: 0.8, 'top-k': 40, 'top-p': 0.95, 'min-p': 0.05, 'repeat-penalty': 1.1 } as const;
-
-/** How many recent tokens the repeat penalty looks at (llama.cpp's default). */
-export const REPEAT_PENALTY_LAST_TOKENS = 64;
+export { SAMPLING_DEFAULTS, REPEAT_PENALTY_LAST_TOKENS } from '@wacs/core/backend';
 
 function update(parsed: ParsedOptions<typeof llamaOptions.specs>): OptionUpdate {
   const set = parsed.values;

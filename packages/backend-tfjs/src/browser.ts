@@ -4,11 +4,10 @@
  * else WebGL, else plain JavaScript. Models come by URL: a model.json and the weight shards beside
  * it (`fetchModelFiles`), or the bytes a guest passes, in the same two forms as under Node.
  */
-import { defineOptions, NnError, type Backend, type FormatProbe, type HardwareVariant, type LoadRequest } from '@wacs/core/backend';
+import { defineOptions } from '@wacs/core/backend';
 import { candidateVariants, cpuCandidate, engineSelector, type EngineCandidate, type EngineState } from './engine-select.js';
-import type { TfjsGraph } from './graph.js';
-import { loadTfjsGraph } from './load-model.js';
-import { fetchModelFiles, readModelBytes } from './model-json.js';
+import { fetchModelFiles } from './model-json.js';
+import { tfjsBackendOn } from './tfjs-backend.js';
 
 export interface TfjsWebSettings {
   /** Where tfjs-backend-wasm's .wasm files are served, a URL ending in `/`; default: next to the page's script. */
@@ -65,29 +64,17 @@ export const tfjsBrowserOptions = defineOptions('tfjs', {
   engine: { type: 'choice', when: 'load', choices: BROWSER_ENGINE_NAMES, doc: 'the tfjs engine to run on in the page (default: the first that works: wasm, webgl, cpu)' },
 });
 
-export const tfjsBrowserBackend: Backend = {
-  name: 'tfjs',
-  encodings: ['tensorflow'],
+export const tfjsBrowserBackend = tfjsBackendOn({
   options: tfjsBrowserOptions,
-  detect(probe: FormatProbe): boolean {
-    return probe.format === 'tfjs-model';
-  },
-  async load(request: LoadRequest): Promise<TfjsGraph> {
-    const options = tfjsBrowserOptions.parseLoad(request).values;
-    if (request.target === 'tpu') throw new NnError('unsupported-operation', 'the tfjs backend has no TPU engine');
-    const current = await engine(options.engine);
-    if (request.target === 'gpu' && current.active !== 'webgl') {
-      const why = current.skipped.webgl;
-      throw new NnError('unsupported-operation', `target gpu needs the webgl engine, but this page runs tfjs on ${current.active}${why ? ` (webgl: ${why})` : ''}`);
-    }
-    const source = request.source.kind === 'path' ? await fetchModelFiles(request.source.path) : readModelBytes(request.source.builders);
-    return loadTfjsGraph(current, source);
-  },
-  async hardware(): Promise<HardwareVariant[]> {
+  engine,
+  gpuEngine: 'webgl',
+  runsIn: 'this page',
+  readModelFiles: fetchModelFiles,
+  async hardware() {
     // Listing the engines starts none: the first load may still ask for one (option `engine`).
     if (started) return candidateVariants(started, BROWSER_CANDIDATES);
     return BROWSER_CANDIDATES.map((candidate) => ({ name: candidate.name, active: false, ...candidate.installed() }));
   },
-};
+});
 
 export default tfjsBrowserBackend;

@@ -7,6 +7,8 @@ import type { Backend, LoadRequest } from '@wacs/core/backend';
 import { runGuest } from './index.js';
 import type { WebConfig, WebResult } from './web-config.js';
 
+const DRAW_EVERY_MS = 100;
+
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 function size(bytes: number): string {
@@ -58,11 +60,36 @@ async function main(): Promise<void> {
     $('loads').textContent = loads.map((l) => `${l.model} → ${l.backend} (target ${l.target})`).join('\n') || 'none yet';
   };
 
+  const output = $('output');
+  const status = $('status');
+  let stdout = '';
+  let stderr = '';
+  let stdoutPieces = 0;
+  // Output is drawn ten times a second: a model streaming hundreds of tokens a second would otherwise
+  // spend the page's thread (which also relays the engine's tokens) on the DOM.
+  const queued: Array<[text: string, className: string]> = [];
+  const draw = () => {
+    for (const [text, className] of queued.splice(0)) {
+      const last = output.lastElementChild;
+      if (last?.className === className) last.textContent += text;
+      else output.append(Object.assign(document.createElement('span'), { className, textContent: text }));
+    }
+  };
+  const append = (text: string, className: string) => {
+    if (queued.push([text, className]) === 1) setTimeout(draw, DRAW_EVERY_MS);
+  };
+  const printStdout = (text: string) => {
+    stdout += text;
+    stdoutPieces++;
+    append(text, 'stdout');
+  };
+
   const backends: Backend[] = [];
   const backendNames: string[] = [];
   for (const entry of config.backends) {
-    const module = (await import(new URL(entry.url, location.href).href)) as { default: Backend; configure?: (settings: { assetsUrl?: string }) => void };
-    module.configure?.({ assetsUrl: entry.assetsUrl });
+    const module = (await import(new URL(entry.url, location.href).href)) as { default: Backend; configure?: (settings: { assetsUrl?: string; stdout?: (text: string) => void }) => void };
+    // A backend's stream-stdout prints where the guest's stdout goes, as the host's stdout does under Node.
+    module.configure?.({ assetsUrl: entry.assetsUrl, stdout: printStdout });
     const variants = (await module.default.hardware?.()) ?? [];
     backendNames.push(`${module.default.name} (${entry.package}; ${variants.filter((v) => v.available).map((v) => v.name).join(', ') || 'no hardware detected'})`);
     backends.push(watched(module.default, loads, showLoads));
@@ -82,16 +109,6 @@ async function main(): Promise<void> {
     fact('Isolation', crossOriginIsolated ? 'cross-origin isolated (shared memory available)' : 'NOT cross-origin isolated'),
   ].join('');
 
-  const output = $('output');
-  const status = $('status');
-  let stdout = '';
-  let stderr = '';
-  const append = (text: string, className: string) => {
-    const span = document.createElement('span');
-    span.className = className;
-    span.textContent = text;
-    output.append(span);
-  };
   const started = performance.now();
   const tick = setInterval(() => (status.textContent = `running… ${((performance.now() - started) / 1000).toFixed(1)} s`), 100);
   const result = await runGuest(config.guest.url, {
@@ -103,10 +120,7 @@ async function main(): Promise<void> {
     ...(stdin ? { stdin } : {}),
     timeoutMs: config.timeoutMs,
     workerUrl: new URL('worker.js', location.href),
-    onStdout: (text) => {
-      stdout += text;
-      append(text, 'stdout');
-    },
+    onStdout: printStdout,
     onStderr: (text) => {
       stderr += text;
       append(text, 'stderr');
@@ -114,14 +128,15 @@ async function main(): Promise<void> {
   });
   const ms = performance.now() - started;
   clearInterval(tick);
+  draw();
   status.textContent = `exit ${result.exitCode}${result.error ? `: ${result.error}` : ''} · ${ms.toFixed(0)} ms`;
   status.className = result.exitCode === 0 ? 'ok' : 'failed';
-  (window as unknown as { wacsResult: WebResult }).wacsResult = { ...result, stdout, stderr, ms, loads };
+  (window as unknown as { wacsResult: WebResult }).wacsResult = { ...result, stdout, stderr, stdoutPieces, ms, loads };
 }
 
 main().catch((e: unknown) => {
   const status = $('status');
   status.textContent = `wacs web: ${e instanceof Error ? e.message : String(e)}`;
   status.className = 'failed';
-  (window as unknown as { wacsResult: WebResult }).wacsResult = { exitCode: 125, error: status.textContent, stdout: '', stderr: '', ms: 0, loads: [] };
+  (window as unknown as { wacsResult: WebResult }).wacsResult = { exitCode: 125, error: status.textContent, stdout: '', stderr: '', stdoutPieces: 0, ms: 0, loads: [] };
 });

@@ -54,6 +54,11 @@ export function componentOperations(session: NnSession): (op: string, args: unkn
         return session.initContext(args[0] as number);
       case 'compute':
         return session.compute(args[0] as number, args[1] as NamedTensor[]);
+      // Token streaming (the wacs:stream step): one chunk per call, null at the end.
+      case 'streamNext':
+        return session.streamNext(args[0] as number, args[1] as NamedTensor[]);
+      case 'streamEnd':
+        return session.streamEnd(args[0] as number);
       case 'dropContext':
         return session.dropContext(args[0] as number);
       case 'dropGraph':

@@ -19,6 +19,8 @@ export interface WebConfig {
 export interface WebResult extends RunGuestResult {
   stdout: string;
   stderr: string;
+  /** How many pieces stdout arrived in (a streamed answer comes in many). */
+  stdoutPieces: number;
   /** From the start of the guest's worker to its exit. */
   ms: number;
   /** Which backend loaded which model (model name, or `(bytes)` for a guest's own load). */

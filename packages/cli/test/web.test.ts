@@ -71,11 +71,15 @@ describe('wacs web: the server', () => {
     expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     expect(page.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // Workers from this origin, and from blob: URLs the page makes itself (wllama's), none from elsewhere.
+    expect(page.headers.get('content-security-policy')).toContain("worker-src 'self' blob:;");
     expect(await page.text()).toContain('<script type="module" src="app.js">');
   });
 
-  it('serves the config, the guest transpiled by jco, the backend, its engine and the model', async () => {
-    const config = (await (await get('/config.json')).json()) as { guest: { url: string }; backends: Array<{ url: string; assetsUrl: string }>; models: Record<string, { spec: { path: string } }> };
+  it('serves the config, the guest transpiled by jco, the backends, their engines and the model', async () => {
+    const config = (await (await get('/config.json')).json()) as { guest: { url: string }; backends: Array<{ package: string; url: string; assetsUrl: string }>; models: Record<string, { spec: { path: string } }> };
+    // The backend of the one model's format: ONNX on onnxruntime-web.
+    expect(config.backends.map((b) => b.package)).toEqual(['@wacs/backend-onnx-web']);
     expect(config.guest.url).toBe('guest/nn-compute/guest.js');
     const guestJs = await get(config.guest.url);
     expect(guestJs.headers.get('content-type')).toContain('text/javascript');
@@ -113,7 +117,7 @@ describe('wacs web: the server', () => {
   });
 
   it('serves nothing else: unknown paths, other models, and paths that climb out of a folder are 404', async () => {
-    for (const path of ['/models/other', '/guest/other/guest.js', '/guest/nn-compute/..%2F..%2Fsecret.txt', '/engines/0/..%2F..%2Fpackage.json', '/etc/passwd', '/backends/1.js']) {
+    for (const path of ['/models/other', '/guest/other/guest.js', '/guest/nn-compute/..%2F..%2Fsecret.txt', '/engines/0/..%2F..%2Fpackage.json', '/etc/passwd', '/backends/2.js']) {
       expect({ path, status: (await get(path)).status }).toEqual({ path, status: 404 });
     }
     expect((await fetch(web.url, { method: 'POST' })).status).toBe(405);
@@ -155,6 +159,7 @@ describe('wacs web: model folders, standard input, and the backends picked by mo
     expect(assets.backends[0]!.assetsDir).toMatch(/tfjs-backend-wasm\/dist$/);
     expect(backendsForModels(['onnx', 'onnx', 'pmml', 'tfjs-model'])).toEqual(['@wacs/backend-onnx-web', '@wacs/backend-classic', '@wacs/backend-tfjs']);
     expect(backendsForModels(['onnx-ml'])).toEqual(['@wacs/backend-classic', '@wacs/backend-onnx-web']);
+    expect(backendsForModels(['gguf', 'onnx'])).toEqual(['@wacs/backend-wllama', '@wacs/backend-onnx-web']);
     expect(backendsForModels([])).toEqual(['@wacs/backend-onnx-web']);
     expect(backendsForModels(['unknown'])).toEqual(['@wacs/backend-onnx-web']);
   });

@@ -25,6 +25,7 @@ export const BROWSER_BACKENDS_FOR_FORMAT: Record<string, string[]> = {
   pmml: ['@wacs/backend-classic'],
   xml: ['@wacs/backend-classic'],
   json: ['@wacs/backend-classic'],
+  gguf: ['@wacs/backend-wllama'],
 };
 
 /** What `wacs web` binds without --bind when no served model says otherwise (a guest that loads its own bytes). */

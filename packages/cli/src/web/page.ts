@@ -8,9 +8,10 @@ const IMPORT_MAP = JSON.stringify({ imports: { '@wacs/core/backend': '/core/back
 
 /**
  * This origin only (the inline import map allowed by its hash); 'wasm-unsafe-eval' lets the page
- * and its workers compile WebAssembly.
+ * and its workers compile WebAssembly; workers may also come from blob: URLs the page makes itself
+ * (wllama starts llama.cpp's worker and its threads from its own inlined code).
  */
-export const PAGE_CSP = `default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-${createHash('sha256').update(IMPORT_MAP).digest('base64')}'; worker-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'`;
+export const PAGE_CSP = `default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-${createHash('sha256').update(IMPORT_MAP).digest('base64')}'; worker-src 'self' blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'`;
 
 /** The HTML of the page `wacs web` serves; app.js (from @wacs/browser) fills it in. */
 export const PAGE_HTML = `<!doctype html>

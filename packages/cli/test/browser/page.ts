@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { webAssets } from '../../src/web/assets.js';
 import { startWebServer } from '../../src/web/server.js';
 
@@ -57,6 +57,8 @@ export async function runInPage(
     backends?: string[];
     screenshot: string;
     timeoutMs?: number;
+    /** Runs in the same page once the guest has ended (e.g. an engine called directly, as an oracle). */
+    afterRun?: (page: Page) => Promise<void>;
   },
 ): Promise<PageRun> {
   const assets = await webAssets({
@@ -81,6 +83,7 @@ export async function runInPage(
     const screenshot = join(screenshots, `${options.screenshot}.png`);
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`browser test: ${basename(guestPath)} page → ${screenshot}`);
+    await options.afterRun?.(page);
     return { ...result, screenshot, requests };
   } finally {
     await page.close();

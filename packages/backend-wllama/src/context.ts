@@ -1,0 +1,165 @@
+/**
+ * One wasi:nn execution context on wllama: options from `metadata` inputs stay with it for later
+ * computes (as in WasmEdge). A raw completion starts afresh each compute (llama.cpp reuses the KV
+ * cache of a shared prompt prefix); with `chat`, the context keeps the conversation, and each
+ * prompt is the next user message, rendered with the model's chat template by llama.cpp.
+ */
+import { NnError, readTextRequest, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, streamSteps, toNnError, type ExecutionContext, type NamedTensor, type TextUsage } from '@wacs/core/backend';
+import type { Wllama } from '@wllama/wllama';
+import { streamStdout } from './engine.js';
+import type { WllamaGraph } from './graph.js';
+import { mergeOptions, parseMetadata, type WllamaOptions } from './options.js';
+import { wllamaTextOutputs } from './outputs.js';
+
+interface Generated {
+  text: string;
+  usage: TextUsage;
+}
+
+type OnText = (text: string, usage: TextUsage) => void;
+
+/** What a streamed chunk of either kind of completion carries. */
+interface Chunk {
+  choices: Array<{ text?: string; delta?: { content?: string | null }; finish_reason: string | null }>;
+  usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  timings?: { prompt_n: number; cache_n: number; predicted_n: number };
+}
+
+function contextFull(contextSize: number, usage: TextUsage): NnError {
+  return new NnError(
+    'runtime-error',
+    `the context is full: ${usage.inputTokens} prompt tokens and ${usage.outputTokens} generated filled its ${contextSize} tokens before the output ended; raise ctx-size or set n-predict`,
+    'context-full',
+  );
+}
+
+function generationError(e: unknown, contextSize: number): NnError {
+  const message = (e as Error)?.message ?? String(e);
+  if (/exceed|context size|too long/i.test(message)) {
+    return new NnError('invalid-argument', `the prompt does not fit the context of ${contextSize} tokens (${message}); shorten the prompt or raise ctx-size`, 'prompt-too-long');
+  }
+  return toNnError(e, 'runtime-error', 'llama.cpp (wllama) generation failed');
+}
+
+/** llama.cpp's sampling and stopping parameters (llama-server's names) for these options. */
+function samplingParams(options: WllamaOptions): Record<string, unknown> {
+  const reversePrompt = options['reverse-prompt'];
+  return {
+    temperature: options.temp ?? SAMPLING_DEFAULTS.temp,
+    top_k: options['top-k'] ?? SAMPLING_DEFAULTS['top-k'],
+    top_p: options['top-p'] ?? SAMPLING_DEFAULTS['top-p'],
+    min_p: options['min-p'] ?? SAMPLING_DEFAULTS['min-p'],
+    repeat_penalty: options['repeat-penalty'] ?? SAMPLING_DEFAULTS['repeat-penalty'],
+    repeat_last_n: REPEAT_PENALTY_LAST_TOKENS,
+    presence_penalty: options['presence-penalty'] ?? 0,
+    frequency_penalty: options['frequency-penalty'] ?? 0,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    n_predict: options['n-predict'] ?? -1,
+    // llama.cpp holds back text that may be the start of a stop string, so a stream never shows part of it.
+    ...(reversePrompt ? { stop: [reversePrompt] } : {}),
+    cache_prompt: true,
+  };
+}
+
+export class WllamaExecutionContext implements ExecutionContext {
+  private options: WllamaOptions;
+  private readonly conversation: Array<{ role: 'user' | 'assistant'; content: string }> = [];
+  /** The generation in progress, so a new compute can stop an unfinished stream first. */
+  private running?: { controller: AbortController; finished: Promise<unknown> };
+
+  constructor(private readonly graph: WllamaGraph) {
+    this.options = graph.options;
+  }
+
+  compute(inputs: NamedTensor[]): Promise<NamedTensor[]> {
+    // stream-stdout prints as tokens come (component guests cannot stream otherwise).
+    return this.run(inputs, (options) => (options['stream-stdout'] ? (text) => streamStdout(text) : () => {}));
+  }
+
+  /** Token streaming (the wacs:stream step): each step is one chunk of text with the usage so far. */
+  stream(inputs: NamedTensor[]): AsyncIterator<NamedTensor[], NamedTensor[]> {
+    return streamSteps<NamedTensor[], NamedTensor[]>(
+      (push, signal) =>
+        this.run(
+          inputs,
+          () => (text, usage) => push(wllamaTextOutputs(text, usage)),
+          signal,
+          // Each step carries the tokens generated so far: llama.cpp then times every token (else only the last).
+          true,
+        ),
+      [],
+    );
+  }
+
+  async dispose(): Promise<void> {
+    this.running?.controller.abort();
+    await this.running?.finished;
+  }
+
+  private async run(inputs: NamedTensor[], listen: (options: WllamaOptions) => OnText, signal?: AbortSignal, usagePerToken = false): Promise<NamedTensor[]> {
+    const request = readTextRequest(inputs, 'wllama');
+    let options = this.options;
+    // Metadata comes from the guest: keys the backend does not know are skipped, as in WasmEdge.
+    if (request.metadata) options = mergeOptions(options, parseMetadata(request.metadata), this.graph.options);
+    const settings = this.graph.settings(options);
+    const engine = await this.graph.engine(settings, options['enable-log'] ?? false);
+    this.options = options;
+
+    // One generation at a time per context: a new one stops an unfinished stream.
+    this.running?.controller.abort();
+    await this.running?.finished;
+    const controller = new AbortController();
+    signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    const generation = this.generate(engine, request.prompt, options, settings.contextSize, listen(options), controller.signal, usagePerToken);
+    const running = { controller, finished: generation.catch(() => {}) };
+    this.running = running;
+    try {
+      const { text, usage } = await generation;
+      return wllamaTextOutputs(text, usage);
+    } finally {
+      if (this.running === running) this.running = undefined;
+    }
+  }
+
+  private async generate(
+    engine: Wllama,
+    prompt: string,
+    options: WllamaOptions,
+    contextSize: number,
+    onText: OnText,
+    signal: AbortSignal,
+    usagePerToken: boolean,
+  ): Promise<Generated> {
+    const usage: TextUsage = { inputTokens: 0, outputTokens: 0 };
+    let text = '';
+    let finish: string | null = null;
+    const onData = (chunk: Chunk) => {
+      const choice = chunk.choices[0];
+      const piece = choice?.text ?? choice?.delta?.content ?? '';
+      if (chunk.timings) {
+        usage.inputTokens = chunk.timings.prompt_n + chunk.timings.cache_n;
+        usage.outputTokens = chunk.timings.predicted_n;
+      }
+      if (chunk.usage) {
+        usage.inputTokens = chunk.usage.prompt_tokens;
+        usage.outputTokens = chunk.usage.completion_tokens;
+      }
+      if (choice?.finish_reason) finish = choice.finish_reason;
+      if (!piece) return;
+      text += piece;
+      onText(piece, { ...usage });
+    };
+    const params = { ...samplingParams(options), ...(usagePerToken ? { timings_per_token: true } : {}), stream: true as const, onData, abortSignal: signal };
+    const messages = [...this.conversation, { role: 'user' as const, content: prompt }];
+    try {
+      if (options.chat) await engine.createChatCompletion({ ...params, messages } as Parameters<Wllama['createChatCompletion']>[0] & { stream: true; onData: typeof onData });
+      else await engine.createCompletion({ ...params, prompt } as Parameters<Wllama['createCompletion']>[0] & { stream: true; onData: typeof onData });
+    } catch (e) {
+      // A stop asked for (a new compute, the guest ending the stream) keeps what was generated.
+      if (!signal.aborted) throw generationError(e, contextSize);
+    }
+    if (options.chat) this.conversation.push(messages.at(-1)!, { role: 'assistant', content: text });
+    if (finish === 'length' && (options['n-predict'] ?? -1) < 0) throw contextFull(contextSize, usage);
+    return { text, usage };
+  }
+}

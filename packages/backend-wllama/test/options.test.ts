@@ -1,0 +1,44 @@
+// The wllama backend's options in Node (they need no engine): the text-generation keys core shares
+// with backend-llama, checked as a guest's metadata and a named-model spec are.
+import { NnError, TEXT_GENERATION_OPTIONS } from '@wacs/core/backend';
+import { describe, expect, it } from 'vitest';
+import { mergeOptions, parseLoadOptions, parseMetadata, wllamaOptions } from '../src/options.js';
+
+describe('wllama options', () => {
+  it("has every text-generation key of core's shared table, with its spec", () => {
+    for (const [name, spec] of Object.entries(TEXT_GENERATION_OPTIONS)) expect(wllamaOptions.specs[name as keyof typeof wllamaOptions.specs]).toBe(spec);
+  });
+
+  it('takes metadata leniently: a known key is checked, an unknown one skipped, an empty reverse prompt is none', () => {
+    const update = parseMetadata({ temp: 0, 'n-predict': 12, 'reverse-prompt': '', 'no-such-key': 1 });
+    expect(update.set).toEqual({ temp: 0, 'n-predict': 12 });
+    expect(update.cleared).toEqual(['reverse-prompt']);
+  });
+
+  it('refuses a bad value with invalid-argument naming the option', () => {
+    for (const metadata of [{ temp: -1 }, { 'top-p': 2 }, { 'n-predict': 0 }, { chat: 'yes' }]) {
+      const error = (() => {
+        try {
+          parseMetadata(metadata);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(NnError);
+      expect((error as NnError).code).toBe('invalid-argument');
+      expect((error as NnError).message).toContain(`"${Object.keys(metadata)[0]}"`);
+    }
+  });
+
+  it('refuses, on the command line, what a page cannot do, saying why', () => {
+    expect(() => parseLoadOptions({ options: { 'n-gpu-layers': 10 } })).toThrow(/not supported by the wllama backend \(wllama runs on WebAssembly/);
+    expect(() => parseLoadOptions({ options: { embedding: true } })).toThrow(/not supported by the wllama backend/);
+    expect(parseLoadOptions({ options: { 'ctx-size': 512, threads: 1 } })).toEqual({ 'ctx-size': 512, threads: 1 });
+  });
+
+  it('a null in metadata puts an option back to the graph value', () => {
+    const graph = { temp: 0.5 };
+    const merged = mergeOptions({ temp: 0, 'n-predict': 5 }, parseMetadata({ temp: null }), graph);
+    expect(merged).toEqual({ temp: 0.5, 'n-predict': 5 });
+  });
+});
