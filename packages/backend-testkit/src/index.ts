@@ -9,6 +9,7 @@ export { UNKNOWN_OPTION_KEY } from './checks/load.js';
 export { UNKNOWN_INPUT_NAME } from './checks/compute.js';
 export { outputProblems, tensorMismatch, outputsMismatch, copyInputs, DEFAULT_TOLERANCE } from './tensors.js';
 export { garbageBytes } from './samples.js';
+export { browserBundleProblems, moduleSpecifiers } from './browser-bundle.js';
 export { isNnError, describeError } from './errors.js';
 export { findBackend, loadFixtures, type FoundBackend } from './load.js';
 export {

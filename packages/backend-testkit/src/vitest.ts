@@ -5,7 +5,8 @@
  *   describeBackendConformance(myBackend, async () => ({ model: { path }, cases: [...] }));
  */
 import type { Backend } from '@wacs/core/backend';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { browserBundleProblems } from './browser-bundle.js';
 import { runConformance } from './run.js';
 import { CHECK_IDS, CHECK_TITLES, type CheckId, type ConformanceFixtures, type ConformanceReport } from './types.js';
 
@@ -44,5 +45,14 @@ export function describeBackendConformance(backend: Lazy<Backend>, fixtures: Laz
         if (result.status === 'fail') throw new Error(result.detail);
       });
     }
+  });
+}
+
+/** Declares a test that the browser bundle of the backend package in `packageDir` loads in a page by URL (see browser-bundle.ts). */
+export function describeBrowserBundle(packageDir: string): void {
+  describe('the browser bundle', () => {
+    it('is built, and imports only @wacs/core/backend: no Node builtin, no other package', () => {
+      expect(browserBundleProblems(packageDir)).toEqual([]);
+    });
   });
 }
