@@ -26,6 +26,7 @@ import { closeSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdte
 import { createServer, get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
+import { rootCertificates } from 'node:tls';
 import { basename, delimiter, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
@@ -271,11 +272,22 @@ async function quickStart() {
   }
 }
 
+/**
+ * The certificate authorities npm trusts for the registry: its `cafile` setting (a machine whose
+ * route to the registry re-signs TLS sets one) beside Node's own. Node is told of that file by
+ * NODE_EXTRA_CA_CERTS only where the environment says so, and a test runner may not pass it on.
+ */
+function npmTrustedCas() {
+  const file = execFileSync('npm', ['config', 'get', 'cafile'], { encoding: 'utf8', cwd: tmpdir() }).trim();
+  if (!file || file === 'null' || file === 'undefined' || !existsSync(file)) return undefined;
+  return [...rootCertificates, readFileSync(file, 'utf8')];
+}
+
 /** One GET to the registry; a connection quiet for 30 s (waiting for the answer, or in its body) is dropped. */
-function getUpstream(url, accept) {
+function getUpstream(url, accept, ca) {
   const idleSeconds = 30;
   return new Promise((resolve, reject) => {
-    const request = (url.protocol === 'http:' ? httpGet : httpsGet)(url, { headers: { accept }, timeout: idleSeconds * 1000 }, resolve);
+    const request = (url.protocol === 'http:' ? httpGet : httpsGet)(url, { headers: { accept }, timeout: idleSeconds * 1000, ...(ca ? { ca } : {}) }, resolve);
     request.on('timeout', () => request.destroy(new Error(`no data for ${idleSeconds} s`)));
     request.on('error', reject);
   });
@@ -288,17 +300,17 @@ function getUpstream(url, accept) {
  * failed or stalled the whole quick start. A body that stalls midway ends npm's response early,
  * and npm retries.
  */
-async function fetchUpstream(url, accept) {
+async function fetchUpstream(url, accept, ca) {
   const attempts = 6;
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await getUpstream(url, accept);
+      const response = await getUpstream(url, accept, ca);
       if ((response.statusCode < 500 && response.statusCode !== 429) || attempt === attempts) return response;
       response.resume();
-      console.log(`registry proxy: the registry answered ${response.statusCode} for ${url} (try ${attempt} of ${attempts}); retrying`);
+      console.error(`registry proxy: the registry answered ${response.statusCode} for ${url} (try ${attempt} of ${attempts}); retrying`);
     } catch (e) {
       if (attempt === attempts) throw e;
-      console.log(`registry proxy: fetching ${url} failed (${e.code ?? e.message}; try ${attempt} of ${attempts}); retrying`);
+      console.error(`registry proxy: fetching ${url} failed (${e.code ?? e.message}; try ${attempt} of ${attempts}); retrying`);
     }
     await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** (attempt - 1)));
   }
@@ -310,6 +322,7 @@ async function fetchUpstream(url, accept) {
  */
 async function serveRegistry() {
   const upstream = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8', cwd: tmpdir() }).trim().replace(/\/?$/, '/');
+  const ca = npmTrustedCas();
   const ours = new Map();
   const server = createServer(async (req, res) => {
     try {
@@ -325,7 +338,7 @@ async function serveRegistry() {
         res.end(JSON.stringify(ours.get(path)));
         return;
       }
-      const response = await fetchUpstream(new URL(req.url.replace(/^\//, ''), upstream), req.headers.accept ?? '*/*');
+      const response = await fetchUpstream(new URL(req.url.replace(/^\//, ''), upstream), req.headers.accept ?? '*/*', ca);
       res.writeHead(response.statusCode, { 'content-type': response.headers['content-type'] ?? 'application/octet-stream' });
       // A download the upstream drops midway ends this response early; npm sees it and retries.
       await pipeline(response, res);
