@@ -1,3 +1,4 @@
 // @wacs/backend-onnx-web: ONNX models in a web page, on onnxruntime-web.
-export { onnxWebBackend, configure, type OnnxWebSettings } from './backend.js';
+export { onnxWebBackend } from './backend.js';
 export { onnxWebBackend as default } from './backend.js';
+export { configure, type OnnxWebSettings } from './engine.js';
