@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup';
+import { browserBundle } from '../../scripts/tsup-browser-bundle.mjs';
 
-// Two builds: `index` for apps that bundle their own onnxruntime-web, and `bundle` for pages that
-// load it by URL, as `wacs web` does: onnxruntime-web inlined, core's contract (`@wacs/core/backend`,
-// a peer) left to the page's import map so that the page and every backend share one copy of it.
+// `index` for apps that bundle their own onnxruntime-web, and `bundle` for pages that load it by URL
+// (onnxruntime-web inlined).
 export default defineConfig([
   { entry: { index: 'src/index.ts' }, format: 'esm', dts: true, sourcemap: true, platform: 'browser', target: 'es2022' },
-  { entry: { bundle: 'src/index.ts' }, format: 'esm', platform: 'browser', target: 'es2022', external: [/^@wacs\/core\//], noExternal: [/^(?!@wacs\/core\/)/], sourcemap: false },
+  browserBundle('bundle', 'index.ts'),
 ]);
