@@ -3,7 +3,7 @@
  * models at URLs, and the component front end's operations served from a guest's session.
  */
 import { NnError, sniffBytes, type ExecutionTarget, type FormatProbe, type GraphEncoding, type NamedTensor } from '@wacs/core/backend';
-import { HEAD_BYTES, NnHostBase, type NnSession } from '@wacs/core/browser';
+import { HEAD_BYTES, NnHostBase, packSteps, StreamSteps, type NnSession } from '@wacs/core/browser';
 
 /** Named models are URLs: backends get them as `source.path` and fetch them (see `fetchModel`). */
 export class BrowserHost extends NnHostBase {
@@ -44,6 +44,7 @@ async function readHead(response: Response): Promise<Uint8Array> {
 
 /** The operations the component front end (core's `componentNnImports`) calls through the bridge. */
 export function componentOperations(session: NnSession): (op: string, args: unknown[]) => Promise<unknown> {
+  const steps = new StreamSteps(session);
   return async (op, args) => {
     switch (op) {
       case 'load':
@@ -54,12 +55,14 @@ export function componentOperations(session: NnSession): (op: string, args: unkn
         return session.initContext(args[0] as number);
       case 'compute':
         return session.compute(args[0] as number, args[1] as NamedTensor[]);
-      // Token streaming (the wacs:stream step): one chunk per call, null at the end.
-      case 'streamNext':
-        return session.streamNext(args[0] as number, args[1] as NamedTensor[]);
+      // Token streaming (the wacs:stream step): every step ready, packed, the last null at the end.
+      case 'streamSteps':
+        return packSteps(await steps.next(args[0] as number, args[1] as NamedTensor[], args[2] as number));
       case 'streamEnd':
+        await steps.settle(args[0] as number);
         return session.streamEnd(args[0] as number);
       case 'dropContext':
+        await steps.settle(args[0] as number);
         return session.dropContext(args[0] as number);
       case 'dropGraph':
         return session.dropGraph(args[0] as number);

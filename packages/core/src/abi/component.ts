@@ -6,6 +6,7 @@
  */
 import type { BridgeClient } from '../bridge/channel.js';
 import type { BridgeArgs, BridgeOp, BridgeResult } from '../bridge/operations.js';
+import { STREAM_BATCH, unpackSteps } from '../bridge/stream-wire.js';
 import { NnError, type ErrorCode } from '../errors.js';
 import type { NamedTensor, TensorType } from '../tensor.js';
 import type { ExecutionTarget, GraphEncoding } from '../backend.js';
@@ -18,8 +19,9 @@ export const WASI_NN_VERSION = '0.2.0-rc-2024-10-28';
  * complete): a compute whose inputs include a tensor of this name is one streaming step. The first
  * step starts the stream with the other inputs; each step returns the next chunk's outputs, and an
  * empty list when the stream has ended. A step whose control tensor holds the text `end` stops the
- * stream early. Each step is one `streamNext` round trip (preview1's compute_single batches steps
- * instead, see bridge/stream-steps.ts); on the host both read the same `NnSession` stream.
+ * stream early. As preview1's compute_single does, a round trip brings every step the host has
+ * ready (see bridge/stream-steps.ts), and the steps after the first are handed out here without
+ * one: a guest that falls behind the generation catches up without waking the host per token.
  */
 export const STREAM_INPUT = 'wacs:stream';
 
@@ -78,6 +80,9 @@ export function componentNnImports(bridge: Pick<BridgeClient, 'call'>, options: 
   const call = <Op extends BridgeOp>(op: Op, args: BridgeArgs<Op>): BridgeResult<Op> => guard(() => bridge.call(op, args));
 
   class GraphExecutionContext {
+    /** Steps of the live stream already brought from the host, not yet given to the guest. */
+    private ready: Array<NamedTensor[] | null> = [];
+
     constructor(
       private readonly handle: number,
       private readonly local: LocalContext | undefined,
@@ -92,13 +97,18 @@ export function componentNnImports(bridge: Pick<BridgeClient, 'call'>, options: 
     }
     private streamStep(control: Tensor, inputs: Array<[string, Tensor]>): Array<[string, Tensor]> {
       if (new TextDecoder().decode(control.data()) === 'end') {
+        this.ready = [];
         call('streamEnd', [this.handle]);
         return [];
       }
-      const outputs = call('streamNext', [this.handle, inputs.map(([name, tensor]) => tensor.toWire(name))]);
+      if (this.ready.length === 0) {
+        this.ready = unpackSteps(call('streamSteps', [this.handle, inputs.map(([name, tensor]) => tensor.toWire(name)), STREAM_BATCH]));
+      }
+      const outputs = this.ready.shift();
       return (outputs ?? []).map(({ name, tensor }) => [name, new Tensor(Uint32Array.from(tensor.dimensions), tensor.type, tensor.data)]);
     }
     [symbolDispose](): void {
+      this.ready = [];
       this.local?.dispose();
       call('dropContext', [this.handle]);
     }

@@ -21,9 +21,7 @@ export interface BridgeOperations {
   compute(context: number, inputs: NamedTensor[]): NamedTensor[];
   /** The outputs a compute of these inputs would give so far (e.g. the prompt's token count), or null. */
   peekOutputs(context: number, inputs: NamedTensor[]): NamedTensor[] | null;
-  /** One stream step (component streaming); null at the end of the sequence. */
-  streamNext(context: number, inputs: NamedTensor[]): NamedTensor[] | null;
-  /** Up to `max` stream steps, packed (preview1's compute_single; see stream-wire.ts). */
+  /** Up to `max` stream steps, packed (compute_single, and the components' wacs:stream step; see stream-wire.ts). */
   streamSteps(context: number, inputs: NamedTensor[], max: number): Uint8Array;
   streamEnd(context: number): void;
   dropContext(context: number): void;

@@ -43,7 +43,6 @@ function sessionOperations(session: NnSession): SessionOperations {
       return answer;
     },
     peekOutputs: async (context, inputs) => moved(await session.peekOutputs(context, inputs)),
-    streamNext: async (context, inputs) => moved(await session.streamNext(context, inputs)),
     streamSteps: async (context, inputs, max) => {
       const value = packSteps(await steps.next(context, inputs, max));
       return { value, transfer: [value.buffer as ArrayBuffer] };

@@ -1,6 +1,7 @@
 /**
- * compute_single across the bridge, host side: the `streamSteps` operation batches a stream's
- * steps (they travel packed, see stream-wire.ts).
+ * Streaming across the bridge, host side (preview1's compute_single, the components' wacs:stream
+ * step, under Node and in a page): the `streamSteps` operation batches a stream's steps (they
+ * travel packed, see stream-wire.ts). Browser-safe.
  */
 import type { NnSession } from '../host.js';
 import type { NamedTensor } from '../tensor.js';
@@ -30,7 +31,7 @@ export class StreamSteps {
     const steps: Array<NamedTensor[] | null> = [];
     let next = this.ahead.get(context) ?? this.session.streamNext(context, inputs);
     this.ahead.delete(context);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     let late: Promise<'late'> | undefined;
     try {
       for (;;) {

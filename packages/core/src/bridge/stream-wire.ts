@@ -4,6 +4,9 @@
  */
 import { TENSOR_TYPES, type NamedTensor } from '../tensor.js';
 
+/** The most steps one `streamSteps` round trip brings back. */
+export const STREAM_BATCH = 64;
+
 /**
  * Stream steps travel as one packed byte array rather than as objects: a step costs about 1 µs to
  * pack and unpack instead of about 10 µs through JSON, which is several percent of a small model's

@@ -16,7 +16,7 @@
  */
 import type { Options } from '../../backend.js';
 import { BRIDGE_ARENA_BYTES, type BridgeClient } from '../../bridge/channel.js';
-import { unpackSteps } from '../../bridge/stream-wire.js';
+import { STREAM_BATCH, unpackSteps } from '../../bridge/stream-wire.js';
 import { NnError } from '../../errors.js';
 import { validateTensor, type NamedTensor } from '../../tensor.js';
 import { InThreadTwins, type InThreadOpener } from '../in-thread.js';
@@ -25,8 +25,6 @@ import { witxErrno, WITX_ERRNO } from './errno.js';
 import { GuestMemory } from './guest-memory.js';
 import { BUILDER_BYTES, TENSOR_RECORD_BYTES, WITX_ENCODINGS, WITX_MODULE, WITX_TARGETS, WITX_TENSOR_TYPES, type WitxFunctionName } from './witx.js';
 
-/** The most steps one compute_single round trip brings back. */
-const STREAM_BATCH = 64;
 /** Rank and size limits belong to the host (checked at compute); set_input checks only the shape. */
 const SHAPE_ONLY = { maxBytes: Number.MAX_SAFE_INTEGER, maxRank: Number.MAX_SAFE_INTEGER };
 
