@@ -3,9 +3,10 @@
 import onnx from '@wacs/backend-onnx';
 import { BackendRegistry, ModelRegistry, NnHost, ServeSetupError, startServer, type AccessRecord, type ServerOptions, type WacsServer } from '@wacs/core';
 import { guest, linearModel, repoRoot } from '@wacs/fixtures';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { request } from 'node:http';
+import { GUEST_NICE } from '@wacs/core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -244,6 +245,32 @@ describe('wacs serve: limits and overload', () => {
     await server.close(10_000);
     expect(await inFlight).toBe('chunk 0\nchunk 1\n');
     await expect(fetch(`${server.url}/hello`)).rejects.toThrow();
+  });
+});
+
+/** The nice value of each of this process's threads, as the kernel reports it (/proc, field 19 of stat). */
+function threadNiceValues(): Map<number, number> {
+  const nice = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    nice.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return nice;
+}
+
+describe('wacs serve: scheduling', () => {
+  it.runIf(existsSync('/proc/self/task'))('guest threads run below the host thread\'s priority, so a woken guest does not preempt the engines', async () => {
+    const before = threadNiceValues();
+    const { server } = await serve({ instances: 3, spares: 1 });
+    try {
+      const started = [...threadNiceValues()].filter(([tid]) => !before.has(tid));
+      // One thread per serving worker (4) at the guest's nice value; the host thread keeps its own.
+      expect(started.filter(([, nice]) => nice === GUEST_NICE).length).toBeGreaterThanOrEqual(4);
+      expect(threadNiceValues().get(process.pid)).toBe(before.get(process.pid));
+      expect(await (await fetch(`${server.url}/hello`)).text()).toBe('hello');
+    } finally {
+      await server.close();
+    }
   });
 });
 

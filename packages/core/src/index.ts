@@ -10,4 +10,5 @@ export { runGuest, EXIT, type RunOptions, type RunResult, type DirGrant } from '
 export { prepareComponent, describeComponent, transpileComponent, defaultCacheDir, JCO_VERSION, type ComponentInfo, type TranspiledComponent } from './runner/component-cache.js';
 export { packArtifact, unpackArtifact, isComponentArtifact, ArtifactError, type ComponentArtifact } from './runner/component-artifact.js';
 export { wasmKind, capModuleMemory, type WasmKind } from './runner/wasm-binary.js';
+export { GUEST_NICE } from './runner/guest-priority.js';
 export * from './serve/index.js';

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { componentNnImports } from '../abi/component.js';
 import { BridgeClient, type BridgeMemory } from '../bridge/channel.js';
+import { lowerGuestThreadPriority } from '../runner/guest-priority.js';
 import { configureWasiShims, deniedOutgoingHandler, wasiImport, type SandboxGrants } from '../runner/wasi-shims.js';
 import { httpTypes, type HttpRequestData, type ResponseSink } from './wasi-http.js';
 
@@ -47,6 +48,7 @@ const setup = workerData as HttpWorkerSetup;
 const port = parentPort!;
 const post = (message: WorkerToHost, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
+lowerGuestThreadPriority();
 configureWasiShims(setup);
 const http = httpTypes();
 let modules: Record<string, WebAssembly.Module> = {};
