@@ -16,7 +16,7 @@ import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from './browser/chromium.js';
 import { launch, runInPage } from './browser/page.js';
-import { backendComputes, directCompletion, directEmbedding, type ComputeResult, type DirectCompletion, type DirectEmbedding, type ReadOutput } from './browser/wllama.js';
+import { backendComputes, directChatReply, directCompletion, directEmbedding, type ComputeResult, type DirectCompletion, type DirectEmbedding, type ReadOutput } from './browser/wllama.js';
 
 const { path: chromiumPath } = chromium();
 const GREEDY = ['--set', 'temp=0', '--set', 'repeat-penalty=1'];
@@ -101,6 +101,26 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama: grammar, JSON schema
     expect(page.stdoutPieces).toBeGreaterThan(2);
   });
 
+  it("a grammar in chat mode: the reply obeys it, as wllama's chat completion gives it with that grammar", async () => {
+    const grammar = 'root ::= "yes" | "no"';
+    let direct: DirectCompletion | undefined;
+    const page = await runInPage(browser, guest('llm-chat'), {
+      args: ['--model', 'tiny', '--no-stream', '--stats', ...GREEDY, '--set', 'n-predict=8', '--set', `grammar=${grammar}`, 'Is it so?'],
+      models: [{ name: 'tiny', spec: { path: model, options: { threads: 1 } } }],
+      screenshot: 'llm-chat-tiny-gguf-chat-grammar',
+      afterRun: async (p) => {
+        direct = await directChatReply(p, 'tiny', 'Is it so?', { ...DIRECT, nPredict: 8, grammar });
+      },
+    });
+    expect(page.exitCode).toBe(0);
+    expect(['yes', 'no']).toContain(direct!.text);
+    const [answer, stats] = page.stdout.split('\n');
+    expect(answer).toBe(direct!.text);
+    // The chat template wrapped the message: more prompt tokens than the three words.
+    expect(direct!.promptTokens).toBeGreaterThan(5);
+    expect(stats).toMatch(new RegExp(`^\\[stats\\] input_tokens=${direct!.promptTokens} `));
+  });
+
   it("a malformed grammar is the guest's invalid-argument, backend-llama's code; the context keeps its earlier options", async () => {
     const bad = { grammar: 'root ::= "unclosed' };
     let computes: ComputeResult[] = [];
@@ -124,24 +144,28 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama: grammar, JSON schema
     expect(output(outputsOf(computes[2]), '0').text).toBe(output(outputsOf(computes[0]), '0').text);
   });
 
-  it('a JSON schema: the output parses as JSON and follows the schema, as wllama gives it directly with json_schema', async () => {
+  it('a JSON schema: the output parses as JSON and follows the schema, as wllama gives it directly with json_schema; in chat mode too', async () => {
     let direct: DirectCompletion | undefined;
+    let chat: ComputeResult | undefined;
     const page = await runInPage(browser, guest('llm-chat'), {
       args: ['--model', 'tiny', '--raw', '--no-stream', ...GREEDY, '--set', 'n-predict=96', '--set', `json-schema=${JSON.stringify(SCHEMA)}`, 'Answer in JSON:'],
       models: [{ name: 'tiny', spec: { path: model, options: { threads: 1 } } }],
       screenshot: 'llm-chat-tiny-gguf-json-schema',
       afterRun: async (p) => {
         direct = await directCompletion(p, 'tiny', 'Answer in JSON:', { ...DIRECT, nPredict: 96, jsonSchema: SCHEMA });
+        [chat] = await backendComputes(p, 'tiny', [{ prompt: 'Answer in JSON:', metadata: { ...GREEDY_METADATA, chat: true, 'n-predict': 96, 'json-schema': SCHEMA } }]);
       },
     });
     expect(page.exitCode).toBe(0);
     expect(page.stdout).toBe(`${direct!.text}\n`);
-    const answer = JSON.parse(direct!.text) as Record<string, unknown>;
-    expect(Object.keys(answer).sort()).toEqual(['answer', 'count']);
-    expect(['yes', 'no']).toContain(answer.answer);
-    expect(Number.isInteger(answer.count)).toBe(true);
-    expect(answer.count).toBeGreaterThanOrEqual(0);
-    expect(answer.count).toBeLessThanOrEqual(99);
+    for (const text of [direct!.text, output(outputsOf(chat), '0').text!]) {
+      const answer = JSON.parse(text) as Record<string, unknown>;
+      expect(Object.keys(answer).sort()).toEqual(['answer', 'count']);
+      expect(['yes', 'no']).toContain(answer.answer);
+      expect(Number.isInteger(answer.count)).toBe(true);
+      expect(answer.count).toBeGreaterThanOrEqual(0);
+      expect(answer.count).toBeLessThanOrEqual(99);
+    }
   });
 
   it("a schema llama.cpp cannot turn into a grammar is the guest's invalid-argument", async () => {
@@ -170,6 +194,7 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama: grammar, JSON schema
           { prompt: text, metadata: { embedding: true } },
           // Back to generating on the same context: the generation engine is still there.
           { prompt: 'Once upon a time', metadata: { embedding: false } },
+          { prompt: Array.from({ length: 300 }, () => 'the cat').join(' '), metadata: { embedding: true } },
         ]);
       },
     });
@@ -191,6 +216,7 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama: grammar, JSON schema
     expect(JSON.parse(output(outputs, '0').text!)).toEqual({ n_embedding: embeddingLength, embedding: vector.values });
     expect(JSON.parse(output(outputs, 'metadata').text!)).toMatchObject({ input_tokens: direct!.promptTokens, output_tokens: 0 });
     expect(output(outputsOf(computes[2]), '0').text).toBe(output(outputsOf(computes[0]), '0').text);
+    expect(computes[3]).toEqual({ error: { code: 'invalid-argument', message: expect.stringMatching(/^the prompt does not fit the context of 256 tokens/) } });
 
     // backend-llama under Node: the same outputs, the same counts, the same vector (another build of llama.cpp: close, not equal).
     const [llama] = (await llamaComputes(model, [{ prompt: text, metadata: { embedding: true } }])) as [NamedTensor[]];

@@ -61,6 +61,43 @@ export async function directCompletion(
   );
 }
 
+/** One chat reply by wllama in the page (the model's chat template, applied by llama.cpp), with llama-server's `grammar` when given. */
+export async function directChatReply(
+  page: Page,
+  model: string,
+  message: string,
+  params: { nPredict: number; nCtx: number; threads: number; temperature: number; repeatPenalty: number; grammar?: string },
+): Promise<DirectCompletion> {
+  await importWllama(page);
+  return page.evaluate(
+    async (model, message, params) => {
+      const { Wllama, assetsUrl } = (window as unknown as { wllamaDirect: { Wllama: typeof import('@wacs/backend-wllama').Wllama; assetsUrl: string } }).wllamaDirect;
+      const quiet = { debug: () => {}, log: () => {}, warn: () => {}, error: console.error };
+      const engine = new Wllama({ default: new URL(`${assetsUrl}wllama.wasm`, location.href).href }, { suppressNativeLog: true, logger: quiet });
+      engine.setCompat(null);
+      await engine.loadModel([await (await fetch(`/models/${model}`)).blob()], { n_ctx: params.nCtx, n_threads: params.threads, n_gpu_layers: 0, n_parallel: 1 });
+      const started = performance.now();
+      const request = {
+        messages: [{ role: 'user' as const, content: message }],
+        temperature: params.temperature,
+        repeat_penalty: params.repeatPenalty,
+        n_predict: params.nPredict,
+        top_k: 40,
+        top_p: 0.95,
+        min_p: 0.05,
+        ...(params.grammar !== undefined ? { grammar: params.grammar } : {}),
+      };
+      const result = await engine.createChatCompletion(request as Parameters<typeof engine.createChatCompletion>[0] & { stream?: false });
+      const ms = performance.now() - started;
+      await engine.exit();
+      return { text: result.choices[0]!.message.content ?? '', promptTokens: result.usage.prompt_tokens, completionTokens: result.usage.completion_tokens, ms };
+    },
+    model,
+    message,
+    params,
+  );
+}
+
 export interface DirectEmbedding {
   vector: number[];
   promptTokens: number;
