@@ -230,4 +230,30 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama: grammar, JSON schema
     const llamaMetadata = JSON.parse(new TextDecoder().decode(llama.find((o) => o.name === 'metadata')!.tensor.data)) as Record<string, unknown>;
     expect(llamaMetadata.input_tokens).toBe(direct!.promptTokens);
   });
+
+  it('a model that declares its pooling (mean) embeds with it, as wllama and backend-llama do', async () => {
+    const meanModel = join(mkdtempSync(join(tmpdir(), 'wacs-web-gguf-mean-')), 'tiny-mean.gguf');
+    writeFileSync(meanModel, tinyLlamaGguf({ pooling: 'mean' }));
+    const text = 'the cat sat on the mat';
+    let mean: DirectEmbedding | undefined;
+    let last: DirectEmbedding | undefined;
+    const page = await runInPage(browser, guest('llm-chat'), {
+      args: ['--model', 'mean', '--raw', '--no-stream', '--set', 'embedding=true', text],
+      models: [{ name: 'mean', spec: { path: meanModel, options: { threads: 1 } } }],
+      screenshot: 'llm-chat-tiny-gguf-embedding-mean',
+      afterRun: async (p) => {
+        mean = await directEmbedding(p, 'mean', text, { nCtx: 256, threads: 1, pooling: 'mean' });
+        last = await directEmbedding(p, 'mean', text, { nCtx: 256, threads: 1, pooling: 'last' });
+      },
+    });
+    expect(page.exitCode).toBe(0);
+    const printed = (JSON.parse(page.stdout) as { embedding: number[] }).embedding;
+    printed.forEach((v, i) => expect(v).toBeCloseTo(mean!.vector[i]!, 5));
+    // Not the last token's vector: the pooling made a difference.
+    expect(Math.hypot(...printed.map((v, i) => v - last!.vector[i]!))).toBeGreaterThan(0.1);
+    const [llama] = (await llamaComputes(meanModel, [{ prompt: text, metadata: { embedding: true } }])) as [NamedTensor[]];
+    const llamaValues = Array.from(new Float32Array(llama.find((o) => o.name === 'embedding')!.tensor.data.slice().buffer));
+    const distance = Math.hypot(...llamaValues.map((v, i) => v - printed[i]!));
+    expect(distance / Math.hypot(...llamaValues)).toBeLessThan(1e-3);
+  });
 });
