@@ -22,9 +22,6 @@ export const llamaOptions = defineOptions(
     },
     'enable-log': { type: 'boolean', when: 'compute', default: false, doc: 'llama.cpp info logs (and ignored option keys) on stderr' },
     'enable-debug-log': { type: 'boolean', when: 'compute', default: false, doc: 'llama.cpp debug logs on stderr' },
-    grammar: { type: 'string', when: 'compute', doc: 'GBNF grammar the output must follow' },
-    'json-schema': { type: 'json-object', when: 'compute', doc: 'JSON schema the output must follow (an object, or its JSON text)' },
-    embedding: { type: 'boolean', when: 'compute', default: false, doc: 'return the prompt\'s embedding instead of generating' },
   },
   {
     cores: availableParallelism,

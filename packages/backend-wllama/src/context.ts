@@ -2,14 +2,16 @@
  * One wasi:nn execution context on wllama: options from `metadata` inputs stay with it for later
  * computes (as in WasmEdge). A raw completion starts afresh each compute (llama.cpp reuses the KV
  * cache of a shared prompt prefix); with `chat`, the context keeps the conversation, and each
- * prompt is the next user message, rendered with the model's chat template by llama.cpp.
+ * prompt is the next user message, rendered with the model's chat template by llama.cpp. A
+ * `grammar` or `json-schema` constrains the output (llama.cpp turns a schema into a grammar);
+ * `embedding` returns the prompt's vector, from an engine started in embedding mode.
  */
 import { NnError, readTextRequest, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, streamSteps, toNnError, type ExecutionContext, type NamedTensor, type TextUsage } from '@wacs/core/backend';
 import type { Wllama } from '@wllama/wllama';
 import { streamStdout } from './engine.js';
 import type { WllamaGraph } from './graph.js';
 import { mergeOptions, parseMetadata, type WllamaOptions } from './options.js';
-import { wllamaTextOutputs } from './outputs.js';
+import { wllamaEmbeddingOutputs, wllamaTextOutputs } from './outputs.js';
 
 interface Generated {
   text: string;
@@ -33,12 +35,29 @@ function contextFull(contextSize: number, usage: TextUsage): NnError {
   );
 }
 
-function generationError(e: unknown, contextSize: number): NnError {
+/** A grammar or JSON schema llama.cpp refused: the guest's invalid-argument, as on backend-llama. */
+class ConstraintError extends NnError {
+  constructor(message: string) {
+    super('invalid-argument', message);
+  }
+}
+
+/**
+ * What a failed request means for the guest. `constrained`: the request had a grammar or JSON
+ * schema and failed before its first token, as a bad one makes it fail (llama.cpp parses the grammar,
+ * or makes one of the schema, when the request starts).
+ */
+function requestError(e: unknown, contextSize: number, what: 'generation' | 'embedding', constrained?: Pick<WllamaOptions, 'grammar' | 'json-schema'>): NnError {
   const message = (e as Error)?.message ?? String(e);
-  if (/exceed|context size|too long/i.test(message)) {
+  if (/exceed|context size|too long|too large/i.test(message)) {
     return new NnError('invalid-argument', `the prompt does not fit the context of ${contextSize} tokens (${message}); shorten the prompt or raise ctx-size`, 'prompt-too-long');
   }
-  return toNnError(e, 'runtime-error', 'llama.cpp (wllama) generation failed');
+  if (constrained?.grammar !== undefined && /grammar/i.test(message)) return new ConstraintError(`the grammar does not compile: ${message}`);
+  if (constrained?.['json-schema'] !== undefined) {
+    // wllama 3.13's glue drops llama.cpp's answer when a schema does not convert: its reason is only in the log.
+    return new ConstraintError("the JSON schema cannot be turned into a grammar: llama.cpp refused it (with enable-log=true its reason is on the page's console)");
+  }
+  return toNnError(e, 'runtime-error', `llama.cpp (wllama) ${what} failed`);
 }
 
 /** llama.cpp's sampling and stopping parameters (llama-server's names) for these options. */
@@ -55,6 +74,8 @@ function samplingParams(options: WllamaOptions): Record<string, unknown> {
     frequency_penalty: options['frequency-penalty'] ?? 0,
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     n_predict: options['n-predict'] ?? -1,
+    ...(options.grammar !== undefined ? { grammar: options.grammar } : {}),
+    ...(options['json-schema'] !== undefined ? { json_schema: JSON.parse(options['json-schema']) as unknown } : {}),
     // llama.cpp holds back text that may be the start of a stop string, so a stream never shows part of it.
     ...(reversePrompt ? { stop: [reversePrompt] } : {}),
     cache_prompt: true,
@@ -103,7 +124,9 @@ export class WllamaExecutionContext implements ExecutionContext {
     if (request.metadata) options = mergeOptions(options, parseMetadata(request.metadata), this.graph.options);
     const settings = this.graph.settings(options);
     const engine = await this.graph.engine(settings, options['enable-log'] ?? false);
+    const earlier = this.options;
     this.options = options;
+    if (options.embedding) return this.embed(engine, request.prompt, settings.contextSize);
 
     // One generation at a time per context: a new one stops an unfinished stream.
     this.running?.controller.abort();
@@ -116,9 +139,24 @@ export class WllamaExecutionContext implements ExecutionContext {
     try {
       const { text, usage } = await generation;
       return wllamaTextOutputs(text, usage);
+    } catch (e) {
+      // Options are kept for later computes only once they work (a grammar that compiles), as on backend-llama.
+      if (e instanceof ConstraintError) this.options = earlier;
+      throw e;
     } finally {
       if (this.running === running) this.running = undefined;
     }
+  }
+
+  /** The prompt's embedding, as llama.cpp computes it (not normalised), with backend-llama's outputs. */
+  private async embed(engine: Wllama, prompt: string, contextSize: number): Promise<NamedTensor[]> {
+    let response: Awaited<ReturnType<Wllama['createEmbedding']>>;
+    try {
+      response = await engine.createEmbedding({ input: prompt, embd_normalize: -1 });
+    } catch (e) {
+      throw requestError(e, contextSize, 'embedding');
+    }
+    return wllamaEmbeddingOutputs(response.data[0]!.embedding as number[], response.usage.prompt_tokens);
   }
 
   private async generate(
@@ -133,7 +171,9 @@ export class WllamaExecutionContext implements ExecutionContext {
     const usage: TextUsage = { inputTokens: 0, outputTokens: 0 };
     let text = '';
     let finish: string | null = null;
+    let answered = false;
     const onData = (chunk: Chunk) => {
+      answered = true;
       const choice = chunk.choices[0];
       const piece = choice?.text ?? choice?.delta?.content ?? '';
       if (chunk.timings) {
@@ -156,7 +196,7 @@ export class WllamaExecutionContext implements ExecutionContext {
       else await engine.createCompletion({ ...params, prompt } as Parameters<Wllama['createCompletion']>[0] & { stream: true; onData: typeof onData });
     } catch (e) {
       // A stop asked for (a new compute, the guest ending the stream) keeps what was generated.
-      if (!signal.aborted) throw generationError(e, contextSize);
+      if (!signal.aborted) throw requestError(e, contextSize, 'generation', answered ? undefined : options);
     }
     if (options.chat) this.conversation.push(messages.at(-1)!, { role: 'assistant', content: text });
     if (finish === 'length' && (options['n-predict'] ?? -1) < 0) throw contextFull(contextSize, usage);

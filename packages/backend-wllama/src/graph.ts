@@ -1,8 +1,8 @@
 /**
  * A loaded GGUF model: its bytes (a Blob the engines read from), its graph options, and the wllama
- * engines started on it. An engine's context size, batch and threads are fixed when it starts, so
- * there is one engine per such settings, shared by the graph's contexts (llama.cpp serves each
- * request in its own slot).
+ * engines started on it. An engine's context size, batch, threads and embedding mode are fixed when
+ * it starts, so there is one engine per such settings, shared by the graph's contexts (llama.cpp
+ * serves each request in its own slot).
  */
 import { NnError, type ExecutionContext, type Graph } from '@wacs/core/backend';
 import type { Wllama } from '@wllama/wllama';
@@ -25,9 +25,23 @@ export interface EngineSettings {
   batchSize: number;
   /** undefined: wllama's choice (half the logical cores when the page is cross-origin isolated). */
   threads?: number;
+  /** An engine that computes embeddings (llama.cpp's embedding mode) instead of generating. */
+  embedding: boolean;
 }
 
-const keyOf = (s: EngineSettings) => `${s.contextSize}/${s.batchSize}/${s.threads ?? 'auto'}`;
+const keyOf = (s: EngineSettings) => `${s.contextSize}/${s.batchSize}/${s.threads ?? 'auto'}/${s.embedding ? 'embedding' : 'generation'}`;
+
+/**
+ * The pooling an embedding engine asks llama.cpp for: the model's own (a sentence-embedding model
+ * declares one, e.g. BERT's mean), and for a model without one (a causal LM) the last token's
+ * vector, which is what backend-llama returns for it (llama-server would give the first token's).
+ */
+type Pooling = 'unspecified' | 'last';
+
+function poolingOf(metadata: Record<string, string>): Pooling {
+  const declared = Number(metadata[`${metadata['general.architecture']}.pooling_type`] ?? 0);
+  return declared > 0 ? 'unspecified' : 'last';
+}
 
 export class WllamaGraph implements Graph {
   private readonly engines = new Map<string, Promise<Wllama>>();
@@ -37,16 +51,18 @@ export class WllamaGraph implements Graph {
     private readonly model: Blob,
     readonly options: WllamaOptions,
     private readonly trainedContext: number,
+    private readonly pooling: Pooling,
   ) {}
 
   /** Starts the engine the graph's options ask for: a model llama.cpp cannot load fails here. */
   static async open(model: Blob, options: WllamaOptions): Promise<WllamaGraph> {
     // The training context is known once a model is loaded; a first engine of the capped size reads it.
-    const probe = { contextSize: contextOf(options['ctx-size'] || DEFAULT_MAX_CONTEXT), batchSize: options['batch-size'] ?? DEFAULT_BATCH, threads: options.threads };
+    const probe = { contextSize: contextOf(options['ctx-size'] || DEFAULT_MAX_CONTEXT), batchSize: options['batch-size'] ?? DEFAULT_BATCH, threads: options.threads, embedding: false };
     probe.batchSize = Math.min(probe.batchSize, probe.contextSize);
     const log = options['enable-log'] ?? false;
-    const first = await startEngine(model, engineParams(probe), log);
-    const graph = new WllamaGraph(model, options, first.getModelMetadata().hparams.nCtxTrain);
+    const first = await startEngine(model, engineParams(probe, 'last'), log);
+    const { hparams, meta } = first.getModelMetadata();
+    const graph = new WllamaGraph(model, options, hparams.nCtxTrain, poolingOf(meta));
     let settings: EngineSettings;
     try {
       settings = graph.settings(options);
@@ -73,7 +89,7 @@ export class WllamaGraph implements Graph {
     }
     // The size llama.cpp will make, so a full context is reported at the size it really has.
     const made = contextOf(contextSize);
-    return { contextSize: made, batchSize: Math.min(options['batch-size'] ?? DEFAULT_BATCH, made), threads: options.threads };
+    return { contextSize: made, batchSize: Math.min(options['batch-size'] ?? DEFAULT_BATCH, made), threads: options.threads, embedding: options.embedding ?? false };
   }
 
   /** The engine for these settings, started when first asked for. */
@@ -82,7 +98,7 @@ export class WllamaGraph implements Graph {
     const key = keyOf(settings);
     let engine = this.engines.get(key);
     if (!engine) {
-      engine = startEngine(this.model, engineParams(settings), log).catch((e: unknown) => {
+      engine = startEngine(this.model, engineParams(settings, this.pooling), log).catch((e: unknown) => {
         this.engines.delete(key);
         throw new NnError('runtime-error', `wllama: cannot start llama.cpp with a context of ${settings.contextSize} tokens: ${(e as Error).message}`, undefined, { cause: e });
       });
@@ -104,9 +120,17 @@ export class WllamaGraph implements Graph {
   }
 }
 
-function engineParams(settings: EngineSettings) {
+function engineParams(settings: EngineSettings, pooling: Pooling) {
   // n_parallel 1: one slot holds the whole context (wllama's default of 4 shares it among four).
   // No context shift: dropping tokens to make room would hide a full context, which is an error the
   // guest should see (as backend-llama does).
-  return { n_ctx: settings.contextSize, n_batch: settings.batchSize, n_parallel: 1, ctx_shift: false, ...(settings.threads ? { n_threads: settings.threads } : {}) };
+  return {
+    n_ctx: settings.contextSize,
+    n_batch: settings.batchSize,
+    n_parallel: 1,
+    ctx_shift: false,
+    ...(settings.threads ? { n_threads: settings.threads } : {}),
+    // llama.cpp embeds a prompt in one micro-batch (a non-causal model must see it whole).
+    ...(settings.embedding ? { embeddings: true, pooling_type: pooling, n_ubatch: settings.batchSize } : {}),
+  };
 }

@@ -1,11 +1,12 @@
 /**
  * The options of the wllama backend: the text-generation keys every llama.cpp backend shares (from
- * core, as backend-llama has them), declared with core's option kit. They come from a named-model
- * spec (graph options) and from a compute's `metadata` input. llama.cpp here is llama-server's
- * engine compiled to WebAssembly, so the context's settings (size, batch, threads) are fixed when
- * an engine starts: a compute that changes them starts another engine for its context.
+ * core, as backend-llama has them: sampling, `chat`, `grammar`, `json-schema`, `embedding`),
+ * declared with core's option kit. They come from a named-model spec (graph options) and from a
+ * compute's `metadata` input. llama.cpp here is llama-server's engine compiled to WebAssembly, so
+ * the context's settings (size, batch, threads, embedding mode) are fixed when an engine starts: a
+ * compute that changes them starts another engine for its context.
  */
-import { defineOptions, TEXT_GENERATION_OPTIONS, type LoadRequest, type OptionSource, type OptionValues, type ParsedOptions } from '@wacs/core/backend';
+import { defineOptions, NnError, TEXT_GENERATION_OPTIONS, type LoadRequest, type OptionSource, type OptionValues, type ParsedOptions } from '@wacs/core/backend';
 
 /** The threads a page may use: the browser's logical cores. */
 const pageCores = () => (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? 1;
@@ -27,9 +28,6 @@ export const wllamaOptions = defineOptions(
       'main-gpu': 'wllama runs on WebAssembly (the CPU) in this backend',
       'tensor-split': 'wllama runs on WebAssembly (the CPU) in this backend',
       'split-mode': 'wllama runs on WebAssembly (the CPU) in this backend',
-      grammar: 'not offered by this backend yet (backend-llama has it under Node)',
-      'json-schema': 'not offered by this backend yet (backend-llama has it under Node)',
-      embedding: 'not offered by this backend yet (backend-llama has it under Node)',
       mmproj: 'multimodal (llava) models are not supported',
       image: 'multimodal (llava) models are not supported',
     },
@@ -43,8 +41,8 @@ export interface OptionUpdate {
   cleared: Array<keyof WllamaOptions>;
 }
 
-/** Options whose empty string means "none", as in WasmEdge. */
-const EMPTY_MEANS_NONE = new Set(['reverse-prompt']);
+/** Options whose empty string means "none", as in WasmEdge (LlamaEdge sends `"grammar": ""`). */
+const EMPTY_MEANS_NONE = new Set(['grammar', 'json-schema', 'reverse-prompt']);
 
 function withoutEmpty<T extends Readonly<Record<string, unknown>> | undefined>(raw: T): T {
   if (!raw) return raw;
@@ -52,7 +50,11 @@ function withoutEmpty<T extends Readonly<Record<string, unknown>> | undefined>(r
 }
 
 function update(parsed: ParsedOptions<typeof wllamaOptions.specs>): OptionUpdate {
-  return { set: parsed.values, cleared: parsed.cleared };
+  const set = parsed.values;
+  if (set.grammar !== undefined && set['json-schema'] !== undefined) {
+    throw new NnError('invalid-argument', 'give "grammar" or "json-schema", not both');
+  }
+  return { set, cleared: parsed.cleared };
 }
 
 /** Checks a compute's `metadata` (unknown keys are skipped, as in WasmEdge; bad values are invalid-argument). */
@@ -72,5 +74,8 @@ export function mergeOptions(base: WllamaOptions, update: OptionUpdate, initial:
     if (initial[name] === undefined) delete merged[name];
     else (merged as Record<string, unknown>)[name] = initial[name];
   }
+  // A grammar replaces a JSON schema and the other way round: only one constrains the output.
+  if (update.set.grammar !== undefined) delete merged['json-schema'];
+  if (update.set['json-schema'] !== undefined) delete merged.grammar;
   return merged;
 }

@@ -1,5 +1,6 @@
 // The wllama backend's options in Node (they need no engine): the text-generation keys core shares
-// with backend-llama, checked as a guest's metadata and a named-model spec are.
+// with backend-llama (grammar, json-schema and embedding among them), checked as a guest's metadata
+// and a named-model spec are.
 import { NnError, TEXT_GENERATION_OPTIONS } from '@wacs/core/backend';
 import { describe, expect, it } from 'vitest';
 import { mergeOptions, parseLoadOptions, parseMetadata, wllamaOptions } from '../src/options.js';
@@ -32,8 +33,24 @@ describe('wllama options', () => {
 
   it('refuses, on the command line, what a page cannot do, saying why', () => {
     expect(() => parseLoadOptions({ options: { 'n-gpu-layers': 10 } })).toThrow(/not supported by the wllama backend \(wllama runs on WebAssembly/);
-    expect(() => parseLoadOptions({ options: { embedding: true } })).toThrow(/not supported by the wllama backend/);
+    expect(() => parseLoadOptions({ options: { mmproj: 'x.gguf' } })).toThrow(/not supported by the wllama backend \(multimodal/);
     expect(parseLoadOptions({ options: { 'ctx-size': 512, threads: 1 } })).toEqual({ 'ctx-size': 512, threads: 1 });
+  });
+
+  it('takes grammar, json-schema and embedding as backend-llama does: a schema object kept as its JSON text, an empty grammar is none, not both at once', () => {
+    expect(parseMetadata({ grammar: 'root ::= "a"', embedding: true }).set).toEqual({ grammar: 'root ::= "a"', embedding: true });
+    expect(parseMetadata({ 'json-schema': { type: 'object' } }).set).toEqual({ 'json-schema': '{"type":"object"}' });
+    expect(parseMetadata({ grammar: '' }).cleared).toEqual(['grammar']);
+    expect(() => parseMetadata({ 'json-schema': '{not json' })).toThrow(/"json-schema" must be a JSON object/);
+    expect(() => parseMetadata({ grammar: 'root ::= "a"', 'json-schema': {} })).toThrow(/not both/);
+    expect(() => parseMetadata({ embedding: 'yes' })).toThrow(/"embedding"/);
+  });
+
+  it('a grammar replaces an earlier JSON schema, and the other way round', () => {
+    const graph = {};
+    const schema = mergeOptions({ grammar: 'root ::= "a"' }, parseMetadata({ 'json-schema': { type: 'object' } }), graph);
+    expect(schema).toEqual({ 'json-schema': '{"type":"object"}' });
+    expect(mergeOptions(schema, parseMetadata({ grammar: 'root ::= "b"' }), graph)).toEqual({ grammar: 'root ::= "b"' });
   });
 
   it('a null in metadata puts an option back to the graph value', () => {

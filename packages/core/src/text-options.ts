@@ -28,4 +28,7 @@ export const TEXT_GENERATION_OPTIONS = {
   'reverse-prompt': { type: 'string', when: 'compute', doc: 'stop when the output reaches this text' },
   'stream-stdout': { type: 'boolean', when: 'compute', default: false, doc: 'print tokens to the host\'s stdout as they come' },
   chat: { type: 'boolean', when: 'compute', default: false, doc: 'apply the model\'s chat template and keep the conversation in the context' },
+  grammar: { type: 'string', when: 'compute', doc: 'GBNF grammar the output must follow' },
+  'json-schema': { type: 'json-object', when: 'compute', doc: 'JSON schema the output must follow (an object, or its JSON text)' },
+  embedding: { type: 'boolean', when: 'compute', default: false, doc: 'return the prompt\'s embedding instead of generating' },
 } as const satisfies OptionSpecs;
