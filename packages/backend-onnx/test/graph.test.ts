@@ -107,7 +107,7 @@ describe('options', () => {
     expect(notJson.code).toBe('invalid-encoding');
     await graph.dispose();
     await expect(loadBytes(model, { intra_op_thread: 1 })).rejects.toThrow(
-      'model option: unknown option "intra_op_thread"; the onnx backend knows intra_op_threads, inter_op_threads, graph_optimization_level, execution_mode, execution_providers, outputs, in_thread',
+      'model option: unknown option "intra_op_thread"; the onnx backend knows intra_op_threads, inter_op_threads, graph_optimization_level, execution_mode, execution_providers, spin_wait, outputs, in_thread',
     );
     await expect(loadBytes(model, { graph_optimization_level: 'max' })).rejects.toThrow('option "graph_optimization_level" must be one of disabled, basic, extended, layout, all, got "max"');
     await expect(loadBytes(model, { execution_providers: ['cpu', 'tpu'] })).rejects.toThrow('option "execution_providers" must be a list of cpu, cuda, tensorrt, dml, coreml, webgpu (not "tpu")');

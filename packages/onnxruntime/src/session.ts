@@ -28,7 +28,8 @@ export function originSessionOptions(origin: ModelOrigin, settings: SessionSetti
   const base = ortSessionOptions(settings);
   if (origin.kind === 'bytes' && origin.folder) {
     // Loaded from memory, onnxruntime would look for external data in the working directory.
-    base.extra = { session: { model_external_initializers_file_folder_path: origin.folder } };
+    const session = (base.extra?.session ?? {}) as Record<string, unknown>;
+    base.extra = { ...base.extra, session: { ...session, model_external_initializers_file_folder_path: origin.folder } };
   }
   return base;
 }

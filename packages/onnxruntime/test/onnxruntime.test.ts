@@ -5,7 +5,7 @@ import { defineOptions, tensorFrom, tensorView, type LoadRequest } from '@wacs/c
 import { findBackendManifest } from '@wacs/core/backend/node';
 import { buildOnnxModelWithExternalData, linearModel } from '@wacs/fixtures';
 import { describe, expect, it } from 'vitest';
-import { createSession, fromOrtTensor, modelOrigin, SESSION_OPTIONS, SESSION_OPTIONS_AT_LOAD, sessionSettingsOf, toOrtTensor } from '../src/index.js';
+import { createSession, fromOrtTensor, modelOrigin, originSessionOptions, ortSessionOptions, SESSION_OPTIONS, SESSION_OPTIONS_AT_LOAD, sessionSettingsOf, toOrtTensor } from '../src/index.js';
 
 const request = (bytes: Uint8Array): LoadRequest => ({ source: { kind: 'bytes', builders: [bytes] }, encoding: 'onnx', target: 'cpu', options: {} });
 
@@ -30,6 +30,27 @@ describe('@wacs/onnxruntime', () => {
       expect(Array.from(tensorView(out.tensor) as Float32Array)).toEqual([4.5, 5]);
     } finally {
       await session.release();
+    }
+  });
+
+  it("keeps onnxruntime's pool threads from spinning after a run unless spin_wait asks for it", async () => {
+    const spinning = (options: ReturnType<typeof ortSessionOptions>) => (options.extra as { session: { intra_op: { allow_spinning: string }; inter_op: { allow_spinning: string } } }).session;
+    expect(spinning(ortSessionOptions({}))).toMatchObject({ intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } });
+    const options = defineOptions('test', { ...SESSION_OPTIONS }, { cores: () => 2 });
+    const asked = sessionSettingsOf(options.parse({ spin_wait: true }, 'command-line').values);
+    expect(spinning(ortSessionOptions(asked))).toMatchObject({ intra_op: { allow_spinning: '1' }, inter_op: { allow_spinning: '1' } });
+    // A model from bytes keeps both its external-data folder and the spinning setting.
+    const fromBytes = originSessionOptions({ kind: 'bytes', bytes: new Uint8Array(), folder: '/models' }, {});
+    expect(spinning(fromBytes)).toMatchObject({ intra_op: { allow_spinning: '0' }, model_external_initializers_file_folder_path: '/models' });
+    // onnxruntime takes both settings: sessions open and compute (y = x W + b, by hand: [4.5, 5]).
+    for (const spinWait of [false, true]) {
+      const session = await createSession(request(linearModel([[1, 2], [3, 4]], [0.5, -1])), { intraOpThreads: 2, spinWait });
+      try {
+        const { y } = await session.run({ x: await toOrtTensor('x', tensorFrom('FP32', [1, 2], Float32Array.of(1, 1)), 'float32') });
+        expect(Array.from(tensorView(fromOrtTensor('y', y!).tensor) as Float32Array)).toEqual([4.5, 5]);
+      } finally {
+        await session.release();
+      }
     }
   });
 
