@@ -3,7 +3,7 @@
 //   1. OIP infer (mnist from ../shared, else a 1x3 linear model made here), autocannon with 8
 //      connections: wacs serve + oip-server (fresh instance per request, and --reuse-instances)
 //      against a plain Node http server speaking the same protocol with onnxruntime-node directly;
-//   2. 8 concurrent streamed chats on one GGUF model (stories260K from ../shared, else a tiny random
+//   2. 8 concurrent streamed chats (48 and 400 tokens each) on one GGUF model (stories260K from ../shared, else a tiny random
 //      one made here): aggregate tokens/s and time to first token through openai-server (the openai
 //      client; a cold and a steady-state batch) and through backend-llama alone, against
 //      node-llama-cpp with 8 sequences of one context in this process;
@@ -27,7 +27,8 @@ import { join } from 'node:path';
 const seconds = Number(process.argv[2] ?? 5);
 const CONNECTIONS = 8;
 const CHATS = 8;
-const MAX_TOKENS = 48;
+// Short chats show per-request costs (time to first token dominates); long ones the per-token path.
+const CHAT_LENGTHS = [48, 400];
 // backend-llama's default (half the math cores): llama.cpp's threads spin, and the guests and the
 // HTTP side need a core too. Both sides get the same count.
 const THREADS = Math.max(1, Math.floor(cpus().length / 2));
@@ -107,7 +108,7 @@ const CONTEXT = 1024;
 const prompts = Array.from({ length: CHATS }, (_, i) => `Tell me story number ${i + 1}.`);
 
 /** node-llama-cpp directly: one context with a sequence per chat, all prompted at once. */
-async function directChats() {
+async function directChats(maxTokens) {
   const llama = await getLlama({ gpu: false });
   const model = await llama.loadModel({ modelPath: ggufPath, gpuLayers: 0 });
   // contextSize is per sequence in node-llama-cpp: the same room as each guest chat gets.
@@ -121,7 +122,7 @@ async function directChats() {
       session.setChatHistory([]); // the messages alone, as openai-server sends them (no default system prompt)
       let first;
       await session.prompt(prompt, {
-        maxTokens: MAX_TOKENS,
+        maxTokens,
         temperature: 0,
         onToken: (t) => {
           first ??= performance.now() - started;
@@ -142,12 +143,12 @@ async function directChats() {
  * `messages` through the graph's shared llama context (what openai-server asks of it), to tell the
  * backend's share of the gap from the server's.
  */
-async function backendChats() {
+async function backendChats(maxTokens) {
   const text = (s) => {
     const data = new TextEncoder().encode(s);
     return { type: 'U8', dimensions: [data.length], data };
   };
-  const options = JSON.stringify({ temp: 0, 'top-k': 0, 'top-p': 1, 'min-p': 0, 'repeat-penalty': 1, 'n-predict': MAX_TOKENS });
+  const options = JSON.stringify({ temp: 0, 'top-k': 0, 'top-p': 1, 'min-p': 0, 'repeat-penalty': 1, 'n-predict': maxTokens });
   const graph = await llamaBackend.load({ source: { kind: 'path', path: ggufPath }, encoding: 'ggml', target: 'cpu', options: { threads: THREADS, 'ctx-size': CONTEXT }, concurrency: CHATS });
   const started = performance.now();
   const firsts = [];
@@ -174,7 +175,7 @@ async function backendChats() {
   return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
 }
 
-async function guestChats() {
+async function guestChats(maxTokens) {
   const backends = new BackendRegistry();
   backends.register(llamaBackend);
   const models = new ModelRegistry();
@@ -185,7 +186,7 @@ async function guestChats() {
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   try {
     // The first chats meet workers that have not served yet (cold); the next ones are the steady state.
-    return { cold: await guestBatch(client), warm: await guestBatch(client) };
+    return { cold: await guestBatch(client, maxTokens), warm: await guestBatch(client, maxTokens) };
   } finally {
     await server.close();
     await host.dispose();
@@ -193,14 +194,14 @@ async function guestChats() {
 }
 
 /** One chat per prompt, all at once, streamed through openai-server. */
-async function guestBatch(client) {
+async function guestBatch(client, maxTokens) {
   const started = performance.now();
   const firsts = [];
   let tokens = 0;
   {
     await Promise.all(
       prompts.map(async (prompt) => {
-        const stream = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: prompt }], max_tokens: MAX_TOKENS, temperature: 0, stream: true, stream_options: { include_usage: true } });
+        const stream = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } });
         let first;
         for await (const chunk of stream) {
           if (chunk.choices[0]?.delta?.content) first ??= performance.now() - started;
@@ -214,13 +215,15 @@ async function guestBatch(client) {
   }
 }
 
-const chats = { direct: [], backend: [], cold: [], warm: [] };
+const chatRuns = CHAT_LENGTHS.map((maxTokens) => ({ maxTokens, direct: [], backend: [], cold: [], warm: [] }));
 for (let round = 0; round < ROUNDS; round++) {
-  chats.direct.push(await directChats());
-  chats.backend.push(await backendChats());
-  const { cold, warm } = await guestChats();
-  chats.cold.push(cold);
-  chats.warm.push(warm);
+  for (const chats of chatRuns) {
+    chats.direct.push(await directChats(chats.maxTokens));
+    chats.backend.push(await backendChats(chats.maxTokens));
+    const { cold, warm } = await guestChats(chats.maxTokens);
+    chats.cold.push(cold);
+    chats.warm.push(warm);
+  }
 }
 
 // 3. Per-request guest start ---------------------------------------------------------------------
@@ -263,25 +266,29 @@ for (const variant of ['direct', 'fresh', 'reused']) {
   const label = { direct: 'direct (node http + onnxruntime-node)', fresh: 'wacs serve, fresh instance per request (default)', reused: 'wacs serve --reuse-instances' }[variant];
   lines.push(`| ${label} | ${rps.toFixed(0)} | ${pick(oip[variant], 'p50')} | ${p99} | ${variant === 'direct' ? '' : `${(rps / pick(oip.direct, 'rps')).toFixed(2)}x`} | ${variant === 'direct' ? '' : `${(p99 / pick(oip.direct, 'p99')).toFixed(2)}x`} |`);
 }
-const dTps = pick(chats.direct, 'tokensPerSecond');
+for (const chats of chatRuns) {
+  const dTps = pick(chats.direct, 'tokensPerSecond');
+  lines.push(
+    '',
+    `### ${CHATS} concurrent streamed chats, ${sharedGguf ? 'stories260K' : 'a tiny random GGUF (../shared absent)'}, ${chats.maxTokens} tokens each, ${THREADS} threads`,
+    '',
+    'Through guests/openai-server (the openai client, `stream: true`; the model\'s shared llama context with a sequence per instance) against node-llama-cpp in this process with one context of 8 sequences. Each round starts a server and sends two batches of chats: the first meets workers that have not served a request yet (cold), the second is the steady state. Goal: aggregate tokens/s >= 0.9x direct.',
+    '',
+    '| variant | tokens/s (all chats) | time to first token, median ms | tokens |',
+    '|---|---|---|---|',
+    `| direct (node-llama-cpp, ${CHATS} sequences) | ${dTps.toFixed(0)} | ${pick(chats.direct, 'ttft').toFixed(0)} | ${pick(chats.direct, 'tokens')} |`,
+    ...['backend', 'warm', 'cold'].map((variant) => {
+      const tps = pick(chats[variant], 'tokensPerSecond');
+      const label = {
+        backend: `backend-llama alone (${CHATS} execution contexts streaming, no server or guest)`,
+        warm: `wacs serve + openai-server, second ${CHATS} chats (steady state)`,
+        cold: `wacs serve + openai-server, first ${CHATS} chats (cold workers)`,
+      }[variant];
+      return `| ${label} | ${tps.toFixed(0)} (**${(tps / dTps).toFixed(2)}x**) | ${pick(chats[variant], 'ttft').toFixed(0)} | ${pick(chats[variant], 'tokens')} |`;
+    }),
+  );
+}
 lines.push(
-  '',
-  `### ${CHATS} concurrent streamed chats, ${sharedGguf ? 'stories260K' : 'a tiny random GGUF (../shared absent)'}, ${MAX_TOKENS} tokens each, ${THREADS} threads`,
-  '',
-  'Through guests/openai-server (the openai client, `stream: true`; the model\'s shared llama context with a sequence per instance) against node-llama-cpp in this process with one context of 8 sequences. Each round starts a server and sends two batches of chats: the first meets workers that have not served a request yet (cold), the second is the steady state. Goal: aggregate tokens/s >= 0.9x direct.',
-  '',
-  '| variant | tokens/s (all chats) | time to first token, median ms | tokens |',
-  '|---|---|---|---|',
-  `| direct (node-llama-cpp, ${CHATS} sequences) | ${dTps.toFixed(0)} | ${pick(chats.direct, 'ttft').toFixed(0)} | ${pick(chats.direct, 'tokens')} |`,
-  ...['backend', 'warm', 'cold'].map((variant) => {
-    const tps = pick(chats[variant], 'tokensPerSecond');
-    const label = {
-      backend: `backend-llama alone (${CHATS} execution contexts streaming, no server or guest)`,
-      warm: `wacs serve + openai-server, second ${CHATS} chats (steady state)`,
-      cold: `wacs serve + openai-server, first ${CHATS} chats (cold workers)`,
-    }[variant];
-    return `| ${label} | ${tps.toFixed(0)} (**${(tps / dTps).toFixed(2)}x**) | ${pick(chats[variant], 'ttft').toFixed(0)} | ${pick(chats[variant], 'tokens')} |`;
-  }),
   '',
   '### Per-request guest start',
   '',
