@@ -87,10 +87,10 @@ function fromHalf(bits: number): number {
   return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
-function flatten(data: unknown, into: unknown[] = []): unknown[] {
-  if (Array.isArray(data)) for (const item of data) flatten(item, into);
-  else into.push(data);
-  return into;
+// The checks below use built-ins (flat, every with Number.isFinite) rather than callbacks of our own:
+// StarlingMonkey interprets this JavaScript, and a call of our own per element cost more than the model.
+function flatten(data: unknown): unknown[] {
+  return Array.isArray(data) ? data.flat(Infinity) : [data];
 }
 
 function inputTensor(input: Json, at: number): [string, Tensor] {
@@ -110,9 +110,9 @@ function inputTensor(input: Json, at: number): [string, Tensor] {
     if (values.some((v) => typeof v !== 'boolean')) throw new OipError(400, `${where}: BOOL data must be true or false`);
     typed = Uint8Array.from(values as boolean[], (v) => (v ? 1 : 0));
   } else {
-    if (values.some((v) => typeof v !== 'number' || !Number.isFinite(v))) throw new OipError(400, `${where}: ${datatype} data must be finite numbers`);
+    if (!values.every(Number.isFinite)) throw new OipError(400, `${where}: ${datatype} data must be finite numbers`);
     const numbers = values as number[];
-    if (spec.type !== 'FP32' && spec.type !== 'FP64' && spec.type !== 'FP16' && numbers.some((v) => !Number.isInteger(v))) {
+    if (spec.type !== 'FP32' && spec.type !== 'FP64' && spec.type !== 'FP16' && !numbers.every(Number.isInteger)) {
       throw new OipError(400, `${where}: ${datatype} data must be integers`);
     }
     if (spec.array === 'BigInt64Array') typed = BigInt64Array.from(numbers, (v) => BigInt(v));

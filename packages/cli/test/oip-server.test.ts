@@ -119,7 +119,7 @@ describe('oip-server: infer', () => {
     });
   }
 
-  it('bad requests are 400 with a reason: wrong element count, BYTES, unknown datatype, an unknown output, not JSON', async () => {
+  it('bad requests are 400 with a reason: wrong element count, BYTES, unknown datatype, data of the wrong kind, an unknown output, not JSON', async () => {
     const bad = async (body: unknown, pattern: RegExp) => {
       const r = await call('/v2/models/linear/infer', body);
       expect(r.status).toBe(400);
@@ -129,6 +129,11 @@ describe('oip-server: infer', () => {
     await bad({ inputs: [{ name: 'x', shape: [1], datatype: 'BYTES', data: ['hi'] }] }, /BYTES has no wasi:nn tensor type/);
     await bad({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'UINT32', data: [1, 2, 3] }] }, /datatype must be one of/);
     await bad({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }], outputs: [{ name: 'z' }] }, /unknown output "z"/);
+    // Data that JSON can hold but a numeric tensor cannot: strings, null, booleans, fractions for an integer type.
+    await bad({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, '2', 3] }] }, /FP32 data must be finite numbers/);
+    await bad({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [[1, null, 3]] }] }, /FP32 data must be finite numbers/);
+    await bad({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, true, 3] }] }, /FP32 data must be finite numbers/);
+    await bad({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'INT32', data: [1, 2.5, 3] }] }, /INT32 data must be integers/);
     const r = await fetch(`${server.url}/v2/models/linear/infer`, { method: 'POST', body: '{' });
     expect(r.status).toBe(400);
   });
