@@ -1,9 +1,10 @@
 /**
- * Guest threads run below the host thread's CPU priority. The host thread runs the engines every
- * guest shares (and, under `wacs serve`, the HTTP side); when it wakes a guest's thread with a
- * reply, Linux lets a woken thread of equal priority preempt it, so with more threads than cores
- * (eight serving guests on two) the engine's loop stalls behind guest code at every token. A lower
- * priority keeps the host running; a guest still gets every core the host leaves idle.
+ * `wacs serve`'s guest threads run below the host thread's CPU priority. The host thread runs the
+ * engines every guest shares and the HTTP side; when it wakes a guest's thread with a reply, Linux
+ * lets a woken thread of equal priority preempt it, so with more threads than cores (eight serving
+ * guests on two) the engine's loop stalls behind guest code at every token. A lower priority keeps
+ * the host running; a guest still gets every core the host leaves idle. (`wacs run`, one guest
+ * thread, measured no difference and keeps the host's priority.)
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
