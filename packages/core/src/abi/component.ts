@@ -19,7 +19,8 @@ export const WASI_NN_VERSION = '0.2.0-rc-2024-10-28';
  * complete): a compute whose inputs include a tensor of this name is one streaming step. The first
  * step starts the stream with the other inputs; each step returns the next chunk's outputs, and an
  * empty list when the stream has ended. A step whose control tensor holds the text `end` stops the
- * stream early. As preview1's compute_single does, a round trip brings every step the host has
+ * stream early; after the end, the next step starts a new stream on the same context (a chat's
+ * next turn). As preview1's compute_single does, a round trip brings every step the host has
  * ready (see bridge/stream-steps.ts), and the steps after the first are handed out here without
  * one: a guest that falls behind the generation catches up without waking the host per token.
  */
@@ -105,6 +106,8 @@ export function componentNnImports(bridge: Pick<BridgeClient, 'call'>, options: 
         this.ready = unpackSteps(call('streamSteps', [this.handle, inputs.map(([name, tensor]) => tensor.toWire(name)), STREAM_BATCH]));
       }
       const outputs = this.ready.shift();
+      // The end closes the stream on the host, so the next step starts a new one (a chat's next turn).
+      if (!outputs) call('streamEnd', [this.handle]);
       return (outputs ?? []).map(({ name, tensor }) => [name, new Tensor(Uint32Array.from(tensor.dimensions), tensor.type, tensor.data)]);
     }
     [symbolDispose](): void {
