@@ -6,7 +6,7 @@
  * `chat`, the context keeps the conversation, and each prompt is the next user message; a `messages`
  * input is a whole conversation, rendered through the model's chat template, that it replaces.
  */
-import { NnError, streamSteps, toNnError, type ExecutionContext, type NamedTensor, type TextUsage as Usage } from '@wacs/core/backend';
+import { mergeTextOptions, NnError, streamSteps, toNnError, type ExecutionContext, type NamedTensor, type TextUsage as Usage } from '@wacs/core/backend';
 import type {
   ChatHistoryItem,
   ChatUserMessage,
@@ -21,7 +21,7 @@ import type {
 } from 'node-llama-cpp';
 import { llamaBuildInfo, nodeLlamaCpp, raiseLogLevel } from './engine.js';
 import type { LlamaGraph } from './graph.js';
-import { changedModelOptions, mergeOptions, noteIgnored, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
+import { changedModelOptions, noteIgnored, parseOptions, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, type LlamaOptions } from './options.js';
 import { OutputTracker, type OutputListener } from './output-tracker.js';
 import { embeddingOutputs, llamaTextOutputs } from './outputs.js';
 import { readLlamaRequest, type LlamaRequest } from './request.js';
@@ -104,7 +104,7 @@ export class LlamaExecutionContext implements ExecutionContext {
   async peekOutputs(inputs: NamedTensor[]): Promise<NamedTensor[]> {
     const request = readLlamaRequest(inputs, { promptOptional: true });
     let options = this.options;
-    if (request.metadata) options = mergeOptions(options, parseOptions(request.metadata, 'metadata'), this.graph.options);
+    if (request.metadata) options = mergeTextOptions(options, parseOptions(request.metadata, 'metadata'), this.graph.options);
     const inputTokens = request.messages
       ? await this.chatTokens(request.messages)
       : request.prompt === undefined
@@ -152,7 +152,7 @@ export class LlamaExecutionContext implements ExecutionContext {
       const update = parseOptions(request.metadata, 'metadata');
       // WasmEdge reloads the model for a changed load-time key; here the graph's contexts share it.
       ignored = [...update.ignored, ...changedModelOptions(this.graph.options, update.set).map((name) => `${name} (changed per compute: the model stays loaded as it was)`)];
-      options = mergeOptions(options, update, this.graph.options);
+      options = mergeTextOptions(options, update, this.graph.options);
     }
     this.last = { text: '', usage: { inputTokens: 0, outputTokens: 0 } };
     // Options are kept for later computes only once they work (a grammar that compiles).

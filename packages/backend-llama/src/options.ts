@@ -4,7 +4,7 @@
  * named-model spec or load_by_name_with_config (graph options) and from a compute's `metadata` input.
  */
 import { availableParallelism } from 'node:os';
-import { defineOptions, NnError, TEXT_GENERATION_OPTIONS, type LoadRequest, type OptionSource, type OptionValues, type ParsedOptions } from '@wacs/core/backend';
+import { checkOneConstraint, defineOptions, emptyMeansNone, TEXT_GENERATION_OPTIONS, type LoadRequest, type OptionSource, type OptionValues, type ParsedOptions } from '@wacs/core/backend';
 
 /** Where an option takes effect: loading the model, else each compute (context options remake the llama context). */
 export const llamaOptions = defineOptions(
@@ -58,43 +58,20 @@ export interface OptionUpdate {
 export { SAMPLING_DEFAULTS, REPEAT_PENALTY_LAST_TOKENS } from '@wacs/core/backend';
 
 function update(parsed: ParsedOptions<typeof llamaOptions.specs>): OptionUpdate {
-  const set = parsed.values;
-  if (set.grammar !== undefined && set['json-schema'] !== undefined) {
-    throw new NnError('invalid-argument', 'give "grammar" or "json-schema", not both');
-  }
-  return { set, cleared: parsed.cleared, ignored: parsed.ignored, loadTime: parsed.loadTime };
-}
-
-/** Options whose empty string means "none", as in WasmEdge (LlamaEdge sends `"grammar": ""`). */
-const EMPTY_MEANS_NONE = new Set(['grammar', 'json-schema', 'reverse-prompt']);
-
-function withoutEmpty<T extends Readonly<Record<string, unknown>> | undefined>(raw: T): T {
-  if (!raw) return raw;
-  return Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, value === '' && EMPTY_MEANS_NONE.has(key) ? null : value])) as T;
+  checkOneConstraint(parsed.values);
+  return { set: parsed.values, cleared: parsed.cleared, ignored: parsed.ignored, loadTime: parsed.loadTime };
 }
 
 /** Checks options from one source (see core's option kit for how sources differ). */
 export function parseOptions(raw: Readonly<Record<string, unknown>>, source: OptionSource): OptionUpdate {
-  return update(llamaOptions.parse(withoutEmpty(raw), source));
+  return update(llamaOptions.parse(emptyMeansNone(raw), source));
 }
 
 /** A load request's graph options: the user's strictly, the guest's load_by_name_with_config leniently. */
 export function parseLoadOptions(request: Pick<LoadRequest, 'options' | 'guestOptions'>): OptionUpdate {
-  return update(llamaOptions.parseLoad({ options: withoutEmpty(request.options), guestOptions: withoutEmpty(request.guestOptions) }));
+  return update(llamaOptions.parseLoad({ options: emptyMeansNone(request.options), guestOptions: emptyMeansNone(request.guestOptions) }));
 }
 
-/** Layers `update` over `base`: set keys replace, cleared keys go back to `initial` (or the default). */
-export function mergeOptions(base: LlamaOptions, update: Pick<OptionUpdate, 'set' | 'cleared'>, initial: LlamaOptions = {}): LlamaOptions {
-  const merged: LlamaOptions = { ...base, ...update.set };
-  for (const name of update.cleared) {
-    if (initial[name] === undefined) delete merged[name];
-    else (merged as Record<string, unknown>)[name] = initial[name];
-  }
-  // A grammar replaces a JSON schema and the other way round: only one constrains the output.
-  if (update.set.grammar !== undefined) delete merged['json-schema'];
-  if (update.set['json-schema'] !== undefined) delete merged.grammar;
-  return merged;
-}
 
 /**
  * Load-time options a compute changes (WasmEdge reloads the model for them; here the graph's

@@ -1,7 +1,7 @@
 // Option checking: WasmEdge's keys with their types, unknown keys named in the error, clearing.
-import { NnError } from '@wacs/core/backend';
+import { mergeTextOptions, NnError } from '@wacs/core/backend';
 import { describe, expect, it } from 'vitest';
-import { mergeOptions, parseOptions } from '../src/options.js';
+import { parseOptions } from '../src/options.js';
 
 function error(f: () => unknown): NnError {
   try {
@@ -53,8 +53,8 @@ describe('llama options', () => {
 
   it('layers metadata over earlier options: null goes back to the graph\'s value, a grammar replaces a schema', () => {
     const graph = parseOptions({ threads: 1, 'n-predict': 8 }, 'command-line').set;
-    const earlier = mergeOptions(graph, parseOptions({ temp: 0.5, threads: 2, 'json-schema': { type: 'object' } }, 'metadata'), graph);
-    const merged = mergeOptions(earlier, parseOptions({ temp: null, threads: null, grammar: 'root ::= "a"' }, 'metadata'), graph);
+    const earlier = mergeTextOptions(graph, parseOptions({ temp: 0.5, threads: 2, 'json-schema': { type: 'object' } }, 'metadata'), graph);
+    const merged = mergeTextOptions(earlier, parseOptions({ temp: null, threads: null, grammar: 'root ::= "a"' }, 'metadata'), graph);
     expect(merged).toEqual({ threads: 1, 'n-predict': 8, grammar: 'root ::= "a"' });
   });
 });

@@ -6,11 +6,11 @@
  * `grammar` or `json-schema` constrains the output (llama.cpp turns a schema into a grammar);
  * `embedding` returns the prompt's vector, from an engine started in embedding mode.
  */
-import { NnError, readTextRequest, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, streamSteps, toNnError, type ExecutionContext, type NamedTensor, type TextUsage } from '@wacs/core/backend';
+import { mergeTextOptions, NnError, readTextRequest, REPEAT_PENALTY_LAST_TOKENS, SAMPLING_DEFAULTS, streamSteps, toNnError, type ExecutionContext, type NamedTensor, type TextUsage } from '@wacs/core/backend';
 import type { Wllama } from '@wllama/wllama';
 import { streamStdout } from './engine.js';
 import type { WllamaGraph } from './graph.js';
-import { mergeOptions, parseMetadata, type WllamaOptions } from './options.js';
+import { parseMetadata, type WllamaOptions } from './options.js';
 import { wllamaEmbeddingOutputs, wllamaTextOutputs } from './outputs.js';
 
 interface Generated {
@@ -121,7 +121,7 @@ export class WllamaExecutionContext implements ExecutionContext {
     const request = readTextRequest(inputs, 'wllama');
     let options = this.options;
     // Metadata comes from the guest: keys the backend does not know are skipped, as in WasmEdge.
-    if (request.metadata) options = mergeOptions(options, parseMetadata(request.metadata), this.graph.options);
+    if (request.metadata) options = mergeTextOptions(options, parseMetadata(request.metadata), this.graph.options);
     const settings = this.graph.settings(options);
     const engine = await this.graph.engine(settings, options['enable-log'] ?? false);
     const earlier = this.options;

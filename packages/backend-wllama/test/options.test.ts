@@ -1,9 +1,9 @@
 // The wllama backend's options in Node (they need no engine): the text-generation keys core shares
 // with backend-llama (grammar, json-schema and embedding among them), checked as a guest's metadata
 // and a named-model spec are.
-import { NnError, TEXT_GENERATION_OPTIONS } from '@wacs/core/backend';
+import { mergeTextOptions, NnError, TEXT_GENERATION_OPTIONS } from '@wacs/core/backend';
 import { describe, expect, it } from 'vitest';
-import { mergeOptions, parseLoadOptions, parseMetadata, wllamaOptions } from '../src/options.js';
+import { parseLoadOptions, parseMetadata, wllamaOptions, type WllamaOptions } from '../src/options.js';
 
 describe('wllama options', () => {
   it("has every text-generation key of core's shared table, with its spec", () => {
@@ -47,15 +47,15 @@ describe('wllama options', () => {
   });
 
   it('a grammar replaces an earlier JSON schema, and the other way round', () => {
-    const graph = {};
-    const schema = mergeOptions({ grammar: 'root ::= "a"' }, parseMetadata({ 'json-schema': { type: 'object' } }), graph);
+    const graph: WllamaOptions = {};
+    const schema = mergeTextOptions<WllamaOptions>({ grammar: 'root ::= "a"' }, parseMetadata({ 'json-schema': { type: 'object' } }), graph);
     expect(schema).toEqual({ 'json-schema': '{"type":"object"}' });
-    expect(mergeOptions(schema, parseMetadata({ grammar: 'root ::= "b"' }), graph)).toEqual({ grammar: 'root ::= "b"' });
+    expect(mergeTextOptions(schema, parseMetadata({ grammar: 'root ::= "b"' }), graph)).toEqual({ grammar: 'root ::= "b"' });
   });
 
   it('a null in metadata puts an option back to the graph value', () => {
-    const graph = { temp: 0.5 };
-    const merged = mergeOptions({ temp: 0, 'n-predict': 5 }, parseMetadata({ temp: null }), graph);
+    const graph: WllamaOptions = { temp: 0.5 };
+    const merged = mergeTextOptions<WllamaOptions>({ temp: 0, 'n-predict': 5 }, parseMetadata({ temp: null }), graph);
     expect(merged).toEqual({ temp: 0.5, 'n-predict': 5 });
   });
 });

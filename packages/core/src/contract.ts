@@ -14,5 +14,5 @@ export { sniffBytes, sniffFolder, probeBytes, type SniffedFormat } from './sniff
 export { settleWithin, RELEASE_GRACE_MS } from './settle.js';
 export * from './options/index.js';
 export { readTextRequest, textOutputs, type TextRequest, type TextUsage } from './text-io.js';
-export { TEXT_GENERATION_OPTIONS, SAMPLING_DEFAULTS, REPEAT_PENALTY_LAST_TOKENS } from './text-options.js';
+export { TEXT_GENERATION_OPTIONS, SAMPLING_DEFAULTS, REPEAT_PENALTY_LAST_TOKENS, emptyMeansNone, checkOneConstraint, mergeTextOptions } from './text-options.js';
 export { streamSteps } from './stream-steps-from.js';

@@ -4,6 +4,7 @@
  * backend-wllama (llama.cpp in WebAssembly) spread them into their own option sets, so a guest's
  * `metadata` means one thing whichever serves it.
  */
+import { NnError } from './errors.js';
 import type { OptionSpecs } from './options/spec.js';
 
 /** Sampling defaults (llama.cpp's, with WasmEdge's repeat penalty of 1.1). */
@@ -32,3 +33,41 @@ export const TEXT_GENERATION_OPTIONS = {
   'json-schema': { type: 'json-object', when: 'compute', doc: 'JSON schema the output must follow (an object, or its JSON text)' },
   embedding: { type: 'boolean', when: 'compute', default: false, doc: 'return the prompt\'s embedding instead of generating' },
 } as const satisfies OptionSpecs;
+
+/** Options whose empty string means "none", as in WasmEdge (LlamaEdge sends `"grammar": ""`). */
+const EMPTY_MEANS_NONE = new Set(['grammar', 'json-schema', 'reverse-prompt']);
+
+/** Raw options with those empty strings made null, which the option kit reads as "back to none". */
+export function emptyMeansNone<T extends Readonly<Record<string, unknown>> | undefined>(raw: T): T {
+  if (!raw) return raw;
+  return Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, value === '' && EMPTY_MEANS_NONE.has(key) ? null : value])) as T;
+}
+
+/** The two options that constrain the output; one source may give one of them. */
+interface OutputConstraints {
+  grammar?: unknown;
+  'json-schema'?: unknown;
+}
+
+/** Checks that one source's options do not give both a grammar and a JSON schema. */
+export function checkOneConstraint(set: OutputConstraints): void {
+  if (set.grammar !== undefined && set['json-schema'] !== undefined) {
+    throw new NnError('invalid-argument', 'give "grammar" or "json-schema", not both');
+  }
+}
+
+/**
+ * Layers an update over `base` (a context's options, as metadata changes them): set keys replace,
+ * cleared keys go back to `initial` (the graph's) or to unset; a grammar replaces a JSON schema and
+ * the other way round, since only one constrains the output.
+ */
+export function mergeTextOptions<T extends OutputConstraints>(base: T, update: { set: T; cleared: ReadonlyArray<keyof T> }, initial: T): T {
+  const merged: T = { ...base, ...update.set };
+  for (const name of update.cleared) {
+    if (initial[name] === undefined) delete merged[name];
+    else merged[name] = initial[name];
+  }
+  if (update.set.grammar !== undefined) delete merged['json-schema'];
+  if (update.set['json-schema'] !== undefined) delete merged.grammar;
+  return merged;
+}
