@@ -74,7 +74,7 @@ export class BufferPool {
   }
 }
 
-/** Byte arrays inside a message; in the arena they become `{ $bytes: [offset, length] }`. */
+/** Byte arrays inside a message (those a message by the port may transfer). */
 function collectBytes(value: unknown, found: Uint8Array[]): void {
   if (value instanceof Uint8Array) found.push(value);
   else if (Array.isArray(value)) for (const v of value) collectBytes(v, found);
@@ -84,29 +84,59 @@ function collectBytes(value: unknown, found: Uint8Array[]): void {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Where the byte arrays of a message go in the arena, as they are met. */
+interface ArenaPlan {
+  offset: number;
+  blobs: Uint8Array[];
+}
+
+/**
+ * A copy of `value` with each byte array replaced by its `{ $bytes: [offset, length] }` marker. A
+ * walk of our own costs less than a JSON replacer and reviver, which run for every value.
+ */
+function withMarkers(value: unknown, plan: ArenaPlan): unknown {
+  if (value instanceof Uint8Array) {
+    const marker = { $bytes: [plan.offset, value.byteLength] };
+    plan.blobs.push(value);
+    plan.offset += value.byteLength;
+    return marker;
+  }
+  if (Array.isArray(value)) return value.map((v) => withMarkers(v, plan));
+  if (value && typeof value === 'object') {
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) copy[key] = withMarkers((value as Record<string, unknown>)[key], plan);
+    return copy;
+  }
+  return value;
+}
+
+/** The inverse of `withMarkers`, in place on freshly parsed JSON: markers become copies of their bytes. */
+function withBytes(value: unknown, arena: Uint8Array): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = withBytes(value[i], arena);
+  } else if (value && typeof value === 'object') {
+    const at = (value as { $bytes?: [number, number] }).$bytes;
+    if (at) return arena.slice(at[0], at[0] + at[1]);
+    for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = withBytes((value as Record<string, unknown>)[key], arena);
+  }
+  return value;
+}
+
 /** Writes `message` into the arena; false when it does not fit. Layout: [json offset u32][json length u32][bytes…][json]. */
 function writeArena(arena: Uint8Array, message: unknown): boolean {
-  const blobs: Uint8Array[] = [];
-  collectBytes(message, blobs);
-  let offset = 8;
-  const offsets = new Map<Uint8Array, number>();
-  for (const blob of blobs) {
-    if (offsets.has(blob)) continue;
-    if (offset + blob.byteLength > arena.byteLength) return false;
-    arena.set(blob, offset);
-    offsets.set(blob, offset);
-    offset += blob.byteLength;
+  const plan: ArenaPlan = { offset: 8, blobs: [] };
+  const json = JSON.stringify(withMarkers(message, plan));
+  if (plan.offset > arena.byteLength) return false;
+  let at = 8;
+  for (const blob of plan.blobs) {
+    arena.set(blob, at);
+    at += blob.byteLength;
   }
-  const json = encoder.encode(
-    JSON.stringify(message, (_key, value: unknown) =>
-      value instanceof Uint8Array ? { $bytes: [offsets.get(value), value.byteLength] } : value,
-    ),
-  );
-  if (offset + json.byteLength > arena.byteLength) return false;
-  arena.set(json, offset);
+  const { read, written } = encoder.encodeInto(json, arena.subarray(plan.offset));
+  if (read < json.length) return false;
   const header = new DataView(arena.buffer, arena.byteOffset, 8);
-  header.setUint32(0, offset, true);
-  header.setUint32(4, json.byteLength, true);
+  header.setUint32(0, plan.offset, true);
+  header.setUint32(4, written, true);
   return true;
 }
 
@@ -115,10 +145,7 @@ function readArena(arena: Uint8Array): unknown {
   const header = new DataView(arena.buffer, arena.byteOffset, 8);
   const start = header.getUint32(0, true);
   const json = decoder.decode(arena.slice(start, start + header.getUint32(4, true)));
-  return JSON.parse(json, (_key, value: unknown) => {
-    const bytes = (value as { $bytes?: [number, number] } | null)?.$bytes;
-    return bytes ? arena.slice(bytes[0], bytes[0] + bytes[1]) : value;
-  });
+  return withBytes(JSON.parse(json), arena);
 }
 
 /** Buffers of these views that can move to another thread without a copy. */
