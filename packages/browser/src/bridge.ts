@@ -9,7 +9,7 @@
  * largest tensor. Shared memory needs a cross-origin isolated page (COOP and COEP headers).
  */
 import { errorFromData, errorToData, NnError, type NnErrorData } from '@wacs/core/backend';
-import { answerEachRequest } from '@wacs/core/browser';
+import { answerEachRequest, messageBytes, planMessage, readMessage, writeMessage } from '@wacs/core/browser';
 
 const REQUEST = 0; // sequence number of the last request written
 const REPLY = 1; // sequence number of the last request answered
@@ -37,52 +37,15 @@ export function createBridgeMemory(): BridgeMemory {
 
 type Reply = { ok: true; value: unknown } | { ok: false; error: NnErrorData };
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** Byte arrays inside a message; in the arena they become `{ $bytes: [offset, length] }`. */
-function collectBytes(value: unknown, found: Set<Uint8Array>): void {
-  if (value instanceof Uint8Array) found.add(value);
-  else if (Array.isArray(value)) for (const v of value) collectBytes(v, found);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) collectBytes(v, found);
-}
-
-/** Layout: [json offset u32][json length u32][bytes…][json]; grows the arena to fit. */
+/** Writes `message` in core's arena layout (arena-message.ts), growing the arena to fit. */
 function writeArena(arena: SharedArrayBuffer, message: unknown): void {
-  const blobs = new Set<Uint8Array>();
-  collectBytes(message, blobs);
-  const offsets = new Map<Uint8Array, number>();
-  let offset = 8;
-  for (const blob of blobs) {
-    offsets.set(blob, offset);
-    offset += blob.byteLength;
-  }
-  const json = encoder.encode(
-    JSON.stringify(message, (_key, value: unknown) => (value instanceof Uint8Array ? { $bytes: [offsets.get(value), value.byteLength] } : value)),
-  );
-  const needed = offset + json.byteLength;
+  const plan = planMessage(message);
+  const needed = messageBytes(plan);
   if (needed > arena.byteLength) {
     if (needed > MAX_ARENA) throw new NnError('too-large', `a wasi:nn message of ${needed} bytes exceeds the bridge's ${MAX_ARENA} bytes`);
     (arena as unknown as { grow(length: number): void }).grow(Math.min(MAX_ARENA, Math.max(needed, arena.byteLength * 2)));
   }
-  const bytes = new Uint8Array(arena);
-  for (const [blob, at] of offsets) bytes.set(blob, at);
-  bytes.set(json, offset);
-  const header = new DataView(arena, 0, 8);
-  header.setUint32(0, offset, true);
-  header.setUint32(4, json.byteLength, true);
-}
-
-/** Reads a message; its byte arrays are copies the reader owns. */
-function readArena(arena: SharedArrayBuffer): unknown {
-  const bytes = new Uint8Array(arena);
-  const header = new DataView(arena, 0, 8);
-  const start = header.getUint32(0, true);
-  const json = decoder.decode(bytes.slice(start, start + header.getUint32(4, true)));
-  return JSON.parse(json, (_key, value: unknown) => {
-    const at = (value as { $bytes?: [number, number] } | null)?.$bytes;
-    return at ? bytes.slice(at[0], at[0] + at[1]) : value;
-  });
+  writeMessage(new Uint8Array(arena), plan);
 }
 
 /** Worker side: blocking calls to the page. */
@@ -103,7 +66,7 @@ export class BridgeClient {
     for (let answered = Atomics.load(this.control, REPLY); answered !== seq; answered = Atomics.load(this.control, REPLY)) {
       Atomics.wait(this.control, REPLY, answered);
     }
-    const reply = readArena(this.memory.arena) as Reply;
+    const reply = readMessage(new Uint8Array(this.memory.arena)) as Reply;
     if (!reply.ok) throw errorFromData(reply.error);
     return reply.value as T;
   }
@@ -117,7 +80,7 @@ export function serveBridge(memory: BridgeMemory, handler: BridgeHandler): () =>
   void answerEachRequest(control, { request: REQUEST, closed: CLOSED }, async (seq) => {
     let reply: Reply;
     try {
-      const request = readArena(memory.arena) as { op: string; args: unknown[] };
+      const request = readMessage(new Uint8Array(memory.arena)) as { op: string; args: unknown[] };
       reply = { ok: true, value: await handler(request.op, request.args) };
     } catch (error) {
       reply = { ok: false, error: errorToData(error) };

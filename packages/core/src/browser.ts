@@ -13,3 +13,4 @@ export { componentNnImports, WASI_NN_VERSION, type ComponentOptions } from './ab
 export { answerEachRequest, type ControlSlots } from './bridge/request-loop.js';
 export { StreamSteps } from './bridge/stream-steps.js';
 export { packSteps } from './bridge/stream-wire.js';
+export { messageBytes, planMessage, readMessage, writeMessage, type PlannedMessage } from './bridge/arena-message.js';

@@ -21,6 +21,7 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { errorFromData, errorToData, type NnErrorData } from '../errors.js';
 import type { BridgeArgs, BridgeOp, BridgeResult } from './operations.js';
+import { planMessage, readMessage, writeMessage } from './arena-message.js';
 import { answerEachRequest } from './request-loop.js';
 
 /** Slots of the control word array. */
@@ -81,73 +82,6 @@ function collectBytes(value: unknown, found: Uint8Array[]): void {
   else if (value && typeof value === 'object') for (const v of Object.values(value)) collectBytes(v, found);
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** Where the byte arrays of a message go in the arena, as they are met. */
-interface ArenaPlan {
-  offset: number;
-  blobs: Uint8Array[];
-}
-
-/**
- * A copy of `value` with each byte array replaced by its `{ $bytes: [offset, length] }` marker. A
- * walk of our own costs less than a JSON replacer and reviver, which run for every value.
- */
-function withMarkers(value: unknown, plan: ArenaPlan): unknown {
-  if (value instanceof Uint8Array) {
-    const marker = { $bytes: [plan.offset, value.byteLength] };
-    plan.blobs.push(value);
-    plan.offset += value.byteLength;
-    return marker;
-  }
-  if (Array.isArray(value)) return value.map((v) => withMarkers(v, plan));
-  if (value && typeof value === 'object') {
-    const copy: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) copy[key] = withMarkers((value as Record<string, unknown>)[key], plan);
-    return copy;
-  }
-  return value;
-}
-
-/** The inverse of `withMarkers`, in place on freshly parsed JSON: markers become copies of their bytes. */
-function withBytes(value: unknown, arena: Uint8Array): unknown {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = withBytes(value[i], arena);
-  } else if (value && typeof value === 'object') {
-    const at = (value as { $bytes?: [number, number] }).$bytes;
-    if (at) return arena.slice(at[0], at[0] + at[1]);
-    for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = withBytes((value as Record<string, unknown>)[key], arena);
-  }
-  return value;
-}
-
-/** Writes `message` into the arena; false when it does not fit. Layout: [json offset u32][json length u32][bytes…][json]. */
-function writeArena(arena: Uint8Array, message: unknown): boolean {
-  const plan: ArenaPlan = { offset: 8, blobs: [] };
-  const json = JSON.stringify(withMarkers(message, plan));
-  if (plan.offset > arena.byteLength) return false;
-  let at = 8;
-  for (const blob of plan.blobs) {
-    arena.set(blob, at);
-    at += blob.byteLength;
-  }
-  const { read, written } = encoder.encodeInto(json, arena.subarray(plan.offset));
-  if (read < json.length) return false;
-  const header = new DataView(arena.buffer, arena.byteOffset, 8);
-  header.setUint32(0, plan.offset, true);
-  header.setUint32(4, written, true);
-  return true;
-}
-
-/** Reads a message from the arena; its byte arrays are copies the reader owns. */
-function readArena(arena: Uint8Array): unknown {
-  const header = new DataView(arena.buffer, arena.byteOffset, 8);
-  const start = header.getUint32(0, true);
-  const json = decoder.decode(arena.slice(start, start + header.getUint32(4, true)));
-  return withBytes(JSON.parse(json), arena);
-}
-
 /** Buffers of these views that can move to another thread without a copy. */
 export function transferables(views: Iterable<Uint8Array>): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
@@ -176,7 +110,7 @@ export class BridgeClient {
   call<Op extends BridgeOp>(op: Op, args: BridgeArgs<Op>): BridgeResult<Op> {
     const seq = ++this.seq;
     const request: BridgeRequest = { op, args };
-    if (writeArena(this.arena, request)) {
+    if (writeMessage(this.arena, planMessage(request))) {
       Atomics.store(this.control, REQUEST, seq);
       Atomics.notify(this.control, REQUEST);
     } else {
@@ -189,7 +123,7 @@ export class BridgeClient {
       Atomics.wait(this.control, REPLY, answered);
     }
     let reply: BridgeReply;
-    if (Atomics.load(this.control, REPLY_LANE) === ARENA) reply = readArena(this.arena) as BridgeReply;
+    if (Atomics.load(this.control, REPLY_LANE) === ARENA) reply = readMessage(this.arena) as BridgeReply;
     else {
       const message = receiveMessageOnPort(this.port);
       if (!message) throw new Error('wasi:nn bridge: woken without a reply');
@@ -227,7 +161,7 @@ export function serveBridge(port: MessagePort, memory: BridgeMemory, handler: Br
     } catch (error) {
       reply = { ok: false, error: errorToData(error) };
     }
-    if (recycle.length === 0 && writeArena(arena, reply)) Atomics.store(control, REPLY_LANE, ARENA);
+    if (recycle.length === 0 && writeMessage(arena, planMessage(reply))) Atomics.store(control, REPLY_LANE, ARENA);
     else {
       try {
         port.postMessage({ ...reply, recycled: recycle }, [...transfer, ...recycle]);
@@ -242,7 +176,7 @@ export function serveBridge(port: MessagePort, memory: BridgeMemory, handler: Br
 
   port.on('message', (message: { seq: number; request: BridgeRequest }) => void answer(message.seq, message.request));
 
-  void answerEachRequest(control, { request: REQUEST, closed: CLOSED }, (seq) => answer(seq, readArena(arena) as BridgeRequest));
+  void answerEachRequest(control, { request: REQUEST, closed: CLOSED }, (seq) => answer(seq, readMessage(arena) as BridgeRequest));
 
   return () => {
     Atomics.store(control, CLOSED, 1);
