@@ -22,25 +22,40 @@ async function importWllama(page: Page): Promise<void> {
   })`);
 }
 
-/** A raw completion by wllama in the page, on the model the page serves as `model` (with llama-server's `grammar` or `json_schema` when given). */
-export async function directCompletion(
-  page: Page,
-  model: string,
-  prompt: string,
-  params: { nPredict: number; nCtx: number; threads: number; temperature: number; repeatPenalty: number; grammar?: string; jsonSchema?: unknown },
-): Promise<DirectCompletion> {
+export interface DirectParams {
+  nPredict: number;
+  nCtx: number;
+  threads: number;
+  temperature: number;
+  repeatPenalty: number;
+  /** llama-server's `grammar` (GBNF). */
+  grammar?: string;
+  /** llama-server's `json_schema`. */
+  jsonSchema?: unknown;
+}
+
+/** A raw completion by wllama in the page, on the model the page serves as `model`. */
+export function directCompletion(page: Page, model: string, prompt: string, params: DirectParams): Promise<DirectCompletion> {
+  return directGeneration(page, model, { prompt }, params);
+}
+
+/** One chat reply by wllama in the page (the model's chat template, applied by llama.cpp). */
+export function directChatReply(page: Page, model: string, message: string, params: DirectParams): Promise<DirectCompletion> {
+  return directGeneration(page, model, { message }, params);
+}
+
+/** wllama's completion (a prompt) or chat completion (one user message), with the sampling the guests ask for. */
+async function directGeneration(page: Page, model: string, input: { prompt: string } | { message: string }, params: DirectParams): Promise<DirectCompletion> {
   await importWllama(page);
   return page.evaluate(
-    async (model, prompt, params) => {
+    async (model, input, params) => {
       const { Wllama, assetsUrl } = (window as unknown as { wllamaDirect: { Wllama: typeof import('@wacs/backend-wllama').Wllama; assetsUrl: string } }).wllamaDirect;
       const quiet = { debug: () => {}, log: () => {}, warn: () => {}, error: console.error };
       const engine = new Wllama({ default: new URL(`${assetsUrl}wllama.wasm`, location.href).href }, { suppressNativeLog: true, logger: quiet });
       engine.setCompat(null);
-      const blob = await (await fetch(`/models/${model}`)).blob();
-      await engine.loadModel([blob], { n_ctx: params.nCtx, n_threads: params.threads, n_gpu_layers: 0, n_parallel: 1 });
+      await engine.loadModel([await (await fetch(`/models/${model}`)).blob()], { n_ctx: params.nCtx, n_threads: params.threads, n_gpu_layers: 0, n_parallel: 1 });
       const started = performance.now();
-      const request = {
-        prompt,
+      const sampling = {
         temperature: params.temperature,
         repeat_penalty: params.repeatPenalty,
         n_predict: params.nPredict,
@@ -50,50 +65,23 @@ export async function directCompletion(
         ...(params.grammar !== undefined ? { grammar: params.grammar } : {}),
         ...(params.jsonSchema !== undefined ? { json_schema: params.jsonSchema } : {}),
       };
-      const result = await engine.createCompletion(request as Parameters<typeof engine.createCompletion>[0] & { stream?: false });
+      let text: string;
+      let usage: { prompt_tokens: number; completion_tokens: number };
+      if ('prompt' in input) {
+        const request = { prompt: input.prompt, ...sampling };
+        const result = await engine.createCompletion(request as Parameters<typeof engine.createCompletion>[0] & { stream?: false });
+        [text, usage] = [result.choices[0]!.text, result.usage];
+      } else {
+        const request = { messages: [{ role: 'user' as const, content: input.message }], ...sampling };
+        const result = await engine.createChatCompletion(request as Parameters<typeof engine.createChatCompletion>[0] & { stream?: false });
+        [text, usage] = [result.choices[0]!.message.content ?? '', result.usage];
+      }
       const ms = performance.now() - started;
       await engine.exit();
-      return { text: result.choices[0]!.text, promptTokens: result.usage.prompt_tokens, completionTokens: result.usage.completion_tokens, ms };
+      return { text, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, ms };
     },
     model,
-    prompt,
-    params,
-  );
-}
-
-/** One chat reply by wllama in the page (the model's chat template, applied by llama.cpp), with llama-server's `grammar` when given. */
-export async function directChatReply(
-  page: Page,
-  model: string,
-  message: string,
-  params: { nPredict: number; nCtx: number; threads: number; temperature: number; repeatPenalty: number; grammar?: string },
-): Promise<DirectCompletion> {
-  await importWllama(page);
-  return page.evaluate(
-    async (model, message, params) => {
-      const { Wllama, assetsUrl } = (window as unknown as { wllamaDirect: { Wllama: typeof import('@wacs/backend-wllama').Wllama; assetsUrl: string } }).wllamaDirect;
-      const quiet = { debug: () => {}, log: () => {}, warn: () => {}, error: console.error };
-      const engine = new Wllama({ default: new URL(`${assetsUrl}wllama.wasm`, location.href).href }, { suppressNativeLog: true, logger: quiet });
-      engine.setCompat(null);
-      await engine.loadModel([await (await fetch(`/models/${model}`)).blob()], { n_ctx: params.nCtx, n_threads: params.threads, n_gpu_layers: 0, n_parallel: 1 });
-      const started = performance.now();
-      const request = {
-        messages: [{ role: 'user' as const, content: message }],
-        temperature: params.temperature,
-        repeat_penalty: params.repeatPenalty,
-        n_predict: params.nPredict,
-        top_k: 40,
-        top_p: 0.95,
-        min_p: 0.05,
-        ...(params.grammar !== undefined ? { grammar: params.grammar } : {}),
-      };
-      const result = await engine.createChatCompletion(request as Parameters<typeof engine.createChatCompletion>[0] & { stream?: false });
-      const ms = performance.now() - started;
-      await engine.exit();
-      return { text: result.choices[0]!.message.content ?? '', promptTokens: result.usage.prompt_tokens, completionTokens: result.usage.completion_tokens, ms };
-    },
-    model,
-    message,
+    input,
     params,
   );
 }
