@@ -141,7 +141,8 @@ async function directChats(maxTokens) {
 /**
  * backend-llama alone, no server or guest: one execution context per chat, each streaming its
  * `messages` through the graph's shared llama context (what openai-server asks of it), to tell the
- * backend's share of the gap from the server's.
+ * backend's share of the gap from the server's. The graph makes its llama context at the first
+ * stream, which the direct path does before its clock starts, so a first batch goes untimed.
  */
 async function backendChats(maxTokens) {
   const text = (s) => {
@@ -150,29 +151,36 @@ async function backendChats(maxTokens) {
   };
   const options = JSON.stringify({ temp: 0, 'top-k': 0, 'top-p': 1, 'min-p': 0, 'repeat-penalty': 1, 'n-predict': maxTokens });
   const graph = await llamaBackend.load({ source: { kind: 'path', path: ggufPath }, encoding: 'ggml', target: 'cpu', options: { threads: THREADS, 'ctx-size': CONTEXT }, concurrency: CHATS });
-  const started = performance.now();
-  const firsts = [];
-  let tokens = 0;
-  await Promise.all(
-    prompts.map(async (prompt) => {
-      const context = graph.createContext();
-      const steps = context.stream([
-        { name: 'messages', tensor: text(JSON.stringify([{ role: 'user', content: prompt }])) },
-        { name: 'metadata', tensor: text(options) },
-      ]);
-      let first;
-      let step = await steps.next();
-      for (; !step.done; step = await steps.next()) first ??= performance.now() - started;
-      // The stream's last value is the outputs a compute gives, with the usage.
-      const usage = step.value.find((output) => output.name === 'metadata');
-      tokens += JSON.parse(new TextDecoder().decode(usage.tensor.data)).output_tokens;
-      firsts.push(first);
-      await context.dispose();
-    }),
-  );
-  const wall = (performance.now() - started) / 1000;
-  await graph.dispose();
-  return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
+  const batch = async () => {
+    const started = performance.now();
+    const firsts = [];
+    let tokens = 0;
+    await Promise.all(
+      prompts.map(async (prompt) => {
+        const context = graph.createContext();
+        const steps = context.stream([
+          { name: 'messages', tensor: text(JSON.stringify([{ role: 'user', content: prompt }])) },
+          { name: 'metadata', tensor: text(options) },
+        ]);
+        let first;
+        let step = await steps.next();
+        for (; !step.done; step = await steps.next()) first ??= performance.now() - started;
+        // The stream's last value is the outputs a compute gives, with the usage.
+        const usage = step.value.find((output) => output.name === 'metadata');
+        tokens += JSON.parse(new TextDecoder().decode(usage.tensor.data)).output_tokens;
+        firsts.push(first);
+        await context.dispose();
+      }),
+    );
+    const wall = (performance.now() - started) / 1000;
+    return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
+  };
+  try {
+    await batch();
+    return await batch();
+  } finally {
+    await graph.dispose();
+  }
 }
 
 async function guestChats(maxTokens) {
@@ -280,7 +288,7 @@ for (const chats of chatRuns) {
     ...['backend', 'warm', 'cold'].map((variant) => {
       const tps = pick(chats[variant], 'tokensPerSecond');
       const label = {
-        backend: `backend-llama alone (${CHATS} execution contexts streaming, no server or guest)`,
+        backend: `backend-llama alone (${CHATS} execution contexts streaming, no server or guest; its second batch, as the direct path's context is made before its clock starts)`,
         warm: `wacs serve + openai-server, second ${CHATS} chats (steady state)`,
         cold: `wacs serve + openai-server, first ${CHATS} chats (cold workers)`,
       }[variant];
