@@ -3,8 +3,8 @@
  * names, runs the guest with `runGuest` and shows guest, backend, models, the output as it
  * streams, and the time. The result is also left on `window.wacsResult` for scripts and tests.
  */
-import type { Backend, LoadRequest } from '@wacs/core/backend';
 import { runGuest } from './index.js';
+import type { BackendReport } from './messages.js';
 import type { WebConfig, WebResult } from './web-config.js';
 
 const DRAW_EVERY_MS = 100;
@@ -23,18 +23,6 @@ function shortArg(arg: string): string {
 function fact(label: string, value: string, id?: string): string {
   const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<dt>${escape(label)}</dt><dd${id ? ` id="${id}"` : ''}>${escape(value)}</dd>`;
-}
-
-/** Records which backend served each load, for the page to show. */
-function watched(backend: Backend, loads: WebResult['loads'], show: () => void): Backend {
-  return {
-    ...backend,
-    load: (request: LoadRequest) => {
-      loads.push({ backend: backend.name, model: request.name ?? '(bytes from the guest)', target: request.target });
-      show();
-      return backend.load(request);
-    },
-  };
 }
 
 /** The guest's files, fetched from the server, keyed by their path under the guest's root `/`. */
@@ -84,16 +72,13 @@ async function main(): Promise<void> {
     append(text, 'stdout');
   };
 
-  const backends: Backend[] = [];
-  const backendNames: string[] = [];
-  for (const entry of config.backends) {
-    const module = (await import(new URL(entry.url, location.href).href)) as { default: Backend; configure?: (settings: { assetsUrl?: string; stdout?: (text: string) => void }) => void };
-    // A backend's stream-stdout prints where the guest's stdout goes, as the host's stdout does under Node.
-    module.configure?.({ assetsUrl: entry.assetsUrl, stdout: printStdout });
-    const variants = (await module.default.hardware?.()) ?? [];
-    backendNames.push(`${module.default.name} (${entry.package}; ${variants.filter((v) => v.available).map((v) => v.name).join(', ') || 'no hardware detected'})`);
-    backends.push(watched(module.default, loads, showLoads));
-  }
+  // `?nn=bridge` keeps the backends in the page behind the Atomics bridge, where the guest's worker could host them (JSPI).
+  const nnMode = new URLSearchParams(location.search).get('nn') === 'bridge' ? 'bridge' : 'auto';
+  const showBackends = (reports: BackendReport[]) => {
+    $('backends').textContent = reports
+      .map((r, i) => `${r.name} (${config.backends[i]?.package ?? '?'}; ${r.variants.filter((v) => v.available).map((v) => v.name).join(', ') || 'no hardware detected'})`)
+      .join('; ');
+  };
 
   const files = await fetchFiles(config.files);
   const stdin = config.stdin ? new Uint8Array(await (await fetch(config.stdin.url)).arrayBuffer()) : undefined;
@@ -101,12 +86,12 @@ async function main(): Promise<void> {
   $('facts').innerHTML = [
     fact('Guest', `${config.guest.name} (${size(config.guest.bytes)})`),
     fact('Arguments', config.args.length ? config.args.map(shortArg).join(' ') : '(none)'),
-    fact('Backends', backendNames.join('; ') || '(none)'),
+    fact('Backends', config.backends.map((b) => b.package).join('; ') || '(none)', 'backends'),
     fact('Models', Object.entries(config.models).map(([name, m]) => `${name} = ${m.file} (${size(m.bytes)})`).join('; ') || '(none)'),
     ...(config.stdin ? [fact('Standard input', size(config.stdin.bytes))] : []),
     ...(config.files.length ? [fact('Files', `${config.files.length} files (${size(config.files.reduce((n, f) => n + f.bytes, 0))}) under ${[...new Set(config.files.map((f) => f.path.split('/').slice(0, 2).join('/')))].join(', ')}`)] : []),
     fact('Loaded', 'none yet', 'loads'),
-    fact('Isolation', crossOriginIsolated ? 'cross-origin isolated (shared memory available)' : 'NOT cross-origin isolated'),
+    fact('wasi:nn', 'starting…', 'nn'),
   ].join('');
 
   const started = performance.now();
@@ -115,7 +100,15 @@ async function main(): Promise<void> {
     args: config.args,
     programName: config.guest.name,
     models: Object.fromEntries(Object.entries(config.models).map(([name, m]) => [name, m.spec])),
-    backends,
+    // The backends are modules, so that the guest's worker can host them itself where the browser allows.
+    backends: config.backends.map((entry) => ({ module: entry.url, ...(entry.assetsUrl ? { settings: { assetsUrl: entry.assetsUrl } } : {}) })),
+    ...(config.guest.jspiUrl ? { jspiGuestUrl: config.guest.jspiUrl } : {}),
+    nn: nnMode,
+    onBackends: showBackends,
+    onLoad: (load) => {
+      loads.push(load);
+      showLoads();
+    },
     files,
     ...(stdin ? { stdin } : {}),
     timeoutMs: config.timeoutMs,
@@ -129,6 +122,10 @@ async function main(): Promise<void> {
   const ms = performance.now() - started;
   clearInterval(tick);
   draw();
+  $('nn').textContent =
+    result.nn === 'in-worker'
+      ? "answered in the guest's worker (JSPI): the backends run there"
+      : `through the bridge to this page (Atomics.wait; ${crossOriginIsolated ? 'cross-origin isolated' : 'NOT cross-origin isolated'})`;
   status.textContent = `exit ${result.exitCode}${result.error ? `: ${result.error}` : ''} · ${ms.toFixed(0)} ms`;
   status.className = result.exitCode === 0 ? 'ok' : 'failed';
   (window as unknown as { wacsResult: WebResult }).wacsResult = { ...result, stdout, stderr, stdoutPieces, ms, loads };

@@ -5,19 +5,37 @@
  *     models: { mnist: '/models/mnist.onnx' }, args: ['mnist', …], backends: [onnxWeb], onStdout: print,
  *   });
  *
- * The guest runs in a dedicated Web Worker and sees only its WASI imports; its synchronous wasi:nn
- * calls reach the (asynchronous) backends on the page through the worker + `Atomics.wait` bridge,
- * which needs a cross-origin isolated page (COOP/COEP headers). `guestUrl` is the guest transpiled
- * by jco (`jco transpile guest.wasm --instantiation async`; `wacs web` serves it so).
+ * The guest runs in a dedicated Web Worker and sees only its WASI imports. Its wasi:nn calls are
+ * synchronous and the engines asynchronous; two ways join them:
+ * - in the guest's worker: where the browser has JavaScript Promise Integration (JSPI), the guest
+ *   is transpiled for it (`jspiGuestUrl`) and every backend is given as a module the worker can
+ *   import, the worker runs the host and the engines itself, and the guest awaits each answer
+ *   suspended, with no thread in between and no need for shared memory;
+ * - through the bridge: otherwise the backends run in the page, and the worker blocks in
+ *   `Atomics.wait` while the page answers, which needs a cross-origin isolated page (COOP/COEP).
+ * `guestUrl` is the guest transpiled by jco (`jco transpile guest.wasm --instantiation async`;
+ * `wacs web` serves it so, and its JSPI transpilation beside it).
  */
 import type { Backend } from '@wacs/core/backend';
 import { BackendRegistry, ModelRegistry, type ModelSpec } from '@wacs/core/browser';
 import { createBridgeMemory, serveBridge } from './bridge.js';
 import { BrowserHost, componentOperations } from './host.js';
-import type { FromWorker, WorkerSetup } from './messages.js';
+import { reportingLoads } from './load-reports.js';
+import type { BackendReport, FromWorker, LoadReport, NnSetup, WorkerSetup } from './messages.js';
 
 export { BrowserHost, fetchModel } from './host.js';
+export type { BackendReport, LoadReport } from './messages.js';
 export type { WebConfig, WebResult } from './web-config.js';
+
+/** A backend as an ES module (its default export a `Backend`), which the guest's worker can import itself. */
+export interface BackendModuleEntry {
+  module: string | URL;
+  priority?: number;
+  /** For the module's `configure`, when it has one; `stdout` is added (where stream-stdout prints). */
+  settings?: Record<string, unknown>;
+}
+
+export type BackendEntry = Backend | { backend: Backend; priority: number } | BackendModuleEntry;
 
 export interface RunGuestOptions {
   /** Named models for load-by-name: a URL, or a spec whose `path` is a URL (relative ones resolve against the page). */
@@ -33,7 +51,15 @@ export interface RunGuestOptions {
   /** The guest's standard input: all of it, then end of file. Empty unless given. */
   stdin?: Uint8Array | string;
   /** Backends to bind, highest priority first (or with explicit priorities). */
-  backends: Array<Backend | { backend: Backend; priority: number }>;
+  backends: BackendEntry[];
+  /** The guest transpiled for JSPI (jco's `--async-mode jspi`, as `wacs web` serves it): lets the guest's worker host the backends. */
+  jspiGuestUrl?: string | URL;
+  /** `auto` (the default): in the guest's worker where it can be (see above), else through the bridge; `bridge`: through the page always. */
+  nn?: 'auto' | 'bridge';
+  /** Each model load: which backend took which model. */
+  onLoad?: (load: LoadReport) => void;
+  /** The bound backends and their hardware, once loaded. */
+  onBackends?: (backends: BackendReport[]) => void;
   /** Guest output as it comes (UTF-8 decoded, streaming-safe across chunks). */
   onStdout?: (text: string) => void;
   onStderr?: (text: string) => void;
@@ -49,6 +75,8 @@ export interface RunGuestOptions {
 
 export interface RunGuestResult {
   exitCode: number;
+  /** Where the guest's wasi:nn calls were answered: its own worker (JSPI), or the page through the bridge. */
+  nn: NnSetup['kind'];
   /** Set when the guest could not start or was ended by the host: what happened, for a person. */
   error?: string;
 }
@@ -59,27 +87,73 @@ function absolute(url: string | URL): string {
   return new URL(url, (globalThis as { location?: { href: string } }).location?.href).href;
 }
 
-export async function runGuest(guestUrl: string | URL, options: RunGuestOptions): Promise<RunGuestResult> {
+const isModule = (entry: BackendEntry): entry is BackendModuleEntry => 'module' in entry;
+
+/** JavaScript Promise Integration: a wasm import may return a promise and suspend its caller. */
+const hasJspi = () => typeof (WebAssembly as { Suspending?: unknown }).Suspending === 'function';
+
+/** The page's side of the bridge: the backends imported or given here, a host, and its operations served to the worker. */
+async function servePage(options: RunGuestOptions, models: Record<string, ModelSpec>, onStdout: (text: string) => void) {
   const backends = new BackendRegistry();
-  options.backends.forEach((entry, i) => {
-    if ('backend' in entry) backends.register(entry.backend, entry.priority);
-    else backends.register(entry, options.backends.length - i);
-  });
-  const models = new ModelRegistry();
-  for (const [name, model] of Object.entries(options.models ?? {})) {
-    const spec = typeof model === 'string' ? { path: model } : model;
-    models.add(name, { ...spec, path: absolute(spec.path) });
+  const reports: BackendReport[] = [];
+  for (const [i, entry] of options.backends.entries()) {
+    let backend: Backend;
+    let priority = options.backends.length - i;
+    if (isModule(entry)) {
+      const module = (await import(/* @vite-ignore */ absolute(entry.module))) as { default: Backend; configure?: (settings: Record<string, unknown>) => void };
+      module.configure?.({ ...entry.settings, stdout: onStdout });
+      backend = module.default;
+      priority = entry.priority ?? priority;
+    } else if ('backend' in entry) {
+      backend = entry.backend;
+      priority = entry.priority;
+    } else backend = entry;
+    reports.push({ name: backend.name, variants: (await backend.hardware?.()) ?? [] });
+    backends.register(options.onLoad ? reportingLoads(backend, options.onLoad) : backend, priority);
   }
-  const host = new BrowserHost(backends, models, options.log ? { log: options.log } : {});
+  options.onBackends?.(reports);
+  const registry = new ModelRegistry();
+  for (const [name, spec] of Object.entries(models)) registry.add(name, spec);
+  const host = new BrowserHost(backends, registry, options.log ? { log: options.log } : {});
   const session = host.session();
   const memory = createBridgeMemory();
   const stopServing = serveBridge(memory, componentOperations(session));
-  const url = absolute(guestUrl);
-  const worker = new Worker(options.workerUrl ?? new URL('./worker.js', import.meta.url), { type: 'module', name: 'wacs guest' });
-  const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+  return {
+    memory,
+    close: async () => {
+      stopServing();
+      await session.close();
+      await host.dispose();
+    },
+  };
+}
 
-  const result = await new Promise<RunGuestResult>((resolve) => {
-    const end = (r: RunGuestResult) => {
+export async function runGuest(guestUrl: string | URL, options: RunGuestOptions): Promise<RunGuestResult> {
+  const models: Record<string, ModelSpec> = {};
+  for (const [name, model] of Object.entries(options.models ?? {})) {
+    const spec = typeof model === 'string' ? { path: model } : model;
+    models[name] = { ...spec, path: absolute(spec.path) };
+  }
+  const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+  const print = (stream: 'stdout' | 'stderr', text: string) => (stream === 'stdout' ? options.onStdout : options.onStderr)?.(text);
+  const inWorker = options.nn !== 'bridge' && options.jspiGuestUrl !== undefined && hasJspi() && options.backends.every(isModule);
+  const page = inWorker ? undefined : await servePage(options, models, (text) => print('stdout', text));
+  const nn: NnSetup = page
+    ? { kind: 'bridge', memory: page.memory }
+    : {
+        kind: 'in-worker',
+        models,
+        backends: (options.backends as BackendModuleEntry[]).map((entry, i) => ({
+          url: absolute(entry.module),
+          priority: entry.priority ?? options.backends.length - i,
+          ...(entry.settings ? { settings: entry.settings } : {}),
+        })),
+      };
+  const url = absolute(inWorker ? options.jspiGuestUrl! : guestUrl);
+  const worker = new Worker(options.workerUrl ?? new URL('./worker.js', import.meta.url), { type: 'module', name: 'wacs guest' });
+
+  const result = await new Promise<Omit<RunGuestResult, 'nn'>>((resolve) => {
+    const end = (r: Omit<RunGuestResult, 'nn'>) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', abort);
       resolve(r);
@@ -90,10 +164,9 @@ export async function runGuest(guestUrl: string | URL, options: RunGuestOptions)
     worker.onmessage = ({ data }: MessageEvent<FromWorker>) => {
       if (data.type === 'exit') end({ exitCode: data.exitCode });
       else if (data.type === 'fatal') end({ exitCode: EXIT.startFailure, error: data.message });
-      else {
-        const text = decoders[data.type].decode(data.bytes, { stream: true });
-        (data.type === 'stdout' ? options.onStdout : options.onStderr)?.(text);
-      }
+      else if (data.type === 'load') options.onLoad?.(data.load);
+      else if (data.type === 'backends') options.onBackends?.(data.backends);
+      else print(data.type, decoders[data.type].decode(data.bytes, { stream: true }));
     };
     worker.onerror = (event) => {
       event.preventDefault();
@@ -101,17 +174,15 @@ export async function runGuest(guestUrl: string | URL, options: RunGuestOptions)
     };
     const setup: WorkerSetup = {
       guestUrl: url,
-      args: [options.programName ?? url.split('/').at(-2) ?? 'guest', ...(options.args ?? [])],
+      args: [options.programName ?? absolute(guestUrl).split('/').at(-2) ?? 'guest', ...(options.args ?? [])],
       env: options.env ?? {},
       files: options.files ?? {},
       stdin: typeof options.stdin === 'string' ? new TextEncoder().encode(options.stdin) : (options.stdin ?? new Uint8Array()),
-      bridge: memory,
+      nn,
     };
     worker.postMessage(setup);
   });
   worker.terminate();
-  stopServing();
-  await session.close();
-  await host.dispose();
-  return result;
+  await page?.close();
+  return { ...result, nn: nn.kind };
 }

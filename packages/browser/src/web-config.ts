@@ -3,7 +3,8 @@ import type { ModelSpec } from '@wacs/core/browser';
 import type { RunGuestResult } from './index.js';
 
 export interface WebConfig {
-  guest: { name: string; url: string; bytes: number };
+  /** `jspiUrl`: the guest transpiled for JSPI, which lets its worker host the backends (see runGuest). */
+  guest: { name: string; url: string; jspiUrl?: string; bytes: number };
   args: string[];
   /** Named models: `spec` is the model spec from `--model` with its path made a URL on the server. */
   models: Record<string, { spec: ModelSpec; file: string; bytes: number }>; // file: the model's file name
@@ -16,7 +17,9 @@ export interface WebConfig {
   timeoutMs?: number;
 }
 
-export interface WebResult extends RunGuestResult {
+export interface WebResult extends Omit<RunGuestResult, 'nn'> {
+  /** Where wasi:nn was answered (absent when the page failed before running the guest). */
+  nn?: RunGuestResult['nn'];
   stdout: string;
   stderr: string;
   /** How many pieces stdout arrived in (a streamed answer comes in many). */

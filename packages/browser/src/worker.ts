@@ -1,8 +1,10 @@
 /**
  * The dedicated Web Worker a component guest runs in. The guest gets WASI from preview2-shim's
  * browser implementation, configured from the page's options only: args, env, an in-memory file
- * system, stdout and stderr posted to the page; sockets and outgoing HTTP refused; wasi:nn through
- * the sync bridge. A worker has no DOM, and the guest reaches nothing of the worker but its imports.
+ * system, stdout and stderr posted to the page; sockets and outgoing HTTP refused. wasi:nn comes
+ * through the sync bridge to the page, or (`in-worker`, with JSPI) from backends this worker loads
+ * and a host of its own, whose answers the guest awaits suspended. A worker has no DOM, and the
+ * guest reaches nothing of the worker but its imports.
  */
 import * as cliShim from '@bytecodealliance/preview2-shim/cli';
 import * as clocks from '@bytecodealliance/preview2-shim/clocks';
@@ -10,10 +12,13 @@ import * as filesystemShim from '@bytecodealliance/preview2-shim/filesystem';
 import * as http from '@bytecodealliance/preview2-shim/http';
 import * as io from '@bytecodealliance/preview2-shim/io';
 import * as random from '@bytecodealliance/preview2-shim/random';
-import { componentNnImports } from '@wacs/core/browser';
+import type { Backend } from '@wacs/core/backend';
+import { BackendRegistry, componentNnImports, ModelRegistry, type ModelSpec, type NnCaller } from '@wacs/core/browser';
 import { BridgeClient } from './bridge.js';
 import { sockets } from './deny-network.js';
-import type { FromWorker, WorkerSetup } from './messages.js';
+import { BrowserHost, componentOperations } from './host.js';
+import { reportingLoads } from './load-reports.js';
+import type { BackendModule, BackendReport, FromWorker, WorkerSetup } from './messages.js';
 
 type OutputHandler = { write(bytes: Uint8Array): void; blockingFlush(): void };
 type InputHandler = { blockingRead(length: bigint): Uint8Array; subscribe(): void };
@@ -97,6 +102,38 @@ function closeWaysOut(): void {
   }
 }
 
+const encoder = new TextEncoder();
+const log = (line: string) => post({ type: 'stderr', bytes: encoder.encode(`${line}\n`) });
+
+type BackendExports = { default: Backend; configure?: (settings: Record<string, unknown>) => void };
+
+/** A host in this worker, on the backends the page named: the component front end awaits its operations. */
+async function hostInWorker(modules: BackendModule[], models: Record<string, ModelSpec>): Promise<{ caller: NnCaller; close(): Promise<void> }> {
+  const backends = new BackendRegistry();
+  const reports: BackendReport[] = [];
+  for (const { url, priority, settings } of modules) {
+    const module = (await import(/* @vite-ignore */ url)) as BackendExports;
+    // A backend's stream-stdout prints where the guest's stdout goes.
+    module.configure?.({ ...settings, stdout: (text: string) => post({ type: 'stdout', bytes: encoder.encode(text) }) });
+    reports.push({ name: module.default.name, variants: (await module.default.hardware?.()) ?? [] });
+    backends.register(reportingLoads(module.default, (load) => post({ type: 'load', load })), priority);
+  }
+  post({ type: 'backends', backends: reports });
+  const registry = new ModelRegistry();
+  for (const [name, spec] of Object.entries(models)) registry.add(name, spec);
+  const host = new BrowserHost(backends, registry, { log });
+  const session = host.session();
+  const operations = componentOperations(session);
+  return {
+    // The operations are the bridge's handler, whose answers are untyped: each is what its op returns.
+    caller: { call: (op, args) => operations(op, args) as Promise<never> },
+    close: async () => {
+      await session.close();
+      await host.dispose();
+    },
+  };
+}
+
 async function start(setup: WorkerSetup): Promise<number> {
   const output = (stream: 'stdout' | 'stderr'): OutputHandler => ({
     write: (bytes) => post({ type: stream, bytes: bytes.slice() }),
@@ -110,9 +147,10 @@ async function start(setup: WorkerSetup): Promise<number> {
   cli._setCwd('/');
   filesystem._setPreopens({ '/': fileTree(setup.files) });
 
-  const bridge = new BridgeClient(setup.bridge);
+  const inWorker = setup.nn.kind === 'in-worker' ? await hostInWorker(setup.nn.backends, setup.nn.models) : undefined;
+  const nn = setup.nn.kind === 'bridge' ? componentNnImports(new BridgeClient(setup.nn.memory), { log }) : componentNnImports(inWorker!.caller, { log });
   const overrides: Record<string, unknown> = {
-    ...componentNnImports(bridge, { log: (line) => post({ type: 'stderr', bytes: new TextEncoder().encode(`${line}\n`) }) }),
+    ...nn,
     'wasi:http/outgoing-handler': {
       handle() {
         throw { payload: { tag: 'HTTP-request-denied' } };
@@ -125,21 +163,26 @@ async function start(setup: WorkerSetup): Promise<number> {
     instantiate: (
       getCoreModule: (path: string) => Promise<WebAssembly.Module>,
       imports: unknown,
-    ) => Promise<Record<string, { run?: () => void }>>;
+    ) => Promise<Record<string, { run?: () => void | Promise<void> }>>;
   };
   const getCoreModule = (path: string) => WebAssembly.compileStreaming(fetch(new URL(path, setup.guestUrl)));
   const guest = await instantiate(getCoreModule, imports);
-  closeWaysOut();
+  // The engines of a host in this worker fetch their files and models; the guest reaches none of
+  // this either way, only its imports.
+  if (!inWorker) closeWaysOut();
   const run = (guest['wasi:cli/run@0.2.3'] ?? guest.run ?? Object.values(guest).find((e) => typeof e?.run === 'function'))?.run;
   if (typeof run !== 'function') throw new Error('this component exports no wasi:cli/run (it is not a WASI command)');
   try {
-    run();
+    // A JSPI transpilation's run returns a promise; the plain one returns when the guest ends.
+    await run();
     return 0;
   } catch (e) {
     const exit = e as { exitError?: boolean; code?: number };
     if (exit?.exitError) return exit.code ?? 1;
-    post({ type: 'stderr', bytes: new TextEncoder().encode(`guest failed: ${e instanceof Error ? e.message : String(e)}\n`) });
+    post({ type: 'stderr', bytes: encoder.encode(`guest failed: ${e instanceof Error ? e.message : String(e)}\n`) });
     return e instanceof WebAssembly.RuntimeError ? 134 : 1;
+  } finally {
+    await inWorker?.close();
   }
 }
 

@@ -1,5 +1,6 @@
-// mnist per compute in Chromium: the nn-compute guest in a `wacs web` page (Web Worker → bridge →
-// onnxruntime-web, wasm EP, 1 thread) against onnxruntime-web called directly in the same page, same
+// mnist per compute in Chromium: the nn-compute guest in a `wacs web` page, its wasi:nn answered in
+// its own Web Worker (JSPI) and through the bridge to the page (Atomics.wait), both on
+// onnxruntime-web (wasm EP, 1 thread), against onnxruntime-web called directly in the same page, same
 // thread count, same input, rounds interleaved. Writes bench/web-results.md.
 //   node bench/web.mjs [--repeat 300] [--rounds 3]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,18 +51,27 @@ async function direct(page) {
   }, repeat);
 }
 
-const guestUs = [];
-const directUs = [];
-for (let round = 0; round < rounds; round++) {
-  const page = await browser.newPage();
-  await page.goto(web.url);
+/** The guest's mean µs per compute in a fresh page; `nn` is where its wasi:nn calls must have been answered. */
+async function guest(page, nn) {
+  await page.goto(nn === 'bridge' ? `${web.url}?nn=bridge` : web.url);
   await page.waitForFunction('window.wacsResult', { timeout: 300_000, polling: 200 });
   const result = await page.evaluate('window.wacsResult');
   const mean = /mean_us ([\d.]+)/.exec(result.stdout);
   if (!mean) throw new Error(`the guest printed no mean_us: ${result.stdout}${result.stderr}${result.error ?? ''}`);
-  guestUs.push(Number(mean[1]));
+  if (result.nn !== nn) throw new Error(`the page answered wasi:nn ${result.nn}, not ${nn}`);
+  return Number(mean[1]);
+}
+
+const inWorkerUs = [];
+const bridgeUs = [];
+const directUs = [];
+for (let round = 0; round < rounds; round++) {
+  const page = await browser.newPage();
+  // The order turns each round, so that neither guest path always follows the other.
+  const order = round % 2 ? ['bridge', 'in-worker'] : ['in-worker', 'bridge'];
+  for (const nn of order) (nn === 'bridge' ? bridgeUs : inWorkerUs).push(await guest(page, nn));
   directUs.push(await direct(page));
-  console.log(`round ${round + 1}: guest ${guestUs.at(-1).toFixed(1)} µs, direct ${directUs.at(-1).toFixed(1)} µs`);
+  console.log(`round ${round + 1}: in the worker ${inWorkerUs.at(-1).toFixed(1)} µs, bridge ${bridgeUs.at(-1).toFixed(1)} µs, direct ${directUs.at(-1).toFixed(1)} µs`);
   await page.close();
 }
 const version = await browser.version();
@@ -69,7 +79,9 @@ await browser.close();
 await web.close();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const [g, d] = [median(guestUs), median(directUs)];
+const d = median(directUs);
+const ratios = (us) => us.map((v, i) => v / directUs[i]);
+const row = (label, us) => `| ${label} | ${median(us).toFixed(1)} µs | ${median(ratios(us)).toFixed(2)}× (rounds ${Math.min(...ratios(us)).toFixed(2)}–${Math.max(...ratios(us)).toFixed(2)}×) |`;
 const md = `## wacs web: mnist in Chromium, guest vs onnxruntime-web direct (issue 19)
 
 \`node packages/cli/bench/web.mjs --repeat ${repeat} --rounds ${rounds}\` · ${version} headless · ${cpus().length} vCPUs shared
@@ -79,9 +91,11 @@ of ${repeat} computes each, onnxruntime-web 1.30 wasm EP, 1 thread.
 | path | per compute | vs direct |
 |---|---|---|
 | onnxruntime-web called directly in the page (\`session.run\`, a fresh input tensor each time) | ${d.toFixed(1)} µs | 1.00× |
-| nn-compute guest (TypeScript component) in a Web Worker → Atomics.wait bridge → onnx-web backend | ${g.toFixed(1)} µs | ${(g / d).toFixed(2)}× |
+${row("nn-compute guest (TypeScript component) in a Web Worker, wasi:nn answered there: JSPI → host and onnx-web backend in the same worker", inWorkerUs)}
+${row('the same guest, wasi:nn through the Atomics.wait bridge to the page (`?nn=bridge`)', bridgeUs)}
 
-Each round: ${guestUs.map((v, i) => `${v.toFixed(0)}/${directUs[i].toFixed(0)} µs`).join(', ')} (guest/direct).
+Each round: ${inWorkerUs.map((v, i) => `${v.toFixed(0)}/${bridgeUs[i].toFixed(0)}/${directUs[i].toFixed(0)} µs`).join(', ')} (in the worker/bridge/direct).
+Ratios are taken within each round.
 `;
 writeFileSync(new URL('./web-results.md', import.meta.url), md);
 console.log(md);

@@ -24,14 +24,16 @@ describe.skipIf(!stories || !chromiumPath)('stories260K in Chromium on wllama', 
   });
   afterAll(() => browser?.close());
 
-  it('llm-chat continues "Once upon a time" greedily as the README says, streaming', async () => {
+  it.each(['in-worker', 'bridge'] as const)('llm-chat continues "Once upon a time" greedily as the README says, streaming (wasi:nn answered %s)', async (nn) => {
     const page = await runInPage(browser, guest('llm-chat'), {
       args: ['--model', 'stories', '--raw', '--set', 'temp=0', '--set', 'n-predict=40', 'Once upon a time'],
       models: [{ name: 'stories', spec: { path: stories!, options: { threads: 1 } } }],
-      screenshot: 'llm-chat-stories260K',
+      screenshot: nn === 'bridge' ? 'llm-chat-stories260K-bridge' : 'llm-chat-stories260K',
+      ...(nn === 'bridge' ? { nn } : {}),
     });
     expect(page.error).toBeUndefined();
     expect(page.exitCode).toBe(0);
+    expect(page.nn).toBe(nn);
     expect(page.loads).toEqual([{ backend: 'wllama', model: 'stories', target: 'auto' }]);
     expect(page.stdout.startsWith(KNOWN)).toBe(true);
     expect(page.stdoutPieces).toBeGreaterThan(5);

@@ -7,21 +7,11 @@ import { guest, tinyLlamaGguf } from '@wacs/fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from './browser/chromium.js';
 import { launch, runInPage } from './browser/page.js';
-import { directCompletion, type DirectCompletion } from './browser/wllama.js';
-
-/** The wllama backend module the page loaded (found in its config.json) as window.wllamaModule, and where its engine is served as window.wllamaAssets. */
-async function importWllamaModule(page: Page): Promise<void> {
-  // Given as page script text: vitest rewrites import() in test code.
-  await page.evaluate(`fetch('/config.json').then((r) => r.json()).then((config) => {
-    const entry = config.backends.find((b) => b.package === '@wacs/backend-wllama');
-    window.wllamaAssets = entry.assetsUrl;
-    return import(new URL(entry.url, location.href).href);
-  }).then((m) => { window.wllamaModule = m; })`);
-}
+import { directCompletion, importWllamaModule, type DirectCompletion } from './browser/wllama.js';
 
 const { path: chromiumPath } = chromium();
 const PROMPT = 'Once upon a time';

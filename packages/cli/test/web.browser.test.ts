@@ -36,13 +36,20 @@ describe.skipIf(!chromiumPath)('wacs web in Chromium', () => {
   });
   afterAll(() => browser?.close());
 
-  it('nn-compute on an ONNX model gives the outputs it gives under Node, within 1e-5', async () => {
+  // Chromium has JSPI, so a page's guest worker hosts the backends itself unless the page says `?nn=bridge`.
+  it.each(['in-worker', 'bridge'] as const)('nn-compute on an ONNX model gives the outputs it gives under Node, within 1e-5 (wasi:nn answered %s)', async (nn) => {
     const model = join(dir, 'linear.onnx');
     writeFileSync(model, linearModel(W, b));
     const args = ['lin', `x=FP32:1x6:${x[0]!.join(',')}`];
-    const page = await runInPage(browser, guest('nn-compute'), { args, models: [{ name: 'lin', spec: { path: model } }], screenshot: 'nn-compute-linear' });
+    const page = await runInPage(browser, guest('nn-compute'), {
+      args,
+      models: [{ name: 'lin', spec: { path: model } }],
+      screenshot: `nn-compute-linear-${nn}`,
+      ...(nn === 'bridge' ? { nn } : {}),
+    });
     expect(page.error).toBeUndefined();
     expect(page.exitCode).toBe(0);
+    expect(page.nn).toBe(nn);
     expect(page.loads).toEqual([{ backend: 'onnx-web', model: 'lin', target: 'auto' }]);
     expect(page.stdout).toMatch(/^y FP32 \[1,4\] .*\ncompute ok\n$/);
 
@@ -77,10 +84,17 @@ describe.skipIf(!chromiumPath)('wacs web in Chromium', () => {
     printed(cpu.stdout, 'y').forEach((v, i) => expect(onGpu[i]).toBeCloseTo(v, 4));
   });
 
-  it("a backend's error reaches the guest with its wasi:nn code (the backend is a separate bundle)", async () => {
+  // In the guest's worker, the backend's bundle brings its own copy of core beside the worker's.
+  it.each(['in-worker', 'bridge'] as const)("a backend's error reaches the guest with its wasi:nn code (the backend is a separate bundle; wasi:nn answered %s)", async (nn) => {
     const model = join(dir, 'linear-bad.onnx');
     writeFileSync(model, linearModel(W, b));
-    const page = await runInPage(browser, guest('nn-compute'), { args: ['lin', 'x=FP32:1x5:1,2,3,4,5'], models: [{ name: 'lin', spec: { path: model } }], screenshot: 'nn-compute-bad-shape' });
+    const page = await runInPage(browser, guest('nn-compute'), {
+      args: ['lin', 'x=FP32:1x5:1,2,3,4,5'],
+      models: [{ name: 'lin', spec: { path: model } }],
+      screenshot: `nn-compute-bad-shape-${nn}`,
+      ...(nn === 'bridge' ? { nn } : {}),
+    });
+    expect(page.nn).toBe(nn);
     expect(page.exitCode).not.toBe(0);
     expect(page.stderr).toMatch(/invalid-argument.*input "x" has shape \[.*6.*\], and the guest sent \[1,5\]/);
   });

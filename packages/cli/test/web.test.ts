@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendsForModels, webAssets } from '../src/web/assets.js';
-import { startWebServer, type WebServer } from '../src/web/server.js';
+import { resolveCoreImports, startWebServer, type WebServer } from '../src/web/server.js';
 
 describe('wacs web: command line', () => {
   it('has --help', async () => {
@@ -34,6 +34,29 @@ describe('wacs web: command line', () => {
     const r = await runWacs(['web', guest('nn-compute'), '--bind', '@wacs/backend-onnx']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('@wacs/backend-onnx is not a browser backend');
+  });
+});
+
+describe("resolveCoreImports: core's entries as URLs, for modules a worker imports", () => {
+  it('rewrites static, bare and dynamic imports of core\'s two entries, and nothing else', () => {
+    const code = [
+      'import { NnError } from "@wacs/core/backend";',
+      "import {a}from'@wacs/core/browser';",
+      'import "@wacs/core/backend";',
+      'const m = await import( "@wacs/core/browser" );',
+      'import x from "@wacs/core";',
+      'import y from "@wacs/core/backend/node";',
+      'const text = "see @wacs/core/backend for the contract";',
+    ].join('\n');
+    expect(resolveCoreImports(code).split('\n')).toEqual([
+      'import { NnError } from "/core/backend.js";',
+      "import {a}from'/core/browser.js';",
+      'import "/core/backend.js";',
+      'const m = await import( "/core/browser.js" );',
+      'import x from "@wacs/core";',
+      'import y from "@wacs/core/backend/node";',
+      'const text = "see @wacs/core/backend for the contract";',
+    ]);
   });
 });
 
@@ -90,6 +113,24 @@ describe('wacs web: the server', () => {
     const served = new Uint8Array(await (await get(config.models.lin!.spec.path)).arrayBuffer());
     expect(served).toEqual(new Uint8Array(linearModel([[1], [2]], [0])));
     for (const path of ['/worker.js', '/app.js']) expect((await get(path)).status).toBe(200);
+  });
+
+  it("serves the guest's JSPI transpilation beside it, for a worker that hosts the backends itself", async () => {
+    const config = (await (await get('/config.json')).json()) as { guest: { jspiUrl: string } };
+    expect(config.guest.jspiUrl).toBe('guest/nn-compute/jspi/guest.js');
+    const jspi = await (await get(config.guest.jspiUrl)).text();
+    // run is an async export, and the wasi:nn imports that wait for an engine may suspend the guest.
+    expect(jspi).toContain("WebAssembly.promising(exports1['wasi:cli/run@0.2.3#run'])");
+    expect(jspi.match(/new WebAssembly\.Suspending\(/g)).toHaveLength(4);
+    expect((await get('guest/nn-compute/jspi/guest.core.wasm')).headers.get('content-type')).toBe('application/wasm');
+    expect((await get('guest/nn-compute/guest.js').then((r) => r.text())).includes('WebAssembly.Suspending')).toBe(false);
+  });
+
+  it('serves the backend bundles with their imports of core as URLs under /core/ (workers have no import maps)', async () => {
+    const config = (await (await get('/config.json')).json()) as { backends: Array<{ url: string }> };
+    const bundle = await (await get(config.backends[0]!.url)).text();
+    expect(bundle).not.toMatch(/["']@wacs\/core\//);
+    expect(bundle).toContain('from "/core/backend.js"');
   });
 
   it("serves core's browser-safe entries, which the page's import map names, and none of its Node ones", async () => {

@@ -9,7 +9,7 @@ export { BackendRegistry } from './registry.js';
 export { ModelRegistry, type ModelSpec } from './model-registry.js';
 export { HEAD_BYTES } from './sniff.js';
 export { NnHostBase, NnSession, type HostOptions } from './host-base.js';
-export { componentNnImports, WASI_NN_VERSION, type ComponentOptions } from './abi/component.js';
+export { componentNnImports, WASI_NN_VERSION, type ComponentOptions, type NnCaller } from './abi/component.js';
 export { answerEachRequest, type ControlSlots } from './bridge/request-loop.js';
 export { StreamSteps } from './bridge/stream-steps.js';
 export { packSteps } from './bridge/stream-wire.js';

@@ -20,9 +20,23 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
  */
 export type ErrorReason = 'end-of-sequence' | 'context-full' | 'prompt-too-long' | 'model-not-found' | 'busy';
 
+/** Marks an NnError whichever copy of core made it (see `NnError[Symbol.hasInstance]`). */
+const NN_ERROR = Symbol.for('@wacs/core NnError');
+
 /** An error every layer can throw: it carries the wasi:nn code the guest will see. */
 export class NnError extends Error {
+  /**
+   * `instanceof NnError` is true for an NnError from any copy of core: a page's guest worker runs
+   * the host from its own bundle, and the backends it loads bring their own core. Subclasses keep
+   * the usual prototype test.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== NnError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [NN_ERROR]?: boolean })[NN_ERROR] === true;
+  }
+
   override readonly name = 'NnError';
+  readonly [NN_ERROR] = true;
   constructor(
     readonly code: ErrorCode,
     message: string,

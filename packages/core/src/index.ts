@@ -7,7 +7,7 @@ export { ModelRegistry, parseModelArg, parseNnPreload, registerModelsDir, type M
 export { NnHost, NnSession, type HostOptions } from './host.js';
 export { WASI_NN_VERSION, STREAM_INPUT } from './abi/component.js';
 export { runGuest, EXIT, type RunOptions, type RunResult, type DirGrant } from './runner/run.js';
-export { prepareComponent, describeComponent, transpileComponent, defaultCacheDir, JCO_VERSION, type ComponentInfo, type TranspiledComponent } from './runner/component-cache.js';
+export { prepareComponent, prepareJspiComponent, describeComponent, transpileComponent, defaultCacheDir, JCO_VERSION, type ComponentInfo, type TranspiledComponent } from './runner/component-cache.js';
 export { packArtifact, unpackArtifact, isComponentArtifact, ArtifactError, type ComponentArtifact } from './runner/component-artifact.js';
 export { wasmKind, capModuleMemory, type WasmKind } from './runner/wasm-binary.js';
 export { GUEST_NICE } from './runner/guest-priority.js';

@@ -8,7 +8,9 @@ import { startWebServer } from '../web/server.js';
 export const webHelp = `Usage: wacs web <guest.wasm> [options] [guest args…] [-- guest args…]
 
 Serves a page on 127.0.0.1 that runs a component guest in the browser: the guest in a Web Worker,
-its wasi:nn calls served in the page by browser backends (onnxruntime-web, wllama, TensorFlow.js, PMML and ml.js). The page shows the
+its wasi:nn calls served by browser backends (onnxruntime-web, wllama, TensorFlow.js, PMML and ml.js):
+in the guest's worker where the browser has JSPI (the guest waits suspended while an engine works),
+else in the page through a shared-memory bridge (open the page with ?nn=bridge to ask for that). The page shows the
 guest, backends, models, the output as it streams, and the time. Everything it loads (the guest
 transpiled by jco, the engines' .wasm files, the models) comes from this server; the guest sees no
 network, no page and no files but those given with --dir. Open the printed URL in a browser; Ctrl-C stops the server.

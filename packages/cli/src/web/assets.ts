@@ -4,7 +4,7 @@
  * whose package.json says `"wacs": { "browser": "<self-contained ES module>", "engineAssets":
  * "<package>/<folder>" }`; the engine's files (its .wasm) are served from that folder.
  */
-import { prepareComponent, wasmKind, type ModelSpec } from '@wacs/core';
+import { prepareComponent, prepareJspiComponent, wasmKind, type ModelSpec } from '@wacs/core';
 import { probePath } from '@wacs/core/backend/node';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -152,10 +152,13 @@ export async function webAssets(request: WebRequest): Promise<WebAssets> {
     stdin = { file: request.stdin, bytes: info.size };
   }
   const prepared = await prepareComponent(request.wasm);
+  // For browsers with JSPI, where the guest's worker hosts the backends itself.
+  const jspi = await prepareJspiComponent(request.wasm);
   return {
     browserDist: browserDist(),
     coreDist: coreDist(),
     guestDir: prepared.dir,
+    guestJspiDir: jspi.dir,
     guestName: basename(request.guestPath).replace(/\.wasm$/, ''),
     guestBytes: request.wasm.byteLength,
     args: request.args,

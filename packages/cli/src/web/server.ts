@@ -6,10 +6,14 @@
  * engines' files (.wasm, .mjs), the models, and the files given for the guest's file system. Nothing
  * comes from elsewhere: the page's Content-Security-Policy allows this origin only. Every response
  * carries COOP/COEP, which make the page cross-origin isolated (shared memory for the bridge).
+ *
+ * Where the browser has JSPI, the guest's worker imports the backends' bundles itself. Workers have
+ * no import maps, so the bundles are served with their imports of core's entries resolved to the
+ * URLs under /core/ (the page gets the same copy either way).
  */
 import type { WebConfig } from '@wacs/browser';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
@@ -22,6 +26,8 @@ export interface WebAssets {
   coreDist: string;
   /** The jco transpilation of the guest (guest.js and its core modules). */
   guestDir: string;
+  /** Its JSPI transpilation, served under the guest's `jspi/`. */
+  guestJspiDir?: string;
   guestName: string;
   guestBytes: number;
   args: string[];
@@ -60,7 +66,12 @@ const ISOLATION = {
 
 export function webConfig(assets: WebAssets): WebConfig {
   return {
-    guest: { name: assets.guestName, url: `guest/${assets.guestName}/guest.js`, bytes: assets.guestBytes },
+    guest: {
+      name: assets.guestName,
+      url: `guest/${assets.guestName}/guest.js`,
+      ...(assets.guestJspiDir ? { jspiUrl: `guest/${assets.guestName}/jspi/guest.js` } : {}),
+      bytes: assets.guestBytes,
+    },
     args: assets.args,
     models: Object.fromEntries(assets.models.map((m) => [m.name, { spec: { ...m.spec, path: modelUrl(m) }, file: basename(m.dir ?? m.file), bytes: m.bytes }])),
     files: assets.files.map((f, i) => ({ path: f.path, url: `files/${i}`, bytes: f.bytes })),
@@ -97,7 +108,9 @@ function route(assets: WebAssets, path: string): string | undefined {
       // core's browser-safe entries and their chunks; its Node entries and workers are not served.
       return /^(backend|browser|chunk-\w+)\.js(\.map)?$/.test(tail) ? join(assets.coreDist, tail) : undefined;
     case 'guest':
-      return rest[0] === assets.guestName ? under(assets.guestDir, rest.slice(1).join('/')) : undefined;
+      if (rest[0] !== assets.guestName) return undefined;
+      if (rest[1] === 'jspi') return assets.guestJspiDir ? under(assets.guestJspiDir, rest.slice(2).join('/')) : undefined;
+      return under(assets.guestDir, rest.slice(1).join('/'));
     case 'models': {
       const model = assets.models.find((m) => m.name === decodeURIComponent(rest[0] ?? ''));
       if (!model) return undefined;
@@ -119,7 +132,15 @@ function route(assets: WebAssets, path: string): string | undefined {
   }
 }
 
-async function serve(assets: WebAssets, request: IncomingMessage, response: ServerResponse): Promise<void> {
+/** `from "@wacs/core/backend"` and the like, in a bundle esbuild wrote. */
+const CORE_IMPORT = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)(["'])@wacs\/core\/(backend|browser)\2/g;
+
+/** A backend bundle with its imports of core's entries as URLs under /core/ (for workers, which have no import map). */
+export function resolveCoreImports(code: string): string {
+  return code.replace(CORE_IMPORT, (_, keyword: string, quote: string, entry: string) => `${keyword}${quote}/core/${entry}.js${quote}`);
+}
+
+async function serve(assets: WebAssets, resolvedBundles: Map<string, Promise<string>>, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   const send = (status: number, type: string, body: string) => {
     response.writeHead(status, { ...ISOLATION, 'Content-Type': type, ...(type.startsWith('text/html') ? { 'Content-Security-Policy': PAGE_CSP } : {}) });
@@ -132,6 +153,11 @@ async function serve(assets: WebAssets, request: IncomingMessage, response: Serv
   const file = route(assets, path);
   const info = file ? await stat(file).catch(() => undefined) : undefined;
   if (!file || !info?.isFile()) return send(404, 'text/plain', `not found: ${path}\n`);
+  if (path.startsWith('/backends/')) {
+    let code = resolvedBundles.get(file);
+    if (!code) resolvedBundles.set(file, (code = readFile(file, 'utf8').then(resolveCoreImports)));
+    return send(200, TYPES['.js']!, await code);
+  }
   response.writeHead(200, { ...ISOLATION, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': info.size });
   if (request.method === 'HEAD') return void response.end();
   createReadStream(file).pipe(response);
@@ -139,8 +165,10 @@ async function serve(assets: WebAssets, request: IncomingMessage, response: Serv
 
 /** Serves the page on 127.0.0.1 (port 0: any free one). */
 export async function startWebServer(assets: WebAssets, port = 0): Promise<WebServer> {
+  // Each backend bundle read and resolved once per server.
+  const resolvedBundles = new Map<string, Promise<string>>();
   const server = createServer((request, response) => {
-    serve(assets, request, response).catch((e: unknown) => {
+    serve(assets, resolvedBundles, request, response).catch((e: unknown) => {
       if (!response.headersSent) response.writeHead(500, ISOLATION);
       response.end(String(e));
     });

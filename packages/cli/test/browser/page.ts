@@ -57,6 +57,8 @@ export async function runInPage(
     backends?: string[];
     screenshot: string;
     timeoutMs?: number;
+    /** `bridge`: the page's `?nn=bridge`, which keeps the backends in the page where the guest's worker could host them. */
+    nn?: 'bridge';
     /** Runs in the same page once the guest has ended (e.g. an engine called directly, as an oracle). */
     afterRun?: (page: Page) => Promise<void>;
   },
@@ -76,7 +78,7 @@ export async function runInPage(
   page.on('request', (request) => requests.push(request.url()));
   try {
     await page.setViewport({ width: 1000, height: 760 });
-    await page.goto(web.url);
+    await page.goto(options.nn === 'bridge' ? `${web.url}?nn=bridge` : web.url);
     await page.waitForFunction('window.wacsResult', { timeout: options.timeoutMs ?? 180_000, polling: 200 });
     const result = (await page.evaluate('window.wacsResult')) as WebResult;
     mkdirSync(screenshots, { recursive: true });

@@ -22,6 +22,21 @@ async function importWllama(page: Page): Promise<void> {
   })`);
 }
 
+/**
+ * The backend module as window.wllamaModule, configured with its engine's URL (window.wllamaAssets),
+ * for calling it in the page: the guest's worker may have hosted the page's own copy.
+ */
+export async function importWllamaModule(page: Page): Promise<void> {
+  await page.evaluate(`fetch('/config.json').then((r) => r.json()).then((config) => {
+    const entry = config.backends.find((b) => b.package === '@wacs/backend-wllama');
+    window.wllamaAssets = entry.assetsUrl;
+    return import(new URL(entry.url, location.href).href);
+  }).then((m) => {
+    m.configure({ assetsUrl: window.wllamaAssets });
+    window.wllamaModule = m;
+  })`);
+}
+
 export interface DirectParams {
   nPredict: number;
   nCtx: number;
@@ -138,13 +153,10 @@ export async function backendComputes(
   requests: Array<{ prompt: string; metadata?: Record<string, unknown> }>,
   graphOptions: Options = { threads: 1 },
 ): Promise<ComputeResult[]> {
-  await page.evaluate(`fetch('/config.json').then((r) => r.json()).then((config) => {
-    const entry = config.backends.find((b) => b.package === '@wacs/backend-wllama');
-    return import(new URL(entry.url, location.href).href).then((m) => { window.wllamaBackend = m.default; });
-  })`);
+  await importWllamaModule(page);
   return page.evaluate(
     async (model, requests, graphOptions) => {
-      const backend = (window as unknown as { wllamaBackend: typeof import('@wacs/backend-wllama').default }).wllamaBackend;
+      const backend = (window as unknown as { wllamaModule: typeof import('@wacs/backend-wllama') }).wllamaModule.default;
       const tensor = (text: string) => {
         const data = new TextEncoder().encode(text);
         return { dimensions: [data.length], type: 'U8' as const, data };

@@ -57,10 +57,32 @@ export async function describeComponent(wasm: Uint8Array): Promise<ComponentInfo
   return { imports: pick('import'), exports: pick('export') };
 }
 
-export async function transpileComponent(wasm: Uint8Array): Promise<TranspiledComponent> {
+/**
+ * The wasi:nn functions that wait for an engine, as jco names them: a JSPI transpile lets these
+ * imports return promises, which suspend the guest until they settle.
+ */
+const NN_WAITING_FUNCTIONS: Record<string, string[]> = {
+  'wasi:nn/graph': ['load', 'load-by-name', '[method]graph.init-execution-context'],
+  'wasi:nn/inference': ['[method]graph-execution-context.compute'],
+};
+
+/** jco's JSPI settings for a command component: its waiting wasi:nn imports, and `run` as an async export. */
+function jspiSettings(info: ComponentInfo): { asyncMode: 'jspi'; asyncImports: string[]; asyncExports: string[] } {
+  const asyncImports = info.imports.flatMap((name) => (NN_WAITING_FUNCTIONS[name.split('@')[0]!] ?? []).map((fn) => `${name}#${fn}`));
+  const asyncExports = info.exports.filter((name) => name.startsWith('wasi:cli/run@')).map((name) => `${name}#run`);
+  return { asyncMode: 'jspi', asyncImports, asyncExports };
+}
+
+/**
+ * jco's transpilation. With `jspi`, for browsers with JavaScript Promise Integration: the guest's
+ * waiting wasi:nn imports may answer with promises (a host in the guest's own worker) and its
+ * `run` returns a promise.
+ */
+export async function transpileComponent(wasm: Uint8Array, { jspi = false } = {}): Promise<TranspiledComponent> {
   const info = await describeComponent(wasm);
   const { transpile } = await jco();
-  const { files } = await transpile(wasm, { name: 'guest', instantiation: 'async', typescript: false } as Parameters<typeof transpile>[1]);
+  const settings = { name: 'guest', instantiation: 'async', typescript: false, ...(jspi ? jspiSettings(info) : {}) };
+  const { files } = await transpile(wasm, settings as Parameters<typeof transpile>[1]);
   const bytes = Object.fromEntries(Object.entries(files).map(([name, content]) => [name, typeof content === 'string' ? new TextEncoder().encode(content) : (content as Uint8Array)]));
   return { info, files: bytes };
 }
@@ -106,6 +128,12 @@ export async function prepareComponent(wasm: Uint8Array, cacheDir = defaultCache
   const prepared = await artifact?.(key);
   if (prepared) return store(cacheDir, key, prepared, 'artifact');
   return store(cacheDir, key, await transpileComponent(wasm), 'transpiled');
+}
+
+/** The JSPI transpilation of a component (see `transpileComponent`), cached beside the plain one. */
+export async function prepareJspiComponent(wasm: Uint8Array, cacheDir = defaultCacheDir()): Promise<PreparedComponent> {
+  const key = `${createHash('sha256').update(wasm).digest('hex')}-jspi`;
+  return (await fromCache(cacheDir, key)) ?? store(cacheDir, key, await transpileComponent(wasm, { jspi: true }), 'transpiled');
 }
 
 /** A `wacs compile` artifact made ready to run: into the cache under its component's key, unless there already. */
