@@ -1,8 +1,9 @@
-// stories260K tokens/s in Chromium: the llm-chat guest in a `wacs web` page (Web Worker → bridge →
-// wllama backend, stream-stdout on) against wllama called directly in the same page, same model
-// URL, same settings (greedy, 1 thread, same context). Each round is one page: wllama direct, then
-// the guest (the page's start is held until then), then wllama direct again; the baseline is the
-// mean of the two direct runs, so neither side always runs first. Both rates are output tokens over
+// stories260K tokens/s in Chromium: the llm-chat guest in a `wacs web` page (its wasi:nn answered
+// in its own Web Worker through JSPI, and through the Atomics bridge to the page; wllama backend,
+// stream-stdout on) against wllama called directly in the same page, same model URL, same settings
+// (greedy, 1 thread, same context). Each round is one page per guest path: wllama direct, then the
+// guest (the page's start is held until then), then wllama direct again; the baseline is the mean
+// of the two direct runs, so neither side always runs first. Both rates are output tokens over
 // the whole request (prompt included), as llm-chat's --stats line measures them.
 // Writes bench/web-wllama-results.md.
 //   node bench/web-wllama.mjs [--tokens 100] [--rounds 5]
@@ -66,9 +67,8 @@ async function direct(page) {
   );
 }
 
-const guestRates = [];
-const directRates = [];
-for (let round = 0; round < rounds; round++) {
+/** One page: wllama direct, the guest with its wasi:nn answered `nn`, wllama direct again. */
+async function pageRound(nn) {
   const page = await browser.newPage();
   // The page starts the guest once it has its config.json: held back until wllama direct has run.
   let releaseConfig;
@@ -78,38 +78,50 @@ for (let round = 0; round < rounds; round++) {
     if (new URL(request.url()).pathname === '/config.json') void configAsked.then(() => request.continue());
     else void request.continue();
   });
-  await page.goto(web.url);
+  await page.goto(nn === 'bridge' ? `${web.url}?nn=bridge` : web.url);
   const before = (await direct(page)).rate;
   releaseConfig();
   await page.waitForFunction('window.wacsResult', { timeout: 300_000, polling: 200 });
   const result = await page.evaluate('window.wacsResult');
   const stats = /output_tokens=(\d+) ms=[\d.]+ tokens_per_s=([\d.]+)/.exec(result.stdout);
   if (!stats || Number(stats[1]) !== tokens) throw new Error(`the guest printed no stats for ${tokens} tokens: ${result.stdout}${result.stderr}${result.error ?? ''}`);
-  guestRates.push(Number(stats[2]));
+  if (result.nn !== nn) throw new Error(`the page answered wasi:nn ${result.nn}, not ${nn}`);
   const after = (await direct(page)).rate;
-  directRates.push((before + after) / 2);
-  console.log(`round ${round + 1}: direct ${before.toFixed(1)}, guest ${guestRates.at(-1).toFixed(1)}, direct ${after.toFixed(1)} tok/s`);
+  console.log(`${nn}: direct ${before.toFixed(1)}, guest ${Number(stats[2]).toFixed(1)}, direct ${after.toFixed(1)} tok/s`);
   await page.close();
+  return { guest: Number(stats[2]), direct: (before + after) / 2 };
+}
+
+const paths = { 'in-worker': { guestRates: [], directRates: [] }, bridge: { guestRates: [], directRates: [] } };
+for (let round = 0; round < rounds; round++) {
+  // The order turns each round, so that neither guest path always runs first.
+  for (const nn of round % 2 ? ['bridge', 'in-worker'] : ['in-worker', 'bridge']) {
+    const { guest, direct: baseline } = await pageRound(nn);
+    paths[nn].guestRates.push(guest);
+    paths[nn].directRates.push(baseline);
+  }
 }
 const version = await browser.version();
 await browser.close();
 await web.close();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const ratios = guestRates.map((g, i) => g / directRates[i]);
-const [g, d] = [median(guestRates), median(directRates)];
+const row = (label, { guestRates, directRates }) => {
+  const ratios = guestRates.map((g, i) => g / directRates[i]);
+  return `| ${label} | ${median(guestRates).toFixed(1)} (direct in the same pages: ${median(directRates).toFixed(1)}) | ${median(ratios).toFixed(2)}× (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×) |`;
+};
 const md = `## wacs web: stories260K tokens/s in Chromium, llm-chat guest vs wllama direct (issue 19)
 
 \`node packages/cli/bench/web-wllama.mjs --tokens ${tokens} --rounds ${rounds}\` · ${version} headless · ${cpus().length} vCPUs shared
 with other work (noisy: compare the ratio, measured in the same page: direct, guest, direct) · medians of ${rounds} rounds,
 ${tokens} tokens each, greedy, 1 thread, context ${CTX}; @wllama/wllama 3.13.0. Goal: ≥ 0.9×.
 
+The baseline is wllama called directly in the same page (\`createCompletion\`, streamed), the mean of the runs before and after the guest; ratios are taken within each page.
+
 | path | tokens/s | vs direct |
 |---|---|---|
-| wllama called directly in the page (\`createCompletion\`, streamed; mean of the runs before and after the guest) | ${d.toFixed(1)} | 1.00× |
-| llm-chat guest in a Web Worker → Atomics.wait bridge → wllama backend (stream-stdout) | ${g.toFixed(1)} | ${(g / d).toFixed(2)}× |
-
-Per round (guest/direct): ${guestRates.map((v, i) => `${v.toFixed(0)}/${directRates[i].toFixed(0)}`).join(', ')} tok/s; ratio median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}.
+${row("llm-chat guest in a Web Worker, wasi:nn answered there: JSPI → host and wllama backend in the same worker (stream-stdout)", paths['in-worker'])}
+${row('the same guest, wasi:nn through the Atomics.wait bridge to the page (`?nn=bridge`)', paths.bridge)}
 `;
 writeFileSync(new URL('./web-wllama-results.md', import.meta.url), md);
 console.log(md);
