@@ -1,12 +1,13 @@
 // nn-compute: loads a model by name, computes on tensors given as arguments, prints every output.
 //
-//   nn-compute <model> [<input>=<TYPE>:<d0>x<d1>…:<v0>,<v1>,…]… [--repeat N] [--fill <input>=<TYPE>:<dims>:<value>]
+//   nn-compute <model> [<input>=<TYPE>:<d0>x<d1>…:<v0>,<v1>,…]… [--repeat N [--warmup M]] [--fill <input>=<TYPE>:<dims>:<value>]
 //
 // <model> is a name registered with the host (load-by-name), or `-` to read the model bytes from
 // stdin and `load` them (encoding: --encoding <name>, default autodetect).
 // Output lines: `<name> <TYPE> [<dims>] <v0> <v1> …` (first 16 values), then `compute ok`.
 // With --repeat N it runs N more computes (making the input tensors each time, as a real guest
-// would) and prints the mean time per compute as `mean_us <µs>`.
+// would) and prints the mean time per compute as `mean_us <µs>`; --warmup M runs M untimed computes
+// before those (a runtime that compiles the guest in tiers reaches its steady speed only after a while).
 import { args, describeError, load, loadByName, readStdin, tensor, values, Tensor, type GraphEncoding, type TensorType } from '../lib/nn.js';
 
 /** Parses an input spec into a factory: compute takes ownership of its tensors, so each call needs new ones. */
@@ -33,11 +34,13 @@ export const run = {
     const model = argv.shift();
     if (!model) throw new Error('usage: nn-compute <model> [<input>=<TYPE>:<dims>:<values>]… [--repeat N]');
     let repeat = 1;
+    let warmup = 0;
     let encoding: GraphEncoding = 'autodetect';
     const inputs: Array<() => [string, Tensor]> = [];
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === '--repeat') repeat = Number(argv[++i]);
+      else if (a === '--warmup') warmup = Number(argv[++i]);
       else if (a === '--encoding') encoding = argv[++i] as GraphEncoding;
       else if (a === '--fill') inputs.push(parseTensor(argv[++i]!, true));
       else inputs.push(parseTensor(a, false));
@@ -48,6 +51,7 @@ export const run = {
       const fresh = () => inputs.map((make) => make());
       let outputs = context.compute(fresh());
       if (repeat > 1) {
+        for (let i = 0; i < warmup; i++) context.compute(fresh());
         const start = performance.now();
         for (let i = 0; i < repeat; i++) outputs = context.compute(fresh());
         console.log(`mean_us ${(((performance.now() - start) * 1000) / repeat).toFixed(1)}`);
