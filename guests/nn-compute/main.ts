@@ -23,6 +23,8 @@ function parseTensor(spec: string, fill: boolean): () => [string, Tensor] {
   return () => [spec.slice(0, eq), new Tensor(new Uint32Array(dims), type, bytes)];
 }
 
+const drop = (resource: object) => (resource as Record<symbol, (() => void) | undefined>)[Symbol.for('dispose')]?.();
+
 function format(name: string, t: Tensor): string {
   const v = Array.from(values(t) as ArrayLike<number | bigint>).slice(0, 16);
   return `${name} ${t.ty()} [${Array.from(t.dimensions()).join(',')}] ${v.map((x) => (typeof x === 'number' ? +x.toPrecision(7) : x)).join(' ')}`;
@@ -51,9 +53,12 @@ export const run = {
       const fresh = () => inputs.map((make) => make());
       let outputs = context.compute(fresh());
       if (repeat > 1) {
-        for (let i = 0; i < warmup; i++) context.compute(fresh());
+        for (let i = 0; i < warmup; i++) for (const [, t] of context.compute(fresh())) drop(t);
         const start = performance.now();
-        for (let i = 0; i < repeat; i++) outputs = context.compute(fresh());
+        for (let i = 0; i < repeat; i++) {
+          for (const [, t] of outputs) drop(t);
+          outputs = context.compute(fresh());
+        }
         console.log(`mean_us ${(((performance.now() - start) * 1000) / repeat).toFixed(1)}`);
       }
       for (const [name, t] of outputs) console.log(format(name, t));

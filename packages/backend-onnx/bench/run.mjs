@@ -65,7 +65,11 @@ function matmulModel() {
 }
 
 const CASES = [
-  { name: 'mnist, batch 1', model: mnistModel(), dims: [1, 1, 28, 28], outputs: 10, repeat: 3000 },
+  // The TS guest starts cold in a new process each round, and V8 compiles its 12 MiB of StarlingMonkey in
+  // tiers in the background: `warmup` untimed computes come first (direct warms up in this process). Not
+  // more: componentize-js 0.19.3 frees the guest's buffers of import calls only when its export (here
+  // `run`) returns, so a long loop grows the guest's memory and slows down (upstream ComponentizeJS#330).
+  { name: 'mnist, batch 1', model: mnistModel(), dims: [1, 1, 28, 28], outputs: 10, repeat: 3000, warmup: 3000 },
   (() => {
     const path = join(dir, 'identity-16mib.onnx');
     writeFileSync(path, identityModel('float', [4 * 2 ** 20]));
@@ -106,9 +110,9 @@ async function inProcess({ model, dims, repeat }) {
   };
 }
 
-async function guestMeanUs({ model, dims, repeat }) {
+async function guestMeanUs({ model, dims, repeat, warmup = 0 }) {
   const r = await runWacs(
-    ['run', guest('nn-compute'), '--bind', backendDir, '--model', `m=${model.path},target=cpu,intra_op_threads=${THREADS}`, '--', 'm', '--fill', `${model.input}=FP32:${dims.join('x')}:0.5`, '--repeat', String(repeat)],
+    ['run', guest('nn-compute'), '--bind', backendDir, '--model', `m=${model.path},target=cpu,intra_op_threads=${THREADS}`, '--', 'm', '--fill', `${model.input}=FP32:${dims.join('x')}:0.5`, '--warmup', String(warmup), '--repeat', String(repeat)],
     { timeoutMs: 600_000 },
   );
   const match = /mean_us ([\d.]+)/.exec(r.stdout);
@@ -157,7 +161,7 @@ const lines = [
   '',
   `\`node packages/backend-onnx/bench/run.mjs\`. ${provenance()}`,
   `onnxruntime-node ${ort.env.versions?.common ?? '1.30'}, load average ${loadavg()[0].toFixed(2)} at the end; CPU EP, ${THREADS} intra-op thread(s) on every path (BENCH_THREADS).`,
-  `Time per compute. Direct: onnxruntime-node \`session.run\` in a loop. Backend: \`context.compute\` in the same process (wasi:nn tensors in and out). Compiled guest: \`guests/preview1/bin/nn-bench\` (Rust, set_input + compute + get_output, outputs copied into the guest), computing in its own thread (the default for CPU models up to 64 MiB): inputs copied into reused buffers, or with \`--borrow-inputs\` read where they lie; "via host" is the same guest with \`in_thread=false\`, computing on the host thread through the bridge (the path of component guests and GPU sessions). TS guest: \`nn-compute --repeat\` (a component; its JavaScript runs in StarlingMonkey, computing in its own thread). Every figure: median (p25–p75) over ${ROUNDS} rounds, each running every path once; ratios and µs added are taken within each round.`,
+  `Time per compute. Direct: onnxruntime-node \`session.run\` in a loop. Backend: \`context.compute\` in the same process (wasi:nn tensors in and out). Compiled guest: \`guests/preview1/bin/nn-bench\` (Rust, set_input + compute + get_output, outputs copied into the guest), computing in its own thread (the default for CPU models up to 64 MiB): inputs copied into reused buffers, or with \`--borrow-inputs\` read where they lie; "via host" is the same guest with \`in_thread=false\`, computing on the host thread through the bridge (the path of component guests and GPU sessions). TS guest: \`nn-compute --repeat\` (a component; its JavaScript runs in StarlingMonkey, computing in its own thread), after \`--warmup\` untimed computes where the case sets them (mnist: 3,000: V8 compiles the guest's wasm in tiers, in the background; more would measure a leak of componentize-js 0.19.3, which frees the guest's buffers of import calls only when \`run\` returns). Every figure: median (p25–p75) over ${ROUNDS} rounds, each running every path once; ratios and µs added are taken within each round.`,
   '',
   '| model | direct | backend in-process | compiled guest | compiled / direct | compiled − direct | borrowed inputs / direct | via host / direct | TS guest / direct |',
   '|---|---|---|---|---|---|---|---|---|',

@@ -16,8 +16,12 @@ import { differences, fmt, provenance, ratios } from '../../../scripts/bench-lib
 
 const ENGINES = ['wasm', 'cpu'];
 const BATCHES = [
-  { rows: 1, repeat: 3000 },
-  { rows: 1024, repeat: 200 },
+  // warmup: untimed guest computes first (the guest starts cold in a new process; V8 compiles its
+  // 12 MiB of StarlingMonkey in tiers, in the background). Not more: componentize-js 0.19.3 frees the
+  // guest's import-call buffers only when `run` returns, so a long loop slows down (ComponentizeJS#330).
+  // The in-process paths warm up here.
+  { rows: 1, repeat: 3000, warmup: 3000 },
+  { rows: 1024, repeat: 200, warmup: 200 },
 ];
 const ROUNDS = 5;
 const here = fileURLToPath(import.meta.url);
@@ -55,9 +59,9 @@ async function inProcess(engineName, modelPath) {
   console.log(JSON.stringify(results));
 }
 
-async function guestMeanUs(engineName, modelPath, rows, repeat) {
+async function guestMeanUs(engineName, modelPath, rows, repeat, warmup) {
   const r = await runWacs(
-    ['run', guest('nn-compute'), '--bind', backendDir, '--model', `abalone=${modelPath},engine=${engineName}`, '--', 'abalone', '--fill', `0=FP32:${rows}x8:1`, '--repeat', String(repeat)],
+    ['run', guest('nn-compute'), '--bind', backendDir, '--model', `abalone=${modelPath},engine=${engineName}`, '--', 'abalone', '--fill', `0=FP32:${rows}x8:1`, '--warmup', String(warmup), '--repeat', String(repeat)],
     { timeoutMs: 600_000 },
   );
   const match = /mean_us ([\d.]+)/.exec(r.stdout);
@@ -87,7 +91,7 @@ async function main() {
     const rounds = [];
     for (let round = 0; round < ROUNDS; round++) {
       const child = JSON.parse(execFileSync(process.execPath, [here, '--in-process', engineName, model.path], { encoding: 'utf8' }));
-      for (const { rows, repeat } of BATCHES) child[rows].guest = await guestMeanUs(engineName, model.path, rows, repeat);
+      for (const { rows, repeat, warmup } of BATCHES) child[rows].guest = await guestMeanUs(engineName, model.path, rows, repeat, warmup);
       rounds.push(child);
     }
     figures[engineName] = Object.fromEntries(BATCHES.map(({ rows }) => [rows, Object.fromEntries(['direct', 'backend', 'guest'].map((k) => [k, rounds.map((r) => r[rows][k])]))]));
@@ -105,7 +109,8 @@ async function main() {
       `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, @tensorflow/tfjs 4.22.0; ` +
       `1-minute load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0].toFixed(1)} after (other work on the machine makes the figures noisy). ` +
       'tfjs direct = `tf.tensor` → `predictOnBatch` → `await data()` → dispose (what the backend does); ' +
-      'backend = `context.compute` in-process (wasi:nn tensors); guest = nn-compute component through `wacs run` (its own timer around the compute loop).',
+      'backend = `context.compute` in-process (wasi:nn tensors); guest = nn-compute component through `wacs run` (its own timer around the compute loop, after `--warmup` untimed computes: ' +
+        `${BATCHES.map((b) => `${b.warmup} at batch ${b.rows}`).join(', ')}).`,
     '',
     '| engine | batch | tfjs direct | backend in-process | guest via wacs | backend / direct | guest / direct | guest − direct |',
     '|---|---|---|---|---|---|---|---|',
