@@ -99,6 +99,9 @@ function route(assets: WebAssets, path: string): string | undefined {
   const [, first, ...rest] = path.split('/');
   const tail = rest.join('/');
   switch (first) {
+    // index.js: @wacs/browser's runGuest, for scripts of your own against what this server serves.
+    case 'index.js':
+    case 'index.js.map':
     case 'app.js':
     case 'app.js.map':
     case 'worker.js':
