@@ -96,9 +96,9 @@ describe.skipIf(!chromiumPath)("runGuest from a page's own script", () => {
   const printed = (stdout: string) => stdout.split('\n').find((l) => l.startsWith('y '))!.split(' ').slice(3).map(Number);
 
   it.each([
-    ['an object the page imported', 'object', 'bridge'],
-    ['a module for the worker to import', 'module', 'in-worker'],
-  ] as const)("the backend given as %s: the guest computes the values worked out by hand, its wasi:nn answered %s", async (_, how, nn) => {
+    ['an object the page imported', 'bridge', 'object'],
+    ['a module for the worker to import', 'in-worker', 'module'],
+  ] as const)("the backend given as %s: the guest computes the values worked out by hand, its wasi:nn answered %s", async (_, nn, how) => {
     const outcome = await runInDocument(how);
     expect(outcome.error).toBeUndefined();
     expect(outcome.exitCode).toBe(0);
