@@ -156,7 +156,10 @@ export class WllamaExecutionContext implements ExecutionContext {
     } catch (e) {
       throw requestError(e, contextSize, 'embedding');
     }
-    return wllamaEmbeddingOutputs(response.data[0]!.embedding as number[], response.usage.prompt_tokens);
+    // An empty prompt is the beginning-of-text token alone to llama.cpp, which embeds it; node-llama-cpp
+    // (backend-llama) gives no vector for it, and the guest sees the same answer from both.
+    const vector = prompt === '' ? [] : (response.data[0]!.embedding as number[]);
+    return wllamaEmbeddingOutputs(vector, response.usage.prompt_tokens);
   }
 
   private async generate(

@@ -195,6 +195,7 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama: grammar, JSON schema
           // Back to generating on the same context: the generation engine is still there.
           { prompt: 'Once upon a time', metadata: { embedding: false } },
           { prompt: Array.from({ length: 300 }, () => 'the cat').join(' '), metadata: { embedding: true } },
+          { prompt: '', metadata: { embedding: true } },
         ]);
       },
     });
@@ -229,6 +230,15 @@ describe.skipIf(!chromiumPath)('GGUF in Chromium on wllama: grammar, JSON schema
     expect(distance / Math.hypot(...llamaValues)).toBeLessThan(1e-3);
     const llamaMetadata = JSON.parse(new TextDecoder().decode(llama.find((o) => o.name === 'metadata')!.tensor.data)) as Record<string, unknown>;
     expect(llamaMetadata.input_tokens).toBe(direct!.promptTokens);
+
+    // An empty prompt: no vector, as backend-llama gives (llama.cpp alone would embed the beginning-of-text token).
+    const [llamaEmpty] = (await llamaComputes(model, [{ prompt: '', metadata: { embedding: true } }])) as [NamedTensor[]];
+    const empty = outputsOf(computes[4]);
+    expect(JSON.parse(output(empty, '0').text!)).toEqual({ n_embedding: 0, embedding: [] });
+    expect(output(empty, 'embedding')).toMatchObject({ type: 'FP32', dimensions: [0] });
+    const llamaText = (name: string) => JSON.parse(new TextDecoder().decode(llamaEmpty.find((o) => o.name === name)!.tensor.data)) as Record<string, unknown>;
+    expect(JSON.parse(output(empty, '0').text!)).toEqual(llamaText('0'));
+    expect(JSON.parse(output(empty, 'metadata').text!).input_tokens).toBe(llamaText('metadata').input_tokens);
   });
 
   it('a model that declares its pooling (mean) embeds with it, as wllama and backend-llama do', async () => {
