@@ -59,11 +59,6 @@ function grantsFrom(options: ParsedArgs['options']): GuestGrants {
   };
 }
 
-/** The models named one by one (`--model`, `--nn-preload`), as opposed to found in a `--models-dir`. */
-export function namedModels(options: ParsedArgs['options']): ReturnType<typeof parseModelArg>[] {
-  return [...list(options.model).map(parseModelArg), ...list(options['nn-preload']).map(parseNnPreload)];
-}
-
 /** Binds the backends and registers the models the options name. */
 export async function guestHost(
   options: ParsedArgs['options'],
@@ -72,7 +67,14 @@ export async function guestHost(
   concurrency?: number,
 ): Promise<NnHost> {
   const models = new ModelRegistry();
-  for (const { name, spec } of namedModels(options)) models.add(name, spec);
+  for (const arg of list(options.model)) {
+    const { name, spec } = parseModelArg(arg);
+    models.add(name, spec);
+  }
+  for (const arg of list(options['nn-preload'])) {
+    const { name, spec } = parseNnPreload(arg);
+    models.add(name, spec);
+  }
   const maxTensor = number(options['max-tensor'], 'max-tensor');
   const { registry } = await bindBackends(list(options.bind));
   for (const dir of list(options['models-dir'])) {

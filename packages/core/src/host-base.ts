@@ -30,8 +30,6 @@ export interface HostOptions {
 
 interface SharedGraph {
   graph: Promise<Graph>;
-  /** Started by `preload`, before any guest asked: its failure is reported by the guest's own load. */
-  preloaded?: boolean;
 }
 
 /** Process-wide state: backends, named models and the graphs loaded by name. */
@@ -68,14 +66,6 @@ export abstract class NnHostBase {
    * for it.
    */
   async graphByName(name: string): Promise<Graph> {
-    const preloaded = this.byName.get(name);
-    if (preloaded?.preloaded) {
-      try {
-        return await preloaded.graph;
-      } catch {
-        // Not kept (see preload): the load below tries again and says why on the host's log.
-      }
-    }
     let shared = this.byName.get(name);
     if (!shared) {
       const load = this.loadNamed(name, {});
@@ -88,37 +78,22 @@ export abstract class NnHostBase {
   }
 
   /**
-   * Starts loading the shared graphs of `names` now, before a guest asks for them: `wacs run` names
-   * the models its guest will load, and their loading then overlaps the guest's start. Nothing is
-   * logged here, and a failed load is not kept: a guest that asks for the model gets the error
-   * (and the host's log line) from a load of its own.
-   */
-  preload(names: string[]): void {
-    for (const name of names) {
-      if (this.byName.has(name)) continue;
-      const load = this.loadNamed(name, {}, () => {});
-      this.byName.set(name, { graph: load, preloaded: true });
-      load.catch(() => this.byName.delete(name));
-    }
-  }
-
-  /**
    * Loads the graph registered under `name` afresh, with `config` (WasmEdge's
    * load_by_name_with_config) added to its graph options; the caller owns (and disposes) it.
    */
-  async loadNamed(name: string, config: Options, log: (line: string) => void = this.log): Promise<Graph> {
+  async loadNamed(name: string, config: Options): Promise<Graph> {
     let spec;
     try {
       spec = this.models.get(name);
     } catch (e) {
-      log(`wacs: ${(e as Error).message}`);
+      this.log(`wacs: ${(e as Error).message}`);
       throw e;
     }
     let probe;
     try {
       probe = await this.probeModel(spec.path, name);
     } catch (e) {
-      log(`wacs: ${(e as Error).message}`);
+      this.log(`wacs: ${(e as Error).message}`);
       throw e;
     }
     const { backend, encoding } = await this.backends.resolve(spec.encoding ?? 'autodetect', probe, spec.backend);

@@ -44,39 +44,6 @@ function makeHost(backend: Backend) {
 
 const onnxHead = Uint8Array.of(0x08, 0x08, 0x12, 0x00);
 
-describe('NnHost.preload: the models a run names load while its guest starts', () => {
-  it('starts the load at once, and a guest asking for the model gets that graph without loading it again', async () => {
-    const { backend, events } = recordingBackend();
-    const host = makeHost(backend);
-    host.preload(['m']);
-    // Started before any guest asked (the load itself waits for the model's probe).
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(events).toEqual(['load 1 path']);
-    const session = host.session();
-    const handle = await session.loadByName('m');
-    await session.compute(await session.initContext(handle), [{ name: 'x', tensor: textTensor('hi') }]);
-    expect(events).toEqual(['load 1 path', 'context 1', 'compute 1']);
-  });
-
-  it("a model that cannot load says nothing at preload; the guest that asks gets the error and the host's log line once", async () => {
-    const { backend } = recordingBackend();
-    const registry = new BackendRegistry();
-    registry.register(backend);
-    const models = new ModelRegistry();
-    models.add('gone', { path: '/no/such/model.onnx', encoding: 'onnx' });
-    const logged: string[] = [];
-    const host = new NnHost(registry, models, { log: (line) => logged.push(line) });
-    host.preload(['gone']);
-    // The guest asks while the preload may still be in flight, and again after it failed.
-    const first = host.session().loadByName('gone');
-    await expect(first).rejects.toMatchObject({ code: 'not-found' });
-    expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatch(/model.*gone|no\/such\/model/);
-    await expect(host.session().loadByName('gone')).rejects.toMatchObject({ code: 'not-found' });
-    expect(logged).toHaveLength(2);
-  });
-});
-
 describe('NnHost and NnSession', () => {
   it('loads a named model once and shares it between guests', async () => {
     const { backend, events } = recordingBackend();

@@ -2,7 +2,7 @@
 import { EXIT, runGuest, settleWithin } from '@wacs/core';
 import { traceMark } from '@wacs/core/trace';
 import { parseArgs, UsageError } from '../args.js';
-import { GUEST_HOST_OPTIONS, guestGrants, guestHost, namedModels } from '../guest-host.js';
+import { GUEST_HOST_OPTIONS, guestGrants, guestHost } from '../guest-host.js';
 import { artifactBeside, readGuest } from '../guests.js';
 
 export const runHelp = `Usage: wacs run <guest.wasm | guest name> [options] [guest args…] [-- guest args…]
@@ -21,9 +21,7 @@ Options:
                               encoding=onnx|ggml|tensorflow|…, target=cpu|gpu|auto, backend=<name>;
                               other keys are graph options (e.g. threads=1).
   --nn-preload <name>:<ENCODING>:<TARGET>:<path>
-                              WasmEdge's syntax for the same (repeatable). Models named either way
-                              start loading while the guest starts; a model that fails to load is
-                              reported when the guest asks for it.
+                              WasmEdge's syntax for the same (repeatable).
   --models-dir <dir>          Register every model in <dir> a bound backend recognises (GGUF, ONNX,
                               GenAI and tfjs folders, …) under its file name without extension.
   --dir <host>[::<guest>]     Preopen a host directory (repeatable); the guest path defaults to the host path.
@@ -71,9 +69,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   traceMark('guest-read');
   const host = await guestHost(options);
   traceMark('backends-imported');
-  // The models named on the command line load while the guest's worker starts (WasmEdge's
-  // --nn-preload loads them before the guest too); a guest that asks for one waits only for the rest.
-  host.preload(namedModels(options).map(({ name }) => name));
   try {
     const result = await runGuest(guest.bytes, host, {
       programName: guest.name,
