@@ -17,11 +17,10 @@
  * `wacs web` serves it so, and its JSPI transpilation beside it).
  */
 import type { Backend } from '@wacs/core/backend';
-import { BackendRegistry, ModelRegistry, type ModelSpec } from '@wacs/core/browser';
+import type { ModelSpec } from '@wacs/core/browser';
 import { createBridgeMemory, serveBridge } from './bridge.js';
-import { BrowserHost, componentOperations } from './host.js';
-import { reportingLoads } from './load-reports.js';
-import type { BackendReport, FromWorker, LoadReport, NnSetup, WorkerSetup } from './messages.js';
+import { startGuestSession, type BoundBackend } from './guest-session.js';
+import type { BackendModule, BackendReport, FromWorker, LoadReport, NnSetup, WorkerSetup } from './messages.js';
 
 export { BrowserHost, fetchModel } from './host.js';
 export type { BackendReport, LoadReport } from './messages.js';
@@ -92,38 +91,31 @@ const isModule = (entry: BackendEntry): entry is BackendModuleEntry => 'module' 
 /** JavaScript Promise Integration: a wasm import may return a promise and suspend its caller. */
 const hasJspi = () => typeof (WebAssembly as { Suspending?: unknown }).Suspending === 'function';
 
-/** The page's side of the bridge: the backends imported or given here, a host, and its operations served to the worker. */
+/** A module entry as bound: its absolute URL, and `priority` unless it gives its own. */
+function boundModule(entry: BackendModuleEntry, priority: number): BackendModule {
+  return { url: absolute(entry.module), priority: entry.priority ?? priority, ...(entry.settings ? { settings: entry.settings } : {}) };
+}
+
+/** The backends as bound, highest priority first unless given. */
+function boundBackends(entries: BackendEntry[]): BoundBackend[] {
+  return entries.map((entry, i) => (isModule(entry) ? boundModule(entry, entries.length - i) : 'backend' in entry ? entry : { backend: entry, priority: entries.length - i }));
+}
+
+/** The page's side of the bridge: the backends imported or given here, and a host's operations served to the worker. */
 async function servePage(options: RunGuestOptions, models: Record<string, ModelSpec>, onStdout: (text: string) => void) {
-  const backends = new BackendRegistry();
-  const reports: BackendReport[] = [];
-  for (const [i, entry] of options.backends.entries()) {
-    let backend: Backend;
-    let priority = options.backends.length - i;
-    if (isModule(entry)) {
-      const module = (await import(/* @vite-ignore */ absolute(entry.module))) as { default: Backend; configure?: (settings: Record<string, unknown>) => void };
-      module.configure?.({ ...entry.settings, stdout: onStdout });
-      backend = module.default;
-      priority = entry.priority ?? priority;
-    } else if ('backend' in entry) {
-      backend = entry.backend;
-      priority = entry.priority;
-    } else backend = entry;
-    reports.push({ name: backend.name, variants: (await backend.hardware?.()) ?? [] });
-    backends.register(options.onLoad ? reportingLoads(backend, options.onLoad) : backend, priority);
-  }
-  options.onBackends?.(reports);
-  const registry = new ModelRegistry();
-  for (const [name, spec] of Object.entries(models)) registry.add(name, spec);
-  const host = new BrowserHost(backends, registry, options.log ? { log: options.log } : {});
-  const session = host.session();
+  const session = await startGuestSession(boundBackends(options.backends), models, {
+    stdout: onStdout,
+    ...(options.onLoad ? { onLoad: options.onLoad } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  options.onBackends?.(session.reports);
   const memory = createBridgeMemory();
-  const stopServing = serveBridge(memory, componentOperations(session));
+  const stopServing = serveBridge(memory, session.operations);
   return {
     memory,
     close: async () => {
       stopServing();
       await session.close();
-      await host.dispose();
     },
   };
 }
@@ -136,20 +128,20 @@ export async function runGuest(guestUrl: string | URL, options: RunGuestOptions)
   }
   const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
   const print = (stream: 'stdout' | 'stderr', text: string) => (stream === 'stdout' ? options.onStdout : options.onStderr)?.(text);
-  const inWorker = options.nn !== 'bridge' && options.jspiGuestUrl !== undefined && hasJspi() && options.backends.every(isModule);
-  const page = inWorker ? undefined : await servePage(options, models, (text) => print('stdout', text));
-  const nn: NnSetup = page
-    ? { kind: 'bridge', memory: page.memory }
-    : {
-        kind: 'in-worker',
-        models,
-        backends: (options.backends as BackendModuleEntry[]).map((entry, i) => ({
-          url: absolute(entry.module),
-          priority: entry.priority ?? options.backends.length - i,
-          ...(entry.settings ? { settings: entry.settings } : {}),
-        })),
-      };
-  const url = absolute(inWorker ? options.jspiGuestUrl! : guestUrl);
+  // In the guest's worker when the browser has JSPI, the guest comes transpiled for it, and every backend is a module.
+  const jspiGuest = options.nn !== 'bridge' && hasJspi() ? options.jspiGuestUrl : undefined;
+  const modules = options.backends.every(isModule) ? options.backends.map((entry, i, all) => boundModule(entry, all.length - i)) : undefined;
+  let page: Awaited<ReturnType<typeof servePage>> | undefined;
+  let nn: NnSetup;
+  let url: string;
+  if (jspiGuest !== undefined && modules) {
+    nn = { kind: 'in-worker', models, backends: modules };
+    url = absolute(jspiGuest);
+  } else {
+    page = await servePage(options, models, (text) => print('stdout', text));
+    nn = { kind: 'bridge', memory: page.memory };
+    url = absolute(guestUrl);
+  }
   const worker = new Worker(options.workerUrl ?? new URL('./worker.js', import.meta.url), { type: 'module', name: 'wacs guest' });
 
   const result = await new Promise<Omit<RunGuestResult, 'nn'>>((resolve) => {

@@ -12,13 +12,11 @@ import * as filesystemShim from '@bytecodealliance/preview2-shim/filesystem';
 import * as http from '@bytecodealliance/preview2-shim/http';
 import * as io from '@bytecodealliance/preview2-shim/io';
 import * as random from '@bytecodealliance/preview2-shim/random';
-import type { Backend } from '@wacs/core/backend';
-import { BackendRegistry, componentNnImports, ModelRegistry, type ModelSpec, type NnCaller } from '@wacs/core/browser';
+import { componentNnImports, type ModelSpec, type NnCaller } from '@wacs/core/browser';
 import { BridgeClient } from './bridge.js';
 import { sockets } from './deny-network.js';
-import { BrowserHost, componentOperations } from './host.js';
-import { reportingLoads } from './load-reports.js';
-import type { BackendModule, BackendReport, FromWorker, WorkerSetup } from './messages.js';
+import { startGuestSession } from './guest-session.js';
+import type { BackendModule, FromWorker, WorkerSetup } from './messages.js';
 
 type OutputHandler = { write(bytes: Uint8Array): void; blockingFlush(): void };
 type InputHandler = { blockingRead(length: bigint): Uint8Array; subscribe(): void };
@@ -105,33 +103,16 @@ function closeWaysOut(): void {
 const encoder = new TextEncoder();
 const log = (line: string) => post({ type: 'stderr', bytes: encoder.encode(`${line}\n`) });
 
-type BackendExports = { default: Backend; configure?: (settings: Record<string, unknown>) => void };
-
 /** A host in this worker, on the backends the page named: the component front end awaits its operations. */
 async function hostInWorker(modules: BackendModule[], models: Record<string, ModelSpec>): Promise<{ caller: NnCaller; close(): Promise<void> }> {
-  const backends = new BackendRegistry();
-  const reports: BackendReport[] = [];
-  for (const { url, priority, settings } of modules) {
-    const module = (await import(/* @vite-ignore */ url)) as BackendExports;
-    // A backend's stream-stdout prints where the guest's stdout goes.
-    module.configure?.({ ...settings, stdout: (text: string) => post({ type: 'stdout', bytes: encoder.encode(text) }) });
-    reports.push({ name: module.default.name, variants: (await module.default.hardware?.()) ?? [] });
-    backends.register(reportingLoads(module.default, (load) => post({ type: 'load', load })), priority);
-  }
-  post({ type: 'backends', backends: reports });
-  const registry = new ModelRegistry();
-  for (const [name, spec] of Object.entries(models)) registry.add(name, spec);
-  const host = new BrowserHost(backends, registry, { log });
-  const session = host.session();
-  const operations = componentOperations(session);
-  return {
-    // The operations are the bridge's handler, whose answers are untyped: each is what its op returns.
-    caller: { call: (op, args) => operations(op, args) as Promise<never> },
-    close: async () => {
-      await session.close();
-      await host.dispose();
-    },
-  };
+  const session = await startGuestSession(modules, models, {
+    stdout: (text) => post({ type: 'stdout', bytes: encoder.encode(text) }),
+    onLoad: (load) => post({ type: 'load', load }),
+    log,
+  });
+  post({ type: 'backends', backends: session.reports });
+  // The operations are the bridge's handler, whose answers are untyped: each is what its op returns.
+  return { caller: { call: (op, args) => session.operations(op, args) as Promise<never> }, close: session.close };
 }
 
 async function start(setup: WorkerSetup): Promise<number> {
