@@ -91,19 +91,20 @@ const isModule = (entry: BackendEntry): entry is BackendModuleEntry => 'module' 
 /** JavaScript Promise Integration: a wasm import may return a promise and suspend its caller. */
 const hasJspi = () => typeof (WebAssembly as { Suspending?: unknown }).Suspending === 'function';
 
-/** A module entry as bound: its absolute URL, and `priority` unless it gives its own. */
-function boundModule(entry: BackendModuleEntry, priority: number): BackendModule {
-  return { url: absolute(entry.module), priority: entry.priority ?? priority, ...(entry.settings ? { settings: entry.settings } : {}) };
+/** The backends as bound, highest priority first unless given; modules by their absolute URL. */
+function boundBackends(entries: BackendEntry[]): BoundBackend[] {
+  return entries.map((entry, i) => {
+    const priority = entries.length - i;
+    if (isModule(entry)) return { url: absolute(entry.module), priority: entry.priority ?? priority, ...(entry.settings ? { settings: entry.settings } : {}) };
+    return 'backend' in entry ? entry : { backend: entry, priority };
+  });
 }
 
-/** The backends as bound, highest priority first unless given. */
-function boundBackends(entries: BackendEntry[]): BoundBackend[] {
-  return entries.map((entry, i) => (isModule(entry) ? boundModule(entry, entries.length - i) : 'backend' in entry ? entry : { backend: entry, priority: entries.length - i }));
-}
+const isBoundModule = (bound: BoundBackend): bound is BackendModule => 'url' in bound;
 
 /** The page's side of the bridge: the backends imported or given here, and a host's operations served to the worker. */
-async function servePage(options: RunGuestOptions, models: Record<string, ModelSpec>, onStdout: (text: string) => void) {
-  const session = await startGuestSession(boundBackends(options.backends), models, {
+async function servePage(bound: BoundBackend[], options: RunGuestOptions, models: Record<string, ModelSpec>, onStdout: (text: string) => void) {
+  const session = await startGuestSession(bound, models, {
     stdout: onStdout,
     ...(options.onLoad ? { onLoad: options.onLoad } : {}),
     ...(options.log ? { log: options.log } : {}),
@@ -130,15 +131,15 @@ export async function runGuest(guestUrl: string | URL, options: RunGuestOptions)
   const print = (stream: 'stdout' | 'stderr', text: string) => (stream === 'stdout' ? options.onStdout : options.onStderr)?.(text);
   // In the guest's worker when the browser has JSPI, the guest comes transpiled for it, and every backend is a module.
   const jspiGuest = options.nn !== 'bridge' && hasJspi() ? options.jspiGuestUrl : undefined;
-  const modules = options.backends.every(isModule) ? options.backends.map((entry, i, all) => boundModule(entry, all.length - i)) : undefined;
+  const bound = boundBackends(options.backends);
   let page: Awaited<ReturnType<typeof servePage>> | undefined;
   let nn: NnSetup;
   let url: string;
-  if (jspiGuest !== undefined && modules) {
-    nn = { kind: 'in-worker', models, backends: modules };
+  if (jspiGuest !== undefined && bound.every(isBoundModule)) {
+    nn = { kind: 'in-worker', models, backends: bound };
     url = absolute(jspiGuest);
   } else {
-    page = await servePage(options, models, (text) => print('stdout', text));
+    page = await servePage(bound, options, models, (text) => print('stdout', text));
     nn = { kind: 'bridge', memory: page.memory };
     url = absolute(guestUrl);
   }
