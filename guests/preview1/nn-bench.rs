@@ -1,15 +1,17 @@
 // nn-bench: times the guest boundary for a compiled guest. Loads a model by name, then repeats
 // set_input + compute + get_output on one FP32 input and prints the mean time per round as
 // `mean_us <µs>`. The input bytes are made once, so the loop is the boundary and the engine only.
+// `warmup` rounds run first, untimed: the host's JavaScript reaches its steady speed only after
+// V8 has compiled it in tiers.
 //
-//   nn-bench <model> <dims, e.g. 1x3> <output-elements> <repeats>
+//   nn-bench <model> <dims, e.g. 1x3> <output-elements> <repeats> [<warmup>]
 mod nn;
 
 use std::time::Instant;
 
 fn arg(args: &[String], i: usize, what: &str) -> usize {
     args.get(i).and_then(|a| a.parse().ok()).unwrap_or_else(|| {
-        eprintln!("usage: nn-bench <model> <dims, e.g. 1x3> <output-elements> <repeats> (bad {})", what);
+        eprintln!("usage: nn-bench <model> <dims, e.g. 1x3> <output-elements> <repeats> [<warmup>] (bad {})", what);
         std::process::exit(2)
     })
 }
@@ -24,6 +26,7 @@ fn main() {
     let elements = dims.iter().product::<u32>() as usize;
     let output_elements = arg(&args, 3, "output-elements");
     let repeats = arg(&args, 4, "repeats");
+    let warmup = if args.len() > 5 { arg(&args, 5, "warmup") } else { 0 };
     let input: Vec<u8> = (0..elements).flat_map(|i| ((i % 7) as f32).to_le_bytes()).collect();
     let mut output = vec![0u8; output_elements * 4];
     let graph = nn::load_by_name(&model).unwrap_or_else(|e| panic!("load_by_name: {}", nn::errno_name(e)));
@@ -34,6 +37,9 @@ fn main() {
         nn::get_output(context, 0, &mut output).unwrap_or_else(|e| panic!("get_output: {}", nn::errno_name(e)))
     };
     let written = round();
+    for _ in 0..warmup {
+        round();
+    }
     let start = Instant::now();
     for _ in 0..repeats {
         round();

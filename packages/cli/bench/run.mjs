@@ -49,8 +49,11 @@ async function directMeanUs(session, makeFeeds, repeat) {
 const onnxGuest = (wasm, modelPath, guestArgs, spec = '') => wacs([wasm, '--bind', '@wacs/backend-onnx', '--model', `m=${modelPath}${spec}`, '--', 'm', ...guestArgs]);
 const nnBench = join(repoRoot, 'guests/preview1/bin/nn-bench.wasm');
 /** The compiled guest; `,in_thread=false` sends every call through the bridge to the host thread. */
-const compiledUs = async (modelPath, dims, outputElements, repeat, spec) => meanUs(await onnxGuest(nnBench, modelPath, [dims, String(outputElements), String(repeat)], spec));
-const componentUs = async (modelPath, inputArgs, repeat) => meanUs(await onnxGuest(guest('nn-compute'), modelPath, [...inputArgs, '--repeat', String(repeat)]));
+/** `warmup` untimed rounds come first in each guest (V8 compiles the host's JavaScript in tiers). */
+const compiledUs = async (modelPath, dims, outputElements, repeat, spec, warmup = 0) =>
+  meanUs(await onnxGuest(nnBench, modelPath, [dims, String(outputElements), String(repeat), String(warmup)], spec));
+const componentUs = async (modelPath, inputArgs, repeat, warmup = 0) =>
+  meanUs(await onnxGuest(guest('nn-compute'), modelPath, [...inputArgs, '--repeat', String(repeat), '--warmup', String(warmup)]));
 
 /** A table row: the median (p25–p75) of a path, its ratio to the base path and what it adds, all per round. */
 function row(label, samples, base, unit, digits = 1) {
@@ -65,18 +68,24 @@ writeFileSync(small, linearModel([[1, 2], [3, 4], [5, 6]], [0.5, -1]));
 // 1. Per call
 if (want('per-call')) {
   const REPEAT = quick ? 2000 : 5000;
+  // Every path at its steady speed: the guests run untimed computes first, direct warms up here once.
+  // The TS guest's warm-up stays short: componentize-js 0.19.3 frees its import calls' buffers only
+  // when `run` returns, so a long loop slows down (guests/README.md).
+  const WARMUP = quick ? 5000 : 20000;
+  const COMPONENT_WARMUP = 3000;
   const session = await ort.InferenceSession.create(small, { executionProviders: ['cpu'] });
   const feeds = () => ({ x: new ort.Tensor('float32', Float32Array.of(1, 1, 1), [1, 3]) });
+  await directMeanUs(session, feeds, WARMUP);
   log('per call');
   const s = await interleave(ROUNDS, {
     direct: () => directMeanUs(session, feeds, REPEAT),
-    bridge: () => compiledUs(small, '1x3', 2, REPEAT, ',in_thread=false'),
-    inThread: () => compiledUs(small, '1x3', 2, REPEAT, ''),
-    component: () => componentUs(small, ['x=FP32:1x3:1,1,1'], REPEAT),
+    bridge: () => compiledUs(small, '1x3', 2, REPEAT, ',in_thread=false', WARMUP),
+    inThread: () => compiledUs(small, '1x3', 2, REPEAT, '', WARMUP),
+    component: () => componentUs(small, ['x=FP32:1x3:1,1,1'], REPEAT, COMPONENT_WARMUP),
   });
   await session.release();
   lines.push(
-    `| per call, 1x3 → 1x2 linear model, ${ROUNDS} rounds of ${REPEAT.toLocaleString('en')} computes | µs per compute | × direct | µs added per call |`,
+    `| per call, 1x3 → 1x2 linear model, ${ROUNDS} rounds of ${REPEAT.toLocaleString('en')} computes after ${WARMUP.toLocaleString('en')} untimed (the TS guest: ${COMPONENT_WARMUP.toLocaleString('en')}) | µs per compute | × direct | µs added per call |`,
     '|---|---|---|---|',
     row('onnxruntime-node direct (session.run, new input tensor each call)', s.direct),
     row('compiled guest (Rust, preview1): set_input + compute + get_output, through the bridge to the host thread', s.bridge, s.direct, 'µs'),

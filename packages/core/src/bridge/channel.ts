@@ -3,7 +3,9 @@
  *
  * wasi:nn calls are synchronous in the guest while engines are asynchronous, and Node 20 has no
  * JSPI. So the worker posts a request and blocks in `Atomics.wait`; the host thread runs the
- * backend, posts the reply and wakes the worker. One wasi:nn call is one round trip.
+ * backend, posts the reply and wakes the worker. One wasi:nn call is one round trip. Each side
+ * checks for the other's message in a loop for a moment before it sleeps (SpinWait): waking a
+ * sleeping thread costs more than a small model's compute.
  *
  * Two lanes carry a request or a reply:
  * - the arena, a SharedArrayBuffer both threads see: the message as JSON with its byte arrays
@@ -23,6 +25,7 @@ import { errorFromData, errorToData, type NnErrorData } from '../errors.js';
 import type { BridgeArgs, BridgeOp, BridgeResult } from './operations.js';
 import { planMessage, readMessage, writeMessage } from './arena-message.js';
 import { answerEachRequest } from './request-loop.js';
+import { SpinWait } from './spin-wait.js';
 
 /** Slots of the control word array. */
 const REQUEST = 0; // sequence number of the last request put in the arena
@@ -40,6 +43,16 @@ export interface BridgeMemory {
 
 /** Messages up to this size go through the arena; larger tensors are moved by the port. */
 export const BRIDGE_ARENA_BYTES = 1 << 20;
+
+/** How long each side checks for the other's message before it sleeps (see SpinWait). */
+const WORKER_SPIN_MS = 0.1;
+const HOST_SPIN_MS = 0.05;
+
+/**
+ * Bridges this thread serves now. The host spins for a guest's next request only while it serves
+ * one: spinning for one guest would hold up the others' replies and the event loop (`wacs serve`).
+ */
+let bridgesServed = 0;
 
 export function createBridgeMemory(arenaBytes = BRIDGE_ARENA_BYTES): BridgeMemory {
   return { control: new SharedArrayBuffer(16), arena: new SharedArrayBuffer(arenaBytes) };
@@ -96,6 +109,8 @@ export class BridgeClient {
   private readonly control: Int32Array;
   private readonly arena: Uint8Array;
   private seq = 0;
+  /** Replies from a small model come sooner than a sleeping thread wakes (see SpinWait). */
+  private readonly spin = new SpinWait(WORKER_SPIN_MS);
   /** Large buffers for tensors that go to the host (see BufferPool). */
   readonly buffers = new BufferPool();
 
@@ -119,6 +134,7 @@ export class BridgeClient {
       collectBytes(request, blobs);
       this.port.postMessage({ seq, request }, transferables(blobs));
     }
+    this.spin.spin(() => Atomics.load(this.control, REPLY) !== seq);
     for (let answered = Atomics.load(this.control, REPLY); answered !== seq; answered = Atomics.load(this.control, REPLY)) {
       Atomics.wait(this.control, REPLY, answered);
     }
@@ -176,9 +192,15 @@ export function serveBridge(port: MessagePort, memory: BridgeMemory, handler: Br
 
   port.on('message', (message: { seq: number; request: BridgeRequest }) => void answer(message.seq, message.request));
 
-  void answerEachRequest(control, { request: REQUEST, closed: CLOSED }, (seq) => answer(seq, readMessage(arena) as BridgeRequest));
+  const hostSpin = new SpinWait(HOST_SPIN_MS);
+  const spinWhenAlone = { spin: (pending: () => boolean) => bridgesServed === 1 && hostSpin.spin(pending) };
+  bridgesServed++;
+  void answerEachRequest(control, { request: REQUEST, closed: CLOSED }, (seq) => answer(seq, readMessage(arena) as BridgeRequest), spinWhenAlone);
 
+  let stopped = false;
   return () => {
+    if (!stopped) bridgesServed--;
+    stopped = true;
     Atomics.store(control, CLOSED, 1);
     Atomics.notify(control, REQUEST);
   };

@@ -5,6 +5,8 @@
  * serving thread stays free for the engines' asynchronous work, and answers one request at a time
  * until the closed slot is set. Browser-safe: no `node:` imports.
  */
+import type { SpinWait } from './spin-wait.js';
+
 export interface ControlSlots {
   /** Slot the guest's thread writes each request's sequence number to. */
   request: number;
@@ -12,7 +14,17 @@ export interface ControlSlots {
   closed: number;
 }
 
-export async function answerEachRequest(control: Int32Array, slots: ControlSlots, answer: (seq: number) => Promise<void>): Promise<void> {
+/**
+ * `spin`: after each answer, checks for the next request in a loop for a moment before going back
+ * to sleep (a guest's next call often follows within µs; see SpinWait). It blocks this thread while
+ * it spins, so only a host with one guest to serve should pass it.
+ */
+export async function answerEachRequest(
+  control: Int32Array,
+  slots: ControlSlots,
+  answer: (seq: number) => Promise<void>,
+  spin?: Pick<SpinWait, 'spin'>,
+): Promise<void> {
   let seen = 0;
   while (!Atomics.load(control, slots.closed)) {
     const seq = Atomics.load(control, slots.request);
@@ -23,5 +35,6 @@ export async function answerEachRequest(control: Int32Array, slots: ControlSlots
     }
     seen = seq;
     await answer(seq);
+    spin?.spin(() => Atomics.load(control, slots.request) === seen);
   }
 }
