@@ -50,14 +50,14 @@ async function directGeneration(completion) {
 
 /**
  * One \`wacs run\` of the llm-chat REPL, the guest and node-llama-cpp taking turns: a prompt to the
- * guest, then (once the host has streamed its whole answer) one direct generation here, and so on,
+ * guest, then (once it has printed its whole answer and its stats) one direct generation here, and so on,
  * so both see the same machine load. The guest times each of its computes (its \`[stats]\` lines);
  * the process's peak RSS (VmHWM, which only grows) is sampled while it runs.
  */
 async function takeTurns(completion) {
-  const { text: answer } = await directGeneration(completion); // warm-up, and the text to wait for
+  await directGeneration(completion); // warm-up
   const args = [
-    wacsBin, 'run', guest('llm-chat'), '--bind', join(repoRoot, 'packages/backend-llama'), '--model', `stories=${model},threads=1,ctx-size=${CONTEXT}`,
+    wacsBin, 'run', guest('llm-chat'), '--bind', '@wacs/backend-llama', '--model', `stories=${model},threads=1,ctx-size=${CONTEXT}`,
     '--', '--model', 'stories', '--raw', '--stats', '--set', 'temp=0', '--set', 'repeat-penalty=1', '--set', `n-predict=${TOKENS}`,
   ];
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -67,9 +67,14 @@ async function takeTurns(completion) {
     stdout += chunk.toString();
     waiting?.();
   });
+  let exited = false;
   const closed = new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', resolve);
+    child.on('close', (code) => {
+      exited = true;
+      waiting?.();
+      resolve(code);
+    });
   });
   let peakRss = 0;
   const sampler = setInterval(() => {
@@ -79,11 +84,16 @@ async function takeTurns(completion) {
       // The process has just exited.
     }
   }, 20);
-  const answered = () => stdout.split(answer).length - 1;
+  // The guest's [stats] line ends each answer. (Not its text: greedy decoding on a toy model may part
+  // from node-llama-cpp's after a few hundred tokens, where two logits nearly tie.)
+  const answered = () => stdout.split('[stats]').length - 1;
   const direct = [];
   for (let i = 0; i < GENERATIONS; i++) {
     child.stdin.write(`${PROMPT}\n`);
-    while (answered() <= i) await new Promise((resolve) => (waiting = resolve));
+    while (answered() <= i) {
+      if (exited) throw new Error(`wacs run exited with ${await closed} after ${i} answers (its stderr is above)`);
+      await new Promise((resolve) => (waiting = resolve));
+    }
     direct.push((await directGeneration(completion)).rate);
   }
   child.stdin.end('/bye\n');
