@@ -9,7 +9,7 @@
  * largest tensor. Shared memory needs a cross-origin isolated page (COOP and COEP headers).
  */
 import { errorFromData, errorToData, NnError, type NnErrorData } from '@wacs/core/backend';
-import { answerEachRequest, messageBytes, planMessage, readMessage, SpinWait, writeMessage } from '@wacs/core/browser';
+import { answerEachRequest, messageBytes, planMessage, readMessage, writeMessage } from '@wacs/core/browser';
 
 const REQUEST = 0; // sequence number of the last request written
 const REPLY = 1; // sequence number of the last request answered
@@ -52,8 +52,6 @@ function writeArena(arena: SharedArrayBuffer, message: unknown): void {
 export class BridgeClient {
   private readonly control: Int32Array;
   private seq = 0;
-  /** A small model answers sooner than a sleeping thread wakes (see SpinWait). The page never spins: it draws. */
-  private readonly spin = new SpinWait(0.1);
 
   constructor(private readonly memory: BridgeMemory) {
     this.control = new Int32Array(memory.control);
@@ -65,7 +63,6 @@ export class BridgeClient {
     writeArena(this.memory.arena, { op, args });
     Atomics.store(this.control, REQUEST, seq);
     Atomics.notify(this.control, REQUEST);
-    this.spin.spin(() => Atomics.load(this.control, REPLY) !== seq);
     for (let answered = Atomics.load(this.control, REPLY); answered !== seq; answered = Atomics.load(this.control, REPLY)) {
       Atomics.wait(this.control, REPLY, answered);
     }

@@ -11,7 +11,6 @@ export { HEAD_BYTES } from './sniff.js';
 export { NnHostBase, NnSession, type HostOptions } from './host-base.js';
 export { componentNnImports, WASI_NN_VERSION, type ComponentOptions, type NnCaller } from './abi/component.js';
 export { answerEachRequest, type ControlSlots } from './bridge/request-loop.js';
-export { SpinWait } from './bridge/spin-wait.js';
 export { StreamSteps } from './bridge/stream-steps.js';
 export { packSteps } from './bridge/stream-wire.js';
 export { messageBytes, planMessage, readMessage, writeMessage, type PlannedMessage } from './bridge/arena-message.js';
