@@ -67,7 +67,8 @@ async function newInstance(bridgePort: MessagePort, bridge: BridgeMemory): Promi
   const overrides: Record<string, unknown> = {
     // No in-thread twins: engines live on the host thread only. Workers are ended at will (deadline,
     // client gone, shutdown), and a native engine torn down with its worker can take the process with it.
-    ...componentNnImports(new BridgeClient(bridgePort, bridge)),
+    // Nor spinning for replies: many guests share the cores with the host (see BridgeClient).
+    ...componentNnImports(new BridgeClient(bridgePort, bridge, { spin: false })),
     'wasi:http/types': http.imports,
     'wasi:http/outgoing-handler': deniedOutgoingHandler,
   };
