@@ -20,6 +20,7 @@
  * What travels is `{ op, args }` for one of the operations in operations.ts; this file only moves
  * messages, and the host's answers to each operation are in session-server.ts.
  */
+import { availableParallelism } from 'node:os';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { errorFromData, errorToData, type NnErrorData } from '../errors.js';
 import type { BridgeArgs, BridgeOp, BridgeResult } from './operations.js';
@@ -47,6 +48,8 @@ export const BRIDGE_ARENA_BYTES = 1 << 20;
 /** How long each side checks for the other's message before it sleeps (see SpinWait). */
 const WORKER_SPIN_MS = 0.1;
 const HOST_SPIN_MS = 0.05;
+/** On one core a spinning thread only holds up the one it waits for. */
+const CAN_SPIN = availableParallelism() > 1;
 
 /**
  * Bridges this thread serves now. The host spins for a guest's next request only while it serves
@@ -122,7 +125,7 @@ export class BridgeClient {
   constructor(
     private readonly port: MessagePort,
     memory: BridgeMemory,
-    { spin = true } = {},
+    { spin = CAN_SPIN } = {},
   ) {
     this.control = new Int32Array(memory.control);
     this.arena = new Uint8Array(memory.arena);
@@ -200,7 +203,7 @@ export function serveBridge(port: MessagePort, memory: BridgeMemory, handler: Br
   port.on('message', (message: { seq: number; request: BridgeRequest }) => void answer(message.seq, message.request));
 
   const hostSpin = new SpinWait(HOST_SPIN_MS);
-  const spinWhenAlone = { spin: (pending: () => boolean) => bridgesServed === 1 && hostSpin.spin(pending) };
+  const spinWhenAlone = { spin: (pending: () => boolean) => CAN_SPIN && bridgesServed === 1 && hostSpin.spin(pending) };
   bridgesServed++;
   void answerEachRequest(control, { request: REQUEST, closed: CLOSED }, (seq) => answer(seq, readMessage(arena) as BridgeRequest), spinWhenAlone);
 
