@@ -5,8 +5,6 @@
  * serving thread stays free for the engines' asynchronous work, and answers one request at a time
  * until the closed slot is set. Browser-safe: no `node:` imports.
  */
-import type { SpinWait } from './spin-wait.js';
-
 export interface ControlSlots {
   /** Slot the guest's thread writes each request's sequence number to. */
   request: number;
@@ -14,17 +12,7 @@ export interface ControlSlots {
   closed: number;
 }
 
-/**
- * `spin`: after each answer, checks for the next request in a loop for a moment before going back
- * to sleep (a guest's next call often follows within µs; see SpinWait). It blocks this thread while
- * it spins, so only a host with one guest to serve should pass it.
- */
-export async function answerEachRequest(
-  control: Int32Array,
-  slots: ControlSlots,
-  answer: (seq: number) => Promise<void>,
-  spin?: Pick<SpinWait, 'spin'>,
-): Promise<void> {
+export async function answerEachRequest(control: Int32Array, slots: ControlSlots, answer: (seq: number) => Promise<void>): Promise<void> {
   let seen = 0;
   while (!Atomics.load(control, slots.closed)) {
     const seq = Atomics.load(control, slots.request);
@@ -35,6 +23,5 @@ export async function answerEachRequest(
     }
     seen = seq;
     await answer(seq);
-    spin?.spin(() => Atomics.load(control, slots.request) === seen);
   }
 }
