@@ -18,12 +18,15 @@ function parseTensor(spec: string, fill: boolean): () => [string, Tensor] {
   const count = dims.reduce((a, b) => a * b, 1);
   const given = valueText.split(',').map(Number);
   const vals = fill ? new Array<number>(count).fill(given[0] ?? 0) : given;
-  // The element bytes are made once; each compute only hands them over (the ABI copies them).
+  // The name, dimensions and element bytes are made once; each compute only hands them over (the ABI copies them).
   const bytes = tensor(type, dims, vals).data();
-  return () => [spec.slice(0, eq), new Tensor(new Uint32Array(dims), type, bytes)];
+  const name = spec.slice(0, eq);
+  const shape = new Uint32Array(dims);
+  return () => [name, new Tensor(shape, type, bytes)];
 }
 
-const drop = (resource: object) => (resource as Record<symbol, (() => void) | undefined>)[Symbol.for('dispose')]?.();
+const DISPOSE = Symbol.for('dispose');
+const drop = (resource: object) => (resource as Record<symbol, (() => void) | undefined>)[DISPOSE]?.();
 
 function format(name: string, t: Tensor): string {
   const v = Array.from(values(t) as ArrayLike<number | bigint>).slice(0, 16);
