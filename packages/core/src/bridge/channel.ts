@@ -208,10 +208,8 @@ export function serveBridge(port: MessagePort, memory: BridgeMemory, handler: Br
   bridgesServed++;
   void answerEachRequest(control, { request: REQUEST, closed: CLOSED }, (seq) => answer(seq, readMessage(arena) as BridgeRequest));
 
-  let stopped = false;
   return () => {
-    if (!stopped) bridgesServed--;
-    stopped = true;
+    if (!Atomics.load(control, CLOSED)) bridgesServed--;
     Atomics.store(control, CLOSED, 1);
     Atomics.notify(control, REQUEST);
   };
