@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ArtifactError, isComponentArtifact, packArtifact, unpackArtifact } from '../src/runner/component-artifact.js';
-import { JCO_VERSION } from '../src/runner/component-cache.js';
+import { BINDINGS_VERSION } from '../src/runner/component-cache.js';
 
 const encoder = new TextEncoder();
 const transpiled = {
@@ -32,7 +32,7 @@ describe('component artifact', () => {
     expect(isComponentArtifact(artifact)).toBe(true);
     const back = unpackArtifact(artifact, 'a.wacs');
     expect(back.source).toBe(source);
-    expect(back.jco).toBe(JCO_VERSION);
+    expect(back.jco).toBe(BINDINGS_VERSION);
     expect(back.info).toEqual(transpiled.info);
     expect(Object.keys(back.files).sort()).toEqual(Object.keys(transpiled.files).sort());
     for (const [name, bytes] of Object.entries(transpiled.files)) expect(Array.from(back.files[name]!)).toEqual(Array.from(bytes));
@@ -55,7 +55,7 @@ describe('component artifact', () => {
 
   it("refuses one another jco made as stale, naming both versions", () => {
     const foreign = withHeader(artifact, (h) => (h.jco = '0.0.1'));
-    expect(() => unpackArtifact(foreign, 'a.wacs')).toThrow(new RegExp(`jco 0.0.1 and this wacs uses jco ${JCO_VERSION.replace(/\./g, '\\.')}: it is stale`));
+    expect(() => unpackArtifact(foreign, 'a.wacs')).toThrow(new RegExp(`jco 0.0.1 and this wacs uses jco ${BINDINGS_VERSION.replace(/[.+]/g, '\\$&')}: it is stale`));
   });
 
   it('refuses file names that would leave its folder', () => {

@@ -1,6 +1,7 @@
 import { parse } from '@bytecodealliance/jco';
 import { describe, expect, it } from 'vitest';
 import { capModuleMemory, wasmKind } from '../src/index.js';
+import { patchModuleMemory } from '../src/runner/wasm-binary.js';
 
 const PAGE = 65536;
 
@@ -32,6 +33,40 @@ describe('capModuleMemory', () => {
   it('refuses a module that needs more than the cap to start', async () => {
     expect(() => capModuleMemory(new Uint8Array(), 0)).toThrow();
     await expect(parse('(module (memory 10))').then((b) => capModuleMemory(b, 2 * PAGE))).rejects.toThrow(/needs at least 0.625 MiB/);
+  });
+});
+
+describe('patchModuleMemory: shared memories', () => {
+  const sharedGrow = async (wat: string, patch: Parameters<typeof patchModuleMemory>[1]) => {
+    const module = new WebAssembly.Module(patchModuleMemory(await parse(wat), patch) as Uint8Array<ArrayBuffer>);
+    const memory = WebAssembly.Module.exports(module).find((e) => e.kind === 'memory');
+    const { exports } = new WebAssembly.Instance(module);
+    return { memory: memory && (exports[memory.name] as WebAssembly.Memory), grow: exports.grow as (n: number) => number };
+  };
+
+  it('declares a defined memory shared, with a 4 GiB maximum where it had none', async () => {
+    const { memory, grow } = await sharedGrow(`(module (memory (export "mem") 1) ${GROW})`, { shared: true });
+    expect(memory!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect([grow(1), grow(2)]).toEqual([1, 2]);
+    expect(memory!.buffer.byteLength).toBe(4 * PAGE);
+  });
+
+  it('shares and caps together, as --max-memory does for components', async () => {
+    const { memory, grow } = await sharedGrow(`(module (memory (export "mem") 1 100) ${GROW})`, { shared: true, maxBytes: 2 * PAGE });
+    expect(memory!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect([grow(1), grow(1)]).toEqual([1, -1]);
+  });
+
+  it('declares an imported memory shared, so a shared memory satisfies it and an unshared one does not', async () => {
+    const bytes = patchModuleMemory(await parse(`(module (import "env" "mem" (memory 1)) ${GROW})`), { shared: true }) as Uint8Array<ArrayBuffer>;
+    const module = new WebAssembly.Module(bytes);
+    expect(() => new WebAssembly.Instance(module, { env: { mem: new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true }) } })).not.toThrow();
+    expect(() => new WebAssembly.Instance(module, { env: { mem: new WebAssembly.Memory({ initial: 1 }) } })).toThrow();
+  });
+
+  it('leaves a module unchanged when asked for nothing', async () => {
+    const bytes = await parse('(module (memory 1))');
+    expect(patchModuleMemory(bytes, {})).toBe(bytes);
   });
 });
 

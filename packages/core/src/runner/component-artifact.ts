@@ -4,8 +4,8 @@
  *
  *   "WACSAOT1"  header length (u32 LE)  header (JSON)  file contents, back to back
  *
- * The header names the source component (its SHA-256, the cache key), the jco version that
- * transpiled it (another jco's bindings may not fit this wacs), the component's interfaces, each
+ * The header names the source component (its SHA-256, the cache key), the bindings' version (jco's,
+ * and wacs's pass over them: other bindings may not fit this wacs), the component's interfaces, each
  * file's name and length, and the SHA-256 of every file's contents, so a truncated or altered
  * artifact is refused instead of run.
  *
@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { JCO_VERSION, type ComponentInfo, type TranspiledComponent } from './component-cache.js';
+import { BINDINGS_VERSION, type ComponentInfo, type TranspiledComponent } from './component-cache.js';
 
 const MAGIC = 'WACSAOT1';
 const PREFIX = MAGIC.length + 4;
@@ -62,7 +62,7 @@ export function packArtifact(source: string, transpiled: TranspiledComponent, co
       stored.push(content);
     }
   }
-  const header: ArtifactHeader = { source, jco: JCO_VERSION, imports: transpiled.info.imports, exports: transpiled.info.exports, files, sha256: hash.digest('hex') };
+  const header: ArtifactHeader = { source, jco: BINDINGS_VERSION, imports: transpiled.info.imports, exports: transpiled.info.exports, files, sha256: hash.digest('hex') };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const out = new Uint8Array(PREFIX + json.length + stored.reduce((n, f) => n + f.length, 0));
   out.set(new TextEncoder().encode(MAGIC));
@@ -92,8 +92,8 @@ export function unpackArtifact(bytes: Uint8Array, what: string, component?: Uint
   } catch {
     throw new ArtifactError(`${what} is corrupt (its header does not read); ${again}`);
   }
-  if (header.jco !== JCO_VERSION) {
-    throw new ArtifactError(`${what} was prepared by jco ${header.jco} and this wacs uses jco ${JCO_VERSION}: it is stale; ${again}`);
+  if (header.jco !== BINDINGS_VERSION) {
+    throw new ArtifactError(`${what} was prepared by jco ${header.jco} and this wacs uses jco ${BINDINGS_VERSION}: it is stale; ${again}`);
   }
   if (header.files.some((f) => f.at !== undefined)) {
     if (!component) {

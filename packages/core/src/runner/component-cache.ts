@@ -1,6 +1,6 @@
 /**
  * Component guests are transpiled by jco into JavaScript plus core wasm modules, once per component:
- * the result is cached on disk under the component's SHA-256 and the jco version, so later runs
+ * the result is cached on disk under the component's SHA-256 and BINDINGS_VERSION, so later runs
  * start from the cache (transpiling takes seconds; starting from the cache takes milliseconds).
  * `wacs compile` does the transpiling ahead of time into one file (component-artifact.ts), which
  * fills the cache without transpiling.
@@ -11,6 +11,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { BINDINGS_REVISION, unshareListCopies } from './guest-memory-sharing.js';
 
 /** jco's version, part of the cache key (its package.json is not exported, so find it from the entry). */
 export const JCO_VERSION: string = (() => {
@@ -18,6 +19,9 @@ export const JCO_VERSION: string = (() => {
   while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
   return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
 })();
+
+/** What a transpile's bindings depend on: jco, and wacs's own pass over them. Part of the cache key and the artifact header. */
+export const BINDINGS_VERSION = `${JCO_VERSION}+wacs.${BINDINGS_REVISION}`;
 
 /** jco loads its own wasm tools when imported (~250 ms): only pay for that on a cache miss. */
 function jco(): Promise<typeof import('@bytecodealliance/jco')> {
@@ -83,12 +87,18 @@ export async function transpileComponent(wasm: Uint8Array, { jspi = false } = {}
   const { transpile } = await jco();
   const settings = { name: 'guest', instantiation: 'async', typescript: false, ...(jspi ? jspiSettings(info) : {}) };
   const { files } = await transpile(wasm, settings as Parameters<typeof transpile>[1]);
-  const bytes = Object.fromEntries(Object.entries(files).map(([name, content]) => [name, typeof content === 'string' ? new TextEncoder().encode(content) : (content as Uint8Array)]));
+  const bytes = Object.fromEntries(
+    Object.entries(files).map(([name, content]) => {
+      if (name !== 'guest.js') return [name, typeof content === 'string' ? new TextEncoder().encode(content) : (content as Uint8Array)];
+      const text = typeof content === 'string' ? content : new TextDecoder().decode(content as Uint8Array);
+      return [name, new TextEncoder().encode(unshareListCopies(text))];
+    }),
+  );
   return { info, files: bytes };
 }
 
 function cacheEntry(cacheDir: string, key: string): { dir: string; infoFile: string } {
-  const dir = join(cacheDir, 'components', `${key}-jco${JCO_VERSION}`);
+  const dir = join(cacheDir, 'components', `${key}-jco${BINDINGS_VERSION}`);
   return { dir, infoFile: join(dir, 'info.json') };
 }
 

@@ -15,7 +15,7 @@ import { WASI_NN_VERSION } from '../abi/component.js';
 import { defaultCacheDir, prepareCompiled, prepareComponent, type PreparedComponent } from './component-cache.js';
 import { artifactFor, isComponentArtifact, unpackArtifact } from './component-artifact.js';
 import { checkModuleImports } from '../abi/preview1/import-check.js';
-import { capModuleMemory, wasmKind } from './wasm-binary.js';
+import { capModuleMemory, patchModuleMemory, wasmKind } from './wasm-binary.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 import { traceMark } from '../trace.js';
 
@@ -99,13 +99,16 @@ function workerUrl(file: string): URL {
 // compiling each function on first call cuts start-up several times, at no cost once warm.
 v8.setFlagsFromString('--wasm-lazy-compilation');
 
-/** Compiles a component's core modules (capped to the memory limit), keyed by file name. */
+/**
+ * Compiles a component's core modules, keyed by file name: memories capped to the memory limit and
+ * declared shared (see guest-memory-sharing.ts; its bindings copy lists out of them accordingly).
+ */
 export async function compileCoreModules(dir: string, maxMemoryBytes: number | undefined): Promise<Record<string, WebAssembly.Module>> {
   const names = (await readdir(dir)).filter((f) => f.endsWith('.wasm'));
   const modules = await Promise.all(
     names.map(async (name) => {
       const bytes = new Uint8Array(await readFile(join(dir, name)));
-      return WebAssembly.compile((maxMemoryBytes ? capModuleMemory(bytes, maxMemoryBytes) : bytes) as Uint8Array<ArrayBuffer>);
+      return WebAssembly.compile(patchModuleMemory(bytes, { maxBytes: maxMemoryBytes, shared: true }) as Uint8Array<ArrayBuffer>);
     }),
   );
   return Object.fromEntries(names.map((name, i) => [name, modules[i]!]));

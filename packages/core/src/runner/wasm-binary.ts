@@ -1,7 +1,8 @@
 /**
- * Reading and patching WebAssembly binaries: telling components from core modules, and capping
+ * Reading and patching WebAssembly binaries: telling components from core modules, capping
  * linear memory (the `--max-memory` limit) by rewriting each memory's maximum, so `memory.grow`
- * fails inside the guest instead of the host running out.
+ * fails inside the guest instead of the host running out, and declaring memories shared (see
+ * guest-memory-sharing.ts).
  */
 import { concatBytes } from '../bytes.js';
 
@@ -54,16 +55,30 @@ function leb(value: number): number[] {
   return out;
 }
 
-/** Re-encodes one `limits` at the reader's position with a maximum of at most `maxPages`. */
-function cappedLimits(r: Reader, maxPages: number, out: number[]): void {
+/** The most pages a 32-bit memory can have (4 GiB). */
+const MAX_PAGES = 65536;
+
+export interface MemoryPatch {
+  /** Caps every memory's maximum at this many bytes (the `--max-memory` limit). */
+  maxBytes?: number;
+  /** Declares every memory shared (a shared memory needs a maximum: 4 GiB where none is set). */
+  shared?: boolean;
+}
+
+/** Re-encodes one `limits` at the reader's position as `patch` asks. */
+function patchedLimits(r: Reader, patch: MemoryPatch, out: number[]): void {
   const flag = r.byte();
-  if (flag & 0x04) throw new Error('64-bit memories are not supported by --max-memory');
+  if (flag & 0x04) throw new Error('64-bit memories are not supported');
   const min = r.u32();
-  const max = flag & 0x01 ? r.u32() : Infinity;
-  if (min > maxPages) {
-    throw new Error(`the guest needs at least ${(min * WASM_PAGE) / 2 ** 20} MiB of memory, over --max-memory`);
+  let max = flag & 0x01 ? r.u32() : undefined;
+  if (patch.maxBytes !== undefined) {
+    const cap = Math.floor(patch.maxBytes / WASM_PAGE);
+    if (min > cap) throw new Error(`the guest needs at least ${(min * WASM_PAGE) / 2 ** 20} MiB of memory, over --max-memory`);
+    max = Math.min(max ?? MAX_PAGES, cap);
   }
-  out.push(flag | 0x01, ...leb(min), ...leb(Math.min(max, maxPages)));
+  const shared = patch.shared === true || (flag & 0x02) !== 0;
+  if (shared) max ??= MAX_PAGES;
+  out.push((shared ? 0x02 : 0) | (max === undefined ? 0 : 0x01), ...leb(min), ...(max === undefined ? [] : leb(max)));
 }
 
 function copyName(r: Reader, out: number[]): void {
@@ -74,8 +89,13 @@ function copyName(r: Reader, out: number[]): void {
 
 /** Returns a copy of a core module whose memories (defined or imported) grow to `maxBytes` at most. */
 export function capModuleMemory(module: Uint8Array, maxBytes: number): Uint8Array {
-  if (wasmKind(module) !== 'module') throw new Error('capModuleMemory takes a core module, not a component');
-  const maxPages = Math.floor(maxBytes / WASM_PAGE);
+  return patchModuleMemory(module, { maxBytes });
+}
+
+/** A core module with every memory, defined or imported, patched as `patch` asks (the module itself when it asks nothing). */
+export function patchModuleMemory(module: Uint8Array, patch: MemoryPatch): Uint8Array {
+  if (wasmKind(module) !== 'module') throw new Error('patchModuleMemory takes a core module, not a component');
+  if (patch.maxBytes === undefined && !patch.shared) return module;
   const r = new Reader(module, 8);
   const parts: Uint8Array[] = [module.subarray(0, 8)];
   while (r.pos < module.length) {
@@ -92,7 +112,7 @@ export function capModuleMemory(module: Uint8Array, maxBytes: number): Uint8Arra
     body.push(...leb(count));
     for (let i = 0; i < count; i++) {
       if (id === 5) {
-        cappedLimits(r, maxPages, body);
+        patchedLimits(r, patch, body);
         continue;
       }
       copyName(r, body);
@@ -101,7 +121,7 @@ export function capModuleMemory(module: Uint8Array, maxBytes: number): Uint8Arra
       body.push(kind);
       const descStart = r.pos;
       if (kind === 2) {
-        cappedLimits(r, maxPages, body);
+        patchedLimits(r, patch, body);
         continue;
       }
       if (kind === 0) r.u32();

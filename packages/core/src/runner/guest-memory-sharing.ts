@@ -1,0 +1,39 @@
+/**
+ * Component guests run with their linear memory declared shared (compileCoreModules).
+ *
+ * Why: under Node 20's V8, each `memory.grow` of an unshared memory wraps the grown memory in a
+ * new ArrayBuffer, and all of it counts as new external memory until a collection sweeps the old
+ * buffer. Past about 32 MiB of guest memory, every grow sets off a full collection of the worker's
+ * heap (about 1–2 ms each). A StarlingMonkey guest grows its memory a page at a time as its own heap
+ * fills, so an instance serving requests, or a guest computing in a loop, ran a collection every
+ * few calls: a reused `wacs serve` instance spent about half its CPU on them. A shared memory grows
+ * in place, with no new buffer to account, and never sets them off.
+ *
+ * What it takes: jco's bindings copy lists out of guest memory with `memory0.buffer.slice(…)`,
+ * which on a shared memory makes another SharedArrayBuffer. Native engines cannot take those
+ * (N-API refuses them as tensor data), and posted to another thread they would share the guest's
+ * memory instead of copying it. `unshareListCopies` makes those copies plain ArrayBuffers;
+ * BINDINGS_REVISION, in the cache key and the artifact header, tells bindings made before it.
+ */
+
+/** The revision of wacs's pass over jco's bindings (`unshareListCopies`). */
+export const BINDINGS_REVISION = 1;
+
+const SLICE = /\bmemory(\d+)\.buffer\.slice\(/g;
+
+/** ArrayBuffer#slice (its index rules included), always into a plain ArrayBuffer. */
+const HELPER = `function sliceGuestMemory(buffer, start, end) {
+  const length = buffer.byteLength;
+  const from = start < 0 ? Math.max(length + start, 0) : Math.min(start, length);
+  const to = end < 0 ? Math.max(length + end, 0) : Math.min(end, length);
+  return new Uint8Array(buffer, from, Math.max(to - from, 0)).slice().buffer;
+}
+`;
+
+/** jco's bindings with every copy out of guest memory made into a plain ArrayBuffer. */
+export function unshareListCopies(bindings: string): string {
+  const rewritten = bindings.replace(SLICE, (_, index: string) => `sliceGuestMemory(memory${index}.buffer, `);
+  // A copy written some other way would hand a SharedArrayBuffer to the host: refuse to go on.
+  if (/\.buffer\.slice\(/.test(rewritten)) throw new Error('jco bindings copy guest memory in a way wacs does not know; shared guest memory would leak into the host');
+  return HELPER + rewritten;
+}
