@@ -1,7 +1,7 @@
 import { parse } from '@bytecodealliance/jco';
 import { describe, expect, it } from 'vitest';
 import { capModuleMemory, wasmKind } from '../src/index.js';
-import { patchModuleMemory } from '../src/runner/wasm-binary.js';
+import { patchModuleMemory, patchModuleMemoryInPlace } from '../src/runner/wasm-binary.js';
 
 const PAGE = 65536;
 
@@ -62,6 +62,20 @@ describe('patchModuleMemory: shared memories', () => {
     const module = new WebAssembly.Module(bytes);
     expect(() => new WebAssembly.Instance(module, { env: { mem: new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true }) } })).not.toThrow();
     expect(() => new WebAssembly.Instance(module, { env: { mem: new WebAssembly.Memory({ initial: 1 }) } })).toThrow();
+  });
+
+  it('patches in place, with room before the module, the same bytes as a copy; without room it copies', async () => {
+    const wat = `(module (import "env" "f" (func)) (memory (export "mem") 1) ${GROW} (data (i32.const 0) "hello"))`;
+    const module = await parse(wat);
+    const expected = patchModuleMemory(module, { shared: true, maxBytes: 8 * PAGE });
+    const buffer = new Uint8Array(16 + module.length);
+    buffer.set(module, 16);
+    const patched = patchModuleMemoryInPlace(buffer, 16, { shared: true, maxBytes: 8 * PAGE });
+    expect(patched.buffer).toBe(buffer.buffer);
+    expect(Array.from(patched)).toEqual(Array.from(expected));
+    const tight = patchModuleMemoryInPlace(Uint8Array.from(module), 0, { shared: true });
+    expect(Array.from(tight)).toEqual(Array.from(patchModuleMemory(module, { shared: true })));
+    expect(WebAssembly.validate(patched as Uint8Array<ArrayBuffer>)).toBe(true);
   });
 
   it('leaves a module unchanged when asked for nothing', async () => {

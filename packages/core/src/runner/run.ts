@@ -4,7 +4,7 @@
  * the sync bridge. Enforces the time limit (the worker is terminated) and the memory limit.
  */
 import { statSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import v8 from 'node:v8';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
@@ -15,7 +15,7 @@ import { WASI_NN_VERSION } from '../abi/component.js';
 import { defaultCacheDir, prepareCompiled, prepareComponent, type PreparedComponent } from './component-cache.js';
 import { artifactFor, isComponentArtifact, unpackArtifact } from './component-artifact.js';
 import { checkModuleImports } from '../abi/preview1/import-check.js';
-import { capModuleMemory, patchModuleMemory, wasmKind } from './wasm-binary.js';
+import { capModuleMemory, patchModuleMemoryInPlace, wasmKind, type MemoryPatch } from './wasm-binary.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 import { traceMark } from '../trace.js';
 
@@ -100,18 +100,34 @@ function workerUrl(file: string): URL {
 v8.setFlagsFromString('--wasm-lazy-compilation');
 
 /**
- * Compiles a component's core modules, keyed by file name: memories capped to the memory limit and
- * declared shared (see guest-memory-sharing.ts; its bindings copy lists out of them accordingly).
+ * Compiles a component's core modules, keyed by file name: memories capped to the memory limit and,
+ * for instances that live long (`shared`), declared shared (see guest-memory-sharing.ts).
  */
-export async function compileCoreModules(dir: string, maxMemoryBytes: number | undefined): Promise<Record<string, WebAssembly.Module>> {
+export async function compileCoreModules(dir: string, maxMemoryBytes: number | undefined, { shared }: { shared: boolean }): Promise<Record<string, WebAssembly.Module>> {
   const names = (await readdir(dir)).filter((f) => f.endsWith('.wasm'));
-  const modules = await Promise.all(
-    names.map(async (name) => {
-      const bytes = new Uint8Array(await readFile(join(dir, name)));
-      return WebAssembly.compile(patchModuleMemory(bytes, { maxBytes: maxMemoryBytes, shared: true }) as Uint8Array<ArrayBuffer>);
-    }),
-  );
+  const patch: MemoryPatch = { maxBytes: maxMemoryBytes, shared };
+  const modules = await Promise.all(names.map(async (name) => WebAssembly.compile((await readPatchedModule(join(dir, name), patch)) as Uint8Array<ArrayBuffer>)));
   return Object.fromEntries(names.map((name, i) => [name, modules[i]!]));
+}
+
+/** Room before a module read for patching: what its patched head may add (a maximum, longer section sizes). */
+const PATCH_ROOM = 64;
+
+/** A module file, read and patched in place (see patchModuleMemoryInPlace). */
+async function readPatchedModule(path: string, patch: MemoryPatch): Promise<Uint8Array> {
+  const file = await open(path);
+  try {
+    const { size } = await file.stat();
+    const buffer = new Uint8Array(PATCH_ROOM + size);
+    for (let read = 0; read < size; ) {
+      const { bytesRead } = await file.read(buffer, PATCH_ROOM + read, size - read, read);
+      if (bytesRead === 0) throw new Error(`${path}: shorter than its size`);
+      read += bytesRead;
+    }
+    return patchModuleMemoryInPlace(buffer, PATCH_ROOM, patch);
+  } finally {
+    await file.close();
+  }
 }
 
 /** Checks a component's wasi:nn imports before running it: a clear message beats a link error. */
@@ -194,7 +210,7 @@ export async function runGuest(wasm: Uint8Array, host: NnHost, options: RunOptio
 function runComponent(prepared: PreparedComponent, host: NnHost, options: RunOptions): Promise<RunResult> {
   traceMark(`component-from-${prepared.from}`);
   // Compile here while the worker starts; compiled modules are handed over without a copy.
-  const modules = compileCoreModules(prepared.dir, options.maxMemoryBytes).then((compiled) => {
+  const modules = compileCoreModules(prepared.dir, options.maxMemoryBytes, { shared: true }).then((compiled) => {
     traceMark('core-modules-compiled');
     return { modules: compiled };
   });

@@ -94,16 +94,48 @@ export function capModuleMemory(module: Uint8Array, maxBytes: number): Uint8Arra
 
 /** A core module with every memory, defined or imported, patched as `patch` asks (the module itself when it asks nothing). */
 export function patchModuleMemory(module: Uint8Array, patch: MemoryPatch): Uint8Array {
+  if (!asksSomething(module, patch)) return module;
+  const { head, rest } = patchedHead(module, patch);
+  return concatBytes([head, module.subarray(rest)]);
+}
+
+/**
+ * `patchModuleMemory` without copying the module: it lies at `at` in `buffer`, with room before it,
+ * and its patched head (the sections up to the memory section, a few KiB) is written just before
+ * the unchanged rest. A JavaScript engine's module is ~12 MB; a copy would double it in memory
+ * while it compiles. Returns the patched module, a view of `buffer`.
+ */
+export function patchModuleMemoryInPlace(buffer: Uint8Array, at: number, patch: MemoryPatch): Uint8Array {
+  const module = buffer.subarray(at);
+  if (!asksSomething(module, patch)) return module;
+  const { head, rest } = patchedHead(module, patch);
+  const start = at + rest - head.length;
+  if (start < 0) return concatBytes([head, module.subarray(rest)]);
+  buffer.set(head, start);
+  return buffer.subarray(start);
+}
+
+function asksSomething(module: Uint8Array, patch: MemoryPatch): boolean {
   if (wasmKind(module) !== 'module') throw new Error('patchModuleMemory takes a core module, not a component');
-  if (patch.maxBytes === undefined && !patch.shared) return module;
+  return patch.maxBytes !== undefined || patch.shared === true;
+}
+
+/**
+ * The module's sections up to the first one after the memory section, with the import and memory
+ * sections patched, and the offset in `module` where the unchanged rest begins.
+ */
+function patchedHead(module: Uint8Array, patch: MemoryPatch): { head: Uint8Array; rest: number } {
   const r = new Reader(module, 8);
   const parts: Uint8Array[] = [module.subarray(0, 8)];
   while (r.pos < module.length) {
+    const sectionStart = r.pos;
     const id = r.byte();
+    // Custom sections (0) may sit anywhere; past the memory section (5) nothing is patched.
+    if (id > 5) return { head: concatBytes(parts), rest: sectionStart };
     const size = r.u32();
     const start = r.pos;
     if (id !== 2 && id !== 5) {
-      parts.push(Uint8Array.of(id, ...leb(size)), module.subarray(start, start + size));
+      parts.push(module.subarray(sectionStart, start + size));
       r.skip(size);
       continue;
     }
@@ -140,5 +172,5 @@ export function patchModuleMemory(module: Uint8Array, patch: MemoryPatch): Uint8
     if (r.pos !== start + size) throw new Error(`malformed section ${id}`);
     parts.push(Uint8Array.of(id, ...leb(body.length)), Uint8Array.from(body));
   }
-  return concatBytes(parts);
+  return { head: concatBytes(parts), rest: module.length };
 }

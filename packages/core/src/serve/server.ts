@@ -121,7 +121,8 @@ async function prepareProgram(wasm: Uint8Array, options: ServeOptions): Promise<
       preopens,
       maxMemoryBytes: options.maxMemoryBytes,
     },
-    modules: await compileCoreModules(prepared.dir, options.maxMemoryBytes),
+    // A fresh instance per request is gone before its memory grows far (guest-memory-sharing.ts).
+    modules: await compileCoreModules(prepared.dir, options.maxMemoryBytes, { shared: options.reuseInstances ?? false }),
   };
 }
 
