@@ -66,13 +66,17 @@ export function values(t: Tensor): Float32Array | Float64Array | Uint8Array | In
   return new Ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
 }
 
+// One encoder and decoder for every call: StarlingMonkey makes each new one at a cost.
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 export function textTensor(text: string): Tensor {
-  const bytes = new TextEncoder().encode(text);
+  const bytes = encoder.encode(text);
   return new Tensor(new Uint32Array([bytes.length]), 'U8', bytes);
 }
 
 export function text(t: Tensor): string {
-  return new TextDecoder().decode(t.data());
+  return decoder.decode(t.data());
 }
 
 /** Reads all of stdin as bytes (e.g. a model piped in). */
@@ -131,7 +135,7 @@ export class LineReader {
 
 /** Writes to stdout without a newline (for streaming tokens), flushing at once. */
 export function write(text: string): void {
-  const bytes = new TextEncoder().encode(text);
+  const bytes = encoder.encode(text);
   const out = getStdout();
   for (let i = 0; i < bytes.length; i += 4096) out.blockingWriteAndFlush(bytes.subarray(i, i + 4096));
 }

@@ -20,7 +20,7 @@
 // A chat's messages go to the backend whole, as its `messages` input (JSON {role, content} list).
 import type { IncomingRequest, ResponseOutparam } from 'wasi:http/types@0.2.3';
 import { bodyText, drop, readRequest, respondJson, ResponseWriter, type Request } from '../lib/http.js';
-import { env, loadByName, text, textTensor, values, type Graph, type Tensor } from '../lib/nn.js';
+import { env, loadByName, Tensor, text, textTensor, values, type Graph } from '../lib/nn.js';
 
 class ApiError extends Error {
   constructor(
@@ -124,10 +124,18 @@ function generate(model: string, input: TextInput, options: Json): Generated {
 
 /** wacs's streaming step for components (see STREAM_INPUT in @wacs/core): one chunk per compute. */
 const STREAM_INPUT = 'wacs:stream';
+const NEXT = new TextEncoder().encode('next');
+const NEXT_DIMS = new Uint32Array([NEXT.length]);
+
+/** The input asking for the next step (compute takes its tensors, so each step gets a new one of the same bytes). */
+function nextStep(): [string, Tensor] {
+  return [STREAM_INPUT, new Tensor(NEXT_DIMS, 'U8', NEXT)];
+}
 
 /**
  * Generates as a stream: `onPiece` gets each chunk of text as the backend produces it (the client
- * sees it then); returns the whole text and the token counts of the last step.
+ * sees it then); returns the whole text and the token counts of the last step. Per step only the
+ * text is read: StarlingMonkey interprets the guest, and every call and conversion costs there.
  */
 function generateStreaming(model: string, input: TextInput, options: Json, onPiece: (piece: string) => void): Generated {
   const graph = loadModel(model);
@@ -135,21 +143,25 @@ function generateStreaming(model: string, input: TextInput, options: Json, onPie
   try {
     const context = graph.initExecutionContext();
     try {
-      let inputs: Array<[string, Tensor]> = [
-        input,
-        ['metadata', textTensor(JSON.stringify(options))],
-        [STREAM_INPUT, textTensor('next')],
-      ];
+      let inputs: Array<[string, Tensor]> = [input, ['metadata', textTensor(JSON.stringify(options))], nextStep()];
+      let counts: Tensor | undefined;
       for (;;) {
-        const outputs = new Map(context.compute(inputs));
-        if (outputs.size === 0) break;
-        const piece = text(outputs.get('0')!);
-        const usage = JSON.parse(text(outputs.get('metadata')!)) as { input_tokens: number; output_tokens: number };
+        const outputs = context.compute(inputs);
+        if (outputs.length === 0) break;
+        let piece = '';
+        for (let i = 0; i < outputs.length; i++) {
+          const [name, tensor] = outputs[i]!;
+          if (name === '0') piece = text(tensor);
+          else if (name === 'metadata') counts = tensor;
+        }
         generated.text += piece;
+        if (piece) onPiece(piece);
+        inputs = [nextStep()];
+      }
+      if (counts) {
+        const usage = JSON.parse(text(counts)) as { input_tokens: number; output_tokens: number };
         generated.promptTokens = usage.input_tokens;
         generated.completionTokens = usage.output_tokens;
-        if (piece) onPiece(piece);
-        inputs = [[STREAM_INPUT, textTensor('next')]];
       }
     } finally {
       drop(context);
@@ -252,6 +264,16 @@ class EventStream {
   send(event: Json | '[DONE]'): void {
     this.writer.write(`data: ${event === '[DONE]' ? event : JSON.stringify(event)}\n\n`);
   }
+  /**
+   * A sender of events that differ only in one string, `event(piece)`: the JSON around the piece is
+   * made once, where building and stringifying the whole event for every token cost about as much as
+   * the rest of the token's work in the guest.
+   */
+  pieces(event: (piece: string) => Json): (piece: string) => void {
+    const mark = '\u0000piece\u0000';
+    const [head, tail] = JSON.stringify(event(mark)).split(JSON.stringify(mark)) as [string, string];
+    return (piece) => this.writer.write(`data: ${head}${JSON.stringify(piece)}${tail}\n\n`);
+  }
   end(): void {
     this.writer.end();
   }
@@ -280,7 +302,7 @@ function chatCompletions(request: Request, outparam: ResponseOutparam): void {
   const events = new EventStream(outparam);
   const chunk = (delta: Json, finishReason: string | null) => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
   events.send(chunk({ role: 'assistant', content: '' }, null));
-  const generated = streamOrError(events, () => generateStreaming(model, conversation, options, (piece) => events.send(chunk({ content: piece }, null))));
+  const generated = streamOrError(events, () => generateStreaming(model, conversation, options, events.pieces((piece) => chunk({ content: piece }, null))));
   if (!generated) return;
   events.send(chunk({}, finishReason(generated, maxTokens)));
   if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) {
@@ -324,7 +346,7 @@ function completions(request: Request, outparam: ResponseOutparam): void {
   drop(loadModel(model));
   const events = new EventStream(outparam);
   const chunk = (piece: string, finishReason: string | null) => ({ id, object: 'text_completion', created, model, choices: [{ index: 0, text: piece, logprobs: null, finish_reason: finishReason }] });
-  const generated = streamOrError(events, () => generateStreaming(model, ['prompt', textTensor(raw)], { ...options, chat: false }, (piece) => events.send(chunk(piece, null))));
+  const generated = streamOrError(events, () => generateStreaming(model, ['prompt', textTensor(raw)], { ...options, chat: false }, events.pieces((piece) => chunk(piece, null))));
   if (!generated) return;
   events.send(chunk('', finishReason(generated, maxTokens)));
   events.send('[DONE]');
