@@ -2,18 +2,18 @@
  * Component guests that live long run with their linear memory declared shared (compileCoreModules):
  * `wacs run`'s guest, and `wacs serve --reuse-instances`'s instances.
  *
- * Why: under Node 20's V8, each `memory.grow` of an unshared memory wraps the grown memory in a
- * new ArrayBuffer, and all of it counts as new external memory until a collection sweeps the old
- * buffer. Past about 32 MiB of guest memory, every grow sets off a full collection of the worker's
- * heap (about 1–2 ms each). A StarlingMonkey guest grows its memory a page at a time as its own heap
- * fills, so an instance serving requests, or a guest computing in a loop, ran a collection every
- * few calls: a reused `wacs serve` instance spent about half its CPU on them. A shared memory grows
- * in place, with no new buffer to account, and never sets them off.
+ * Why: under Node 20's V8, once an unshared memory passes about 32 MiB, each `memory.grow` sets off
+ * a full collection of the worker's heap (1–2 ms each; `--trace-gc` says "external memory
+ * pressure": the grown memory comes in a new ArrayBuffer, which V8 appears to count in full until
+ * the old one is swept). 500 one-page grows of an 80 MiB memory took 640 ms, of a shared one 7.
+ * A StarlingMonkey guest grows its memory a page at a time as its own heap fills, so an instance
+ * serving requests, or a guest computing in a loop, ran a collection every few calls: a reused
+ * `wacs serve` instance spent about half its CPU on them. A shared memory grows in place.
  *
- * Why not always: V8 does not count a shared memory as external memory at all, so nothing hurries
- * the collection of dead instances' memories. `wacs serve` making a fresh instance per request
- * (its default) left the host at 1.5 GiB after 1,000 requests with shared memories, 0.8 GiB with
- * ordinary ones; such an instance is gone before its memory grows far anyway.
+ * Why not always: V8 does not appear to count a shared memory as external memory at all, so
+ * nothing hurries the collection of dead instances' memories. `wacs serve` making a fresh instance
+ * per request (its default) left the host at 1.5 GiB after 1,000 requests with shared memories,
+ * 0.8 GiB with ordinary ones; such an instance is gone before its memory grows far anyway.
  *
  * What it takes: jco's bindings copy lists out of guest memory with `memory0.buffer.slice(…)`,
  * which on a shared memory makes another SharedArrayBuffer. Native engines cannot take those
