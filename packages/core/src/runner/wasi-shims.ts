@@ -3,22 +3,44 @@
  * env and dirs only, no sockets, no outgoing HTTP, and stdio written straight to the descriptors.
  * Shared by the worker that runs a command (`wasi:cli/run`) and the one that serves HTTP.
  */
-import * as cliShim from '@bytecodealliance/preview2-shim/cli';
-import * as clocks from '@bytecodealliance/preview2-shim/clocks';
-import * as filesystemShim from '@bytecodealliance/preview2-shim/filesystem';
-import * as http from '@bytecodealliance/preview2-shim/http';
-import * as io from '@bytecodealliance/preview2-shim/io';
-import * as random from '@bytecodealliance/preview2-shim/random';
-import * as socketsShim from '@bytecodealliance/preview2-shim/sockets';
+import { deferShimIoThread } from './deferred-io-thread.js';
 import { confineFilesystem } from './sandbox.js';
 import { writeAllSync } from './stdio.js';
+
+// Imported only once the deferral is in place: a static import would start the I/O thread first.
+deferShimIoThread();
+const [cliShim, clocks, filesystemShim, http, ioShim, random, socketsShim] = await Promise.all([
+  import('@bytecodealliance/preview2-shim/cli'),
+  import('@bytecodealliance/preview2-shim/clocks'),
+  import('@bytecodealliance/preview2-shim/filesystem'),
+  import('@bytecodealliance/preview2-shim/http'),
+  import('@bytecodealliance/preview2-shim/io'),
+  import('@bytecodealliance/preview2-shim/random'),
+  import('@bytecodealliance/preview2-shim/sockets'),
+]);
 
 // preview2-shim's configuration hooks (not in its published types).
 const cli = cliShim as typeof cliShim & {
   _setArgs(args: string[]): void;
   _setEnv(env: Record<string, string>): void;
   _setCwd(cwd: string): void;
+  _setStdin(stdin: InputStream | undefined): void;
+  stdin: { getStdin(): InputStream };
 };
+/** The members of wasi:io's input-stream that a deferred stdin forwards. */
+interface InputStream {
+  read(len: bigint): Uint8Array;
+  blockingRead(len: bigint): Uint8Array;
+  skip(len: bigint): bigint;
+  blockingSkip(len: bigint): bigint;
+  subscribe(): object;
+  [Symbol.dispose]?(): void;
+}
+/** wasi:io's resource classes; InputStream's constructor is private in the shim's types. */
+export const io = ioShim as unknown as typeof ioShim & {
+  streams: { InputStream: new () => InputStream; OutputStream: { prototype: object } };
+};
+export { clocks };
 const filesystem = filesystemShim as typeof filesystemShim & {
   _setPreopens(preopens: Record<string, string>): void;
   _getPreopens(): Array<[object, string]>;
@@ -62,12 +84,53 @@ export function configureWasiShims(grants: SandboxGrants): void {
   cli._setArgs(grants.args);
   cli._setEnv(grants.env);
   cli._setCwd('/');
+  cli._setStdin(deferredStdin());
   // Replaces the shim's default preopen of the whole host filesystem with the granted dirs only.
   filesystem._setPreopens(grants.preopens);
   confineFilesystem(filesystem.types.Descriptor, filesystem._getPreopens(), grants.preopens, grants.readonlyDirs);
   sockets._denyTcp();
   sockets._denyUdp();
   sockets._denyDnsLookup();
+}
+
+/**
+ * The guest's stdin, opened on its first use: preview2-shim opens stdin on its I/O thread, and
+ * every guest asks for it as it starts (the preview1 adapter's descriptor table) though most never
+ * read it. Deferring the open leaves that thread unstarted (see deferred-io-thread.ts).
+ */
+function deferredStdin(): InputStream {
+  let real: InputStream | undefined;
+  const open = (): InputStream => {
+    if (!real) {
+      cli._setStdin(undefined);
+      real = cli.stdin.getStdin();
+      cli._setStdin(stdin);
+    }
+    return real;
+  };
+  // A subclass passes jco's check that stdin is an InputStream.
+  class DeferredStdin extends io.streams.InputStream {
+    override read(len: bigint) {
+      return open().read(len);
+    }
+    override blockingRead(len: bigint) {
+      return open().blockingRead(len);
+    }
+    override skip(len: bigint) {
+      return open().skip(len);
+    }
+    override blockingSkip(len: bigint) {
+      return open().blockingSkip(len);
+    }
+    override subscribe() {
+      return open().subscribe();
+    }
+    override [Symbol.dispose]() {
+      real?.[Symbol.dispose]?.();
+    }
+  }
+  const stdin = new DeferredStdin();
+  return stdin;
 }
 
 /** `wasi:http/outgoing-handler` for a sandboxed guest: every request is denied. */

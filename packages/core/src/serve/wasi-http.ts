@@ -12,8 +12,7 @@
  * prototypes with their own methods. Their pollables are always ready (the request is in memory,
  * writes never wait), made by the shim's clock so `poll` accepts them.
  */
-import * as clocks from '@bytecodealliance/preview2-shim/clocks';
-import * as io from '@bytecodealliance/preview2-shim/io';
+import { clocks, io } from '../runner/wasi-shims.js';
 
 export interface HttpRequestData {
   method: string;
@@ -44,7 +43,7 @@ const METHODS = new Set(['get', 'head', 'post', 'put', 'delete', 'connect', 'opt
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'te', 'trailer']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-const streamClasses = (io as unknown as { streams: { InputStream: { prototype: object }; OutputStream: { prototype: object } } }).streams;
+const streamClasses = io.streams;
 const monotonic = (clocks as unknown as { monotonicClock: { subscribeDuration(ns: bigint): object } }).monotonicClock;
 
 function streamError(tag: 'closed'): never {
