@@ -1,6 +1,6 @@
 /** The backend object wacs binds: GenAI model folders (genai_config.json), encoding `onnx`. */
 import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core/backend';
-import { hardware } from '@wacs/onnxruntime';
+import { hardware, startOrt } from '@wacs/onnxruntime';
 import { CONFIG_FILE } from './config.js';
 import { GenaiGraph } from './graph.js';
 import { genaiOptions } from './options.js';
@@ -12,6 +12,7 @@ export const genaiBackend: Backend = {
   detect(probe: FormatProbe): boolean {
     return probe.isDirectory && (probe.entries ?? []).includes(CONFIG_FILE);
   },
+  startEngine: startOrt,
   load(request: LoadRequest) {
     return GenaiGraph.load(request);
   },

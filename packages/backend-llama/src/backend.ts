@@ -11,6 +11,9 @@ export const llamaBackend: Backend = {
   detect(probe: FormatProbe): boolean {
     return !probe.isDirectory && probe.format === 'gguf';
   },
+  async startEngine() {
+    await llama();
+  },
   load(request: LoadRequest) {
     return loadGraph(request);
   },

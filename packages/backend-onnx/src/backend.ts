@@ -1,6 +1,6 @@
 /** The backend object wacs binds: encoding `onnx`, ONNX protobuf models (not folders). */
 import type { Backend, FormatProbe, HardwareVariant, LoadRequest } from '@wacs/core/backend';
-import { hardware } from '@wacs/onnxruntime';
+import { hardware, startOrt } from '@wacs/onnxruntime';
 import { onnxOptions } from './options.js';
 import { OnnxGraph } from './graph.js';
 
@@ -11,6 +11,7 @@ export const onnxBackend: Backend = {
   detect(probe: FormatProbe): boolean {
     return !probe.isDirectory && probe.format === 'onnx';
   },
+  startEngine: startOrt,
   load(request: LoadRequest) {
     return OnnxGraph.load(request);
   },

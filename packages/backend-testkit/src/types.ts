@@ -5,6 +5,7 @@ import type { ErrorCode, ExecutionTarget, GraphEncoding, NamedTensor, Options } 
 export const CHECK_IDS = [
   'shape',
   'hardware',
+  'start-engine',
   'detect-own',
   'detect-foreign',
   'load-bytes',
@@ -26,6 +27,7 @@ export type CheckId = (typeof CHECK_IDS)[number];
 export const CHECK_TITLES: Record<CheckId, string> = {
   shape: 'the backend object has a name, known encodings and load()',
   hardware: 'hardware() lists well-formed variants',
+  'start-engine': 'startEngine() twice at once resolves, and a load then computes correctly',
   'detect-own': 'detect() accepts its own model',
   'detect-foreign': 'detect() refuses other formats and garbage',
   'load-bytes': 'loads from bytes and computes the expected outputs',

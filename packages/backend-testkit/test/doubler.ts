@@ -24,6 +24,7 @@ export const FAULTS = [
   'bad-hardware',
   'reuses-output-buffer',
   'twin-differs',
+  'start-engine-once-only',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -42,6 +43,7 @@ function isDoubler(head: Uint8Array): boolean {
 
 export function makeDoubler(faults: ReadonlySet<Fault> = new Set()): Backend {
   const has = (f: Fault) => faults.has(f);
+  let engineStarts = 0;
 
   class DoublerGraph implements Graph {
     /** Where the `shared-state` fault parks a compute's input: one slot for every context. */
@@ -162,6 +164,10 @@ export function makeDoubler(faults: ReadonlySet<Fault> = new Set()): Backend {
         throw new NnError('invalid-encoding', `not a doubler model: it must be "${MAGIC}" and a float32 factor`);
       }
       return new DoublerGraph(new DataView(bytes.buffer, bytes.byteOffset).getFloat32(4, true));
+    },
+    async startEngine() {
+      engineStarts += 1;
+      if (engineStarts > 1 && has('start-engine-once-only')) throw new Error('the engine is already started');
     },
     async hardware() {
       return [{ name: 'js', available: !has('bad-hardware'), active: true, detail: 'plain JavaScript' }];

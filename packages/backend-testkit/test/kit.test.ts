@@ -36,7 +36,7 @@ beforeAll(async () => {
 });
 
 /** Checks that compute the cases: a wrong or malformed answer shows in each of them. */
-const COMPUTING: CheckId[] = ['load-bytes', 'load-path', 'context-reuse', 'bad-input', 'concurrency', 'stream', 'in-thread', 'dispose'];
+const COMPUTING: CheckId[] = ['start-engine', 'load-bytes', 'load-path', 'context-reuse', 'bad-input', 'concurrency', 'stream', 'in-thread', 'dispose'];
 
 const CAUGHT_BY: Record<Fault, { checks: CheckId[]; detail: RegExp }> = {
   'wrong-answer': { checks: COMPUTING, detail: /output "y": element 0 is 4, expected 3|wrong outputs: y: element 0 is 4, expected 3/ },
@@ -52,6 +52,7 @@ const CAUGHT_BY: Record<Fault, { checks: CheckId[]; detail: RegExp }> = {
   'poisoned-after-error': { checks: ['bad-input'], detail: /after the refused "no inputs" on the same context: compute threw NnError\(runtime-error\)/ },
   'stream-final-differs': { checks: ['stream'], detail: /the stream's return value for a row by name: output "y": element 0 is 6, expected 3/ },
   'bad-hardware': { checks: ['hardware'], detail: /variant js is active but not available/ },
+  'start-engine-once-only': { checks: ['start-engine'], detail: /^startEngine\(\) twice at once threw Error: the engine is already started$/ },
   'twin-differs': { checks: ['in-thread'], detail: /^a row by name in the thread: output "y": element 0 is 6, expected 3/ },
   'reuses-output-buffer': { checks: ['context-reuse'], detail: /^compute 3 on one context \(a row by name\): compute threw TypeError: Cannot perform %TypedArray%.prototype.set on a detached ArrayBuffer/ },
 };

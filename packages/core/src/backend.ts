@@ -91,6 +91,13 @@ export interface Backend {
   detect?(probe: FormatProbe): boolean | Promise<boolean>;
   /** Load a model. Throw NnError: `invalid-encoding` for bytes you cannot parse, `not-found` for a missing path. */
   load(request: LoadRequest): Promise<Graph>;
+  /**
+   * Start the engine ahead of the first load: import it, initialize it, nothing per model. A host
+   * calls it as a guest starts, for each backend a registered model goes to, so that the engine
+   * starts while the guest does. Loads must work whether or not it was called; a failure here is
+   * ignored (the load that needs the engine reports it).
+   */
+  startEngine?(): Promise<void>;
   /** Hardware this backend detected; called lazily by `wacs backends`. */
   hardware?(): Promise<HardwareVariant[]>;
   /** Release engine-wide resources (called when the host shuts down). */

@@ -39,6 +39,7 @@ export abstract class NnHostBase {
   readonly onTokens?: (model: string, tokens: number) => void;
   readonly concurrency?: number;
   private readonly byName = new Map<string, SharedGraph>();
+  private readonly enginesStarted = new Set<Backend>();
 
   constructor(
     readonly backends: BackendRegistry = new BackendRegistry(),
@@ -100,6 +101,23 @@ export abstract class NnHostBase {
     return loadWith(backend, () =>
       backend.load({ source: { kind: 'path', path: spec.path }, encoding, target: spec.target ?? 'auto', options: { ...spec.options, ...config }, guestOptions: config, name, concurrency: this.concurrency }),
     );
+  }
+
+  /**
+   * Starts the engines of the backends the registered models go to (see `Backend.startEngine`),
+   * each once. Nothing is loaded and nothing is reported: a model that cannot load fails when a
+   * guest asks for it, as ever. Settles (never rejects) when every start has ended.
+   */
+  async startEngines(): Promise<void> {
+    await Promise.allSettled(this.models.names().map((name) => this.startEngineFor(name)));
+  }
+
+  private async startEngineFor(name: string): Promise<void> {
+    const spec = this.models.get(name);
+    const { backend } = await this.backends.resolve(spec.encoding ?? 'autodetect', await this.probeModel(spec.path, name), spec.backend);
+    if (this.enginesStarted.has(backend)) return;
+    this.enginesStarted.add(backend);
+    await backend.startEngine?.();
   }
 
   /** Loads a graph from guest bytes; the caller owns (and disposes) it. */

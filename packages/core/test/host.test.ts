@@ -142,4 +142,27 @@ describe('NnHost and NnSession', () => {
     expect(lines.join('\n')).toMatch(/registered: mnist/);
     await expect(host.session().loadByName('mnist')).rejects.toMatchObject({ code: 'not-found', message: expect.stringContaining('/nonexistent.onnx') });
   });
+  it('starts each backend engine once for the models registered to it, skips models it cannot probe, and loads still work', async () => {
+    const { backend, events } = recordingBackend();
+    let starts = 0;
+    backend.startEngine = async () => {
+      starts += 1;
+      throw new Error('the engine failed to start');
+    };
+    const registry = new BackendRegistry();
+    registry.register(backend);
+    const models = new ModelRegistry();
+    const here = new URL(import.meta.url).pathname;
+    models.add('a', { path: here, encoding: 'onnx' });
+    models.add('b', { path: here, encoding: 'onnx' });
+    models.add('missing', { path: '/nonexistent.onnx', encoding: 'onnx' });
+    const lines: string[] = [];
+    const host = new NnHost(registry, models, { log: (l) => lines.push(l) });
+    await expect(host.startEngines()).resolves.toBeUndefined();
+    expect(starts).toBe(1);
+    expect(events).toEqual([]);
+    expect(lines).toEqual([]);
+    await host.session().loadByName('a');
+    expect(events).toEqual(['load 1 path']);
+  });
 });

@@ -49,3 +49,8 @@ export function nativeEngine(): NativeEngine {
   initOrt();
   return (native = { ort, Session: binding.InferenceSession as NativeEngine['Session'] });
 }
+
+/** Loads onnxruntime-node and creates its environment: the backends' `startEngine`. */
+export async function startOrt(): Promise<void> {
+  nativeEngine();
+}

@@ -4,7 +4,7 @@
  * mapped to providers, wasi:nn <-> onnxruntime tensors, the session options as an option-spec
  * fragment, and a protobuf reader for ONNX files. A library, not a backend: `wacs` does not list it.
  */
-export { ort, toOrtTensor, nativeEngine, type NativeEngine, type NativeSession, type OrtModule } from './engine.js';
+export { ort, toOrtTensor, nativeEngine, startOrt, type NativeEngine, type NativeSession, type OrtModule } from './engine.js';
 export { createSession, loadError, modelOrigin, openSession, originSessionOptions, type ModelOrigin } from './session.js';
 export {
   EXECUTION_MODES,

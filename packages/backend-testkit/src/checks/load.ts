@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { caseLabel } from '../fixtures.js';
 import { expectNnError } from '../errors.js';
 import { garbageBytes, garbageLike } from '../samples.js';
-import { bytesSource, computeCase, load, preferredSource, skip, withContext, withGraph, type CheckGroup, type Run } from './harness.js';
+import { bytesSource, computeCase, load, preferredSource, skip, step, withContext, withGraph, type CheckGroup, type Run } from './harness.js';
 
 /** The option key no backend knows; loading with it must fail. */
 export const UNKNOWN_OPTION_KEY = 'wacs-conformance-unknown-option';
@@ -20,6 +20,16 @@ async function loadAndCompute(run: Run, source: ModelSource): Promise<string> {
 }
 
 export const loadChecks = {
+  async 'start-engine'(run) {
+    const { backend } = run;
+    if (!backend.startEngine) skip('startEngine() is optional (it lets a slow engine start while the guest does)');
+    // A host may start the engine for two models of one backend at once.
+    await step('startEngine() twice at once', () => Promise.all([backend.startEngine!(), backend.startEngine!()]));
+    const c = run.cases[0]!;
+    await withGraph(run, preferredSource(run), (graph) => withContext(graph, (context) => computeCase(run, context, c, `${caseLabel(c, 0)} after startEngine()`)));
+    return 'resolved twice at once; a load then computed correctly';
+  },
+
   async 'load-bytes'(run) {
     if (!run.model.bytes) skip('the fixtures give no model bytes (a backend that loads only paths, e.g. folder formats)');
     return loadAndCompute(run, bytesSource(run));

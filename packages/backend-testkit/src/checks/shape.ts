@@ -15,11 +15,11 @@ export const shapeChecks = {
       if (new Set(backend.encodings).size !== backend.encodings.length) problems.push('encodings has duplicates');
     }
     if (typeof backend.load !== 'function') problems.push('load must be a function');
-    for (const key of ['detect', 'hardware', 'dispose'] as const) {
+    for (const key of ['detect', 'startEngine', 'hardware', 'dispose'] as const) {
       if (backend[key] !== undefined && typeof backend[key] !== 'function') problems.push(`${key} must be a function when present`);
     }
     if (problems.length) fail(problems.join('; '));
-    const optional = (['detect', 'hardware', 'dispose'] as const).filter((k) => backend[k]);
+    const optional = (['detect', 'startEngine', 'hardware', 'dispose'] as const).filter((k) => backend[k]);
     return `name "${backend.name}", encodings ${backend.encodings.join(', ')}; optional methods: ${optional.join(', ') || 'none'}`;
   },
 

@@ -259,6 +259,8 @@ async function runWorker(
     stderr: false,
   });
   traceMark('worker-spawned');
+  // While the worker starts, the engines of the registered models start too.
+  void host.startEngines();
 
   late?.then(
     (message) => worker.postMessage(message),
