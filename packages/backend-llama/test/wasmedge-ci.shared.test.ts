@@ -104,9 +104,9 @@ const JOBS: Job[] = [
     name: 'Multiple Models Example',
     args: ['--dir', '.:.', ...NGL, '--env', 'image=monalisa.jpg', '--env', 'mmproj=mmproj-vicuna7b-f16.gguf', '--nn-preload', 'llama2:GGML:AUTO:llama-2-7b-chat.Q5_K_M.gguf', '--nn-preload', 'llava:GGML:AUTO:vicuna-7b-q5_k.gguf', guest('wasmedge-ggml-multimodel'), 'describe this picture please'],
     check: (out) => {
-      // Either answer may be empty: stories260K can end it (".", its EOS here) at once.
-      expect(out).toMatch(/ASSISTANT \(llava\):\n.*\n/);
-      expect(out).toMatch(/ASSISTANT \(llama2\):\n.*\n$/);
+      // Either answer may be empty: stories260K can end it (".", its EOS here) at once. Sampling is
+      // not seeded, so an answer may also run over several lines.
+      expect(out).toMatch(/ASSISTANT \(llava\):\n[\s\S]*ASSISTANT \(llama2\):\n[\s\S]*\n$/);
       expect(out).not.toContain('[ERROR]');
     },
   },
