@@ -9,7 +9,8 @@
 //      node-llama-cpp with 8 sequences of one context in this process;
 //   3. per-request guest start: sequential requests with one instance and no spare, fresh minus
 //      reused, i.e. what instantiating a fresh guest instance in a warm worker costs.
-//   node packages/cli/bench/serve.mjs [seconds per autocannon run, default 5]   writes bench/serve-results.md
+//   node packages/cli/bench/serve.mjs [seconds per autocannon run, default 5] [oip] [chats] [start]
+//   (naming sections runs only those)   writes bench/serve-results.md
 import onnx from '@wacs/backend-onnx';
 import llamaBackend from '@wacs/backend-llama';
 import { BackendRegistry, ModelRegistry, NnHost, startServer } from '@wacs/core';
@@ -25,6 +26,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const seconds = Number(process.argv[2] ?? 5);
+const sections = process.argv.slice(3);
+const want = (section) => sections.length === 0 || sections.includes(section);
 const CONNECTIONS = 8;
 const CHATS = 8;
 // Short chats show per-request costs (time to first token dominates); long ones the per-token path.
@@ -91,7 +94,7 @@ async function hammer(url) {
 }
 
 const oip = { direct: [], reused: [], fresh: [] };
-for (let round = 0; round < ROUNDS; round++) {
+for (let round = 0; round < (want('oip') ? ROUNDS : 0); round++) {
   for (const [variant, start] of [['direct', () => directOip(oipCase.path)], ['fresh', () => wacsOip(oipCase.path, false)], ['reused', () => wacsOip(oipCase.path, true)]]) {
     const server = await start();
     await hammer(server.url); // warm-up, not counted
@@ -223,7 +226,7 @@ async function guestBatch(client, maxTokens) {
   }
 }
 
-const chatRuns = CHAT_LENGTHS.map((maxTokens) => ({ maxTokens, direct: [], backend: [], cold: [], warm: [] }));
+const chatRuns = want('chats') ? CHAT_LENGTHS.map((maxTokens) => ({ maxTokens, direct: [], backend: [], cold: [], warm: [] })) : [];
 for (let round = 0; round < ROUNDS; round++) {
   for (const chats of chatRuns) {
     chats.direct.push(await directChats(chats.maxTokens));
@@ -249,7 +252,7 @@ async function sequentialMs(reuseInstances, count = 30) {
   }
 }
 const starts = { fresh: [], reused: [] };
-for (let round = 0; round < 3; round++) {
+for (let round = 0; round < (want('start') ? 3 : 0); round++) {
   starts.fresh.push(await sequentialMs(false));
   starts.reused.push(await sequentialMs(true));
 }
@@ -259,16 +262,20 @@ const pick = (rows, key) => median(rows.map((r) => r[key]));
 const lines = [
   '## wacs serve (issue 17)',
   '',
-  `\`node packages/cli/bench/serve.mjs ${seconds}\` on ${new Date().toISOString().slice(0, 10)}, commit ${commit}; load average at the start: ${load.toFixed(1)} on ${cpus().length} cores (**noisy**: other work shares this machine; ratios are within one run). Medians of ${ROUNDS} interleaved rounds.`,
-  '',
-  `### OIP infer: ${oipCase.name}, autocannon ${CONNECTIONS} connections, ${seconds} s per run`,
-  '',
-  'wacs serve + guests/oip-server (TypeScript in StarlingMonkey: parses the JSON, computes through wasi:nn, writes JSON) against a plain Node http server speaking the same protocol with onnxruntime-node. Goal: throughput >= 0.8x direct, p99 <= 1.5x direct.',
-  '',
-  '| variant | req/s | p50 ms | p99 ms | req/s vs direct | p99 vs direct |',
-  '|---|---|---|---|---|---|',
+  `\`node packages/cli/bench/serve.mjs ${[seconds, ...sections].join(' ')}\` on ${new Date().toISOString().slice(0, 10)}, commit ${commit}; load average at the start: ${load.toFixed(1)} on ${cpus().length} cores (**noisy**: other work shares this machine; ratios are within one run). Medians of ${ROUNDS} interleaved rounds.`,
 ];
-for (const variant of ['direct', 'fresh', 'reused']) {
+if (want('oip')) {
+  lines.push(
+    '',
+    `### OIP infer: ${oipCase.name}, autocannon ${CONNECTIONS} connections, ${seconds} s per run`,
+    '',
+    'wacs serve + guests/oip-server (TypeScript in StarlingMonkey: parses the JSON, computes through wasi:nn, writes JSON) against a plain Node http server speaking the same protocol with onnxruntime-node. Goal: throughput >= 0.8x direct, p99 <= 1.5x direct.',
+    '',
+    '| variant | req/s | p50 ms | p99 ms | req/s vs direct | p99 vs direct |',
+    '|---|---|---|---|---|---|',
+  );
+}
+for (const variant of want('oip') ? ['direct', 'fresh', 'reused'] : []) {
   const rps = pick(oip[variant], 'rps');
   const p99 = pick(oip[variant], 'p99');
   const label = { direct: 'direct (node http + onnxruntime-node)', fresh: 'wacs serve, fresh instance per request (default)', reused: 'wacs serve --reuse-instances' }[variant];
@@ -296,7 +303,7 @@ for (const chats of chatRuns) {
     }),
   );
 }
-lines.push(
+if (want('start')) lines.push(
   '',
   '### Per-request guest start',
   '',
