@@ -7,12 +7,14 @@ import type { NnSession } from '../host.js';
 import type { NamedTensor } from '../tensor.js';
 
 /**
- * How long the host keeps collecting steps that follow the first before it replies. Every round
- * trip wakes two threads; for a fast model that costs more than the tokens (a 2-core machine
- * streamed stories260K at 0.6 of direct speed with one reply per token). 2 ms is well under what
- * a reader can see, and generation goes on meanwhile.
+ * Every round trip wakes two threads; for a fast model that costs more than the tokens (a 2-core
+ * machine streamed stories260K at 0.6 of direct speed with one reply per token). So after a
+ * reply's first step the host goes on collecting the steps that follow quickly: it waits at most
+ * STEP_GAP_MS for each next one (a model slower than that gets each step at once, 1 ms late at
+ * most) and replies by STREAM_BATCH_MS after the first (well under a screen refresh).
  */
-const STREAM_COALESCE_MS = 2;
+const STEP_GAP_MS = 1;
+const STREAM_BATCH_MS = 8;
 
 /**
  * The host side of compute_single. Backends may generate ahead of the guest (backend-llama does);
@@ -31,8 +33,9 @@ export class StreamSteps {
     const steps: Array<NamedTensor[] | null> = [];
     let next = this.ahead.get(context) ?? this.session.streamNext(context, inputs);
     this.ahead.delete(context);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let late: Promise<'late'> | undefined;
+    let batchTimer: ReturnType<typeof setTimeout> | undefined;
+    let gapTimer: ReturnType<typeof setTimeout> | undefined;
+    let batchOver: Promise<'late'> | undefined;
     try {
       for (;;) {
         let step: NamedTensor[] | null;
@@ -45,16 +48,19 @@ export class StreamSteps {
         }
         steps.push(step);
         if (step === null) return steps;
-        // After the first step, more are collected until STREAM_COALESCE_MS have passed.
-        late ??= new Promise((resolve) => (timer = setTimeout(resolve, STREAM_COALESCE_MS, 'late')));
         next = this.session.streamNext(context, []);
-        if (steps.length >= max || (await Promise.race([next.then(() => 'ready', () => 'ready'), late])) === 'late') {
-          this.ahead.set(context, next);
-          return steps;
-        }
+        if (steps.length >= max) break;
+        batchOver ??= new Promise((resolve) => (batchTimer = setTimeout(resolve, STREAM_BATCH_MS, 'late')));
+        const gapOver = new Promise<'late'>((resolve) => (gapTimer = setTimeout(resolve, STEP_GAP_MS, 'late')));
+        const first = await Promise.race([next.then(() => 'ready', () => 'ready'), batchOver, gapOver]);
+        clearTimeout(gapTimer);
+        if (first === 'late') break;
       }
+      this.ahead.set(context, next);
+      return steps;
     } finally {
-      clearTimeout(timer);
+      clearTimeout(batchTimer);
+      clearTimeout(gapTimer);
     }
   }
 
