@@ -1,7 +1,7 @@
 import { parse } from '@bytecodealliance/jco';
 import { describe, expect, it } from 'vitest';
 import { capModuleMemory, wasmKind } from '../src/index.js';
-import { patchModuleMemory, patchModuleMemoryInPlace } from '../src/runner/wasm-binary.js';
+import { GUEST_MEMORY_IMPORT, guestMemoryImport, patchModuleMemory, patchModuleMemoryInPlace } from '../src/runner/wasm-binary.js';
 
 const PAGE = 65536;
 
@@ -81,6 +81,48 @@ describe('patchModuleMemory: shared memories', () => {
   it('leaves a module unchanged when asked for nothing', async () => {
     const bytes = await parse('(module (memory 1))');
     expect(patchModuleMemory(bytes, {})).toBe(bytes);
+  });
+});
+
+describe('patchModuleMemory: a defined memory moved into an import', () => {
+  const READ = '(func (export "read") (param i32) (result i32) (i32.load8_u (local.get 0)))';
+  const guestMemory = (memory: WebAssembly.Memory) => ({ [GUEST_MEMORY_IMPORT.module]: { [GUEST_MEMORY_IMPORT.name]: memory } });
+
+  it('imports the memory it defined: the data segments land in the memory given, which the module exports', async () => {
+    const wat = `(module (import "env" "f" (func)) (memory (export "mem") 2 9) ${READ} (data (i32.const 70000) "hi"))`;
+    const bytes = patchModuleMemory(await parse(wat), { importMemory: true }) as Uint8Array<ArrayBuffer>;
+    expect(guestMemoryImport(bytes)).toEqual({ initial: 2, maximum: 9, shared: false });
+    const module = new WebAssembly.Module(bytes);
+    expect(WebAssembly.Module.imports(module).map((i) => `${i.module}/${i.name} ${i.kind}`)).toEqual(['env/f function', 'wacs:guest/memory memory']);
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 9 });
+    new Uint8Array(memory.buffer)[5] = 42;
+    const { exports } = new WebAssembly.Instance(module, { env: { f() {} }, ...guestMemory(memory) });
+    expect(exports.mem).toBe(memory);
+    const read = exports.read as (at: number) => number;
+    expect([read(70000), read(70001), read(5)]).toEqual([104, 105, 42]);
+  });
+
+  it('caps the moved memory, and gives a module without imports an import section', async () => {
+    const bytes = patchModuleMemory(await parse(`(module (memory 1) ${READ} (data (i32.const 0) "x"))`), { importMemory: true, maxBytes: 3 * PAGE }) as Uint8Array<ArrayBuffer>;
+    expect(guestMemoryImport(bytes)).toEqual({ initial: 1, maximum: 3, shared: false });
+    const module = new WebAssembly.Module(bytes);
+    expect(() => new WebAssembly.Instance(module, guestMemory(new WebAssembly.Memory({ initial: 1 })))).toThrow(); // no maximum: more than the cap
+    const { exports } = new WebAssembly.Instance(module, guestMemory(new WebAssembly.Memory({ initial: 1, maximum: 3 })));
+    expect((exports.read as (at: number) => number)(0)).toBe(120);
+  });
+
+  it('leaves a module that imports a memory, or defines none, as it was; patches in place as a copy does', async () => {
+    const imports = await parse(`(module (import "env" "mem" (memory 1)) ${READ})`);
+    expect(patchModuleMemory(imports, { importMemory: true })).toEqual(imports);
+    expect(guestMemoryImport(imports)).toBeUndefined();
+    const none = await parse('(module (func (export "f")))');
+    expect(patchModuleMemory(none, { importMemory: true })).toEqual(none);
+    const module = await parse(`(module (import "env" "f" (func)) (memory 1) ${READ} (data (i32.const 0) "hello"))`);
+    const buffer = new Uint8Array(64 + module.length);
+    buffer.set(module, 64);
+    const patched = patchModuleMemoryInPlace(buffer, 64, { importMemory: true, maxBytes: 4 * PAGE });
+    expect(Array.from(patched)).toEqual(Array.from(patchModuleMemory(module, { importMemory: true, maxBytes: 4 * PAGE })));
+    expect(WebAssembly.validate(patched as Uint8Array<ArrayBuffer>)).toBe(true);
   });
 });
 

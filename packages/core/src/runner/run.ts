@@ -15,7 +15,7 @@ import { WASI_NN_VERSION } from '../abi/component.js';
 import { defaultCacheDir, prepareCompiled, prepareComponent, type PreparedComponent } from './component-cache.js';
 import { artifactFor, isComponentArtifact, unpackArtifact } from './component-artifact.js';
 import { checkModuleImports } from '../abi/preview1/import-check.js';
-import { capModuleMemory, patchModuleMemoryInPlace, wasmKind, type MemoryPatch } from './wasm-binary.js';
+import { capModuleMemory, guestMemoryImport, patchModuleMemoryInPlace, wasmKind, type MemoryLimits, type MemoryPatch } from './wasm-binary.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 import { traceMark } from '../trace.js';
 
@@ -99,15 +99,36 @@ function workerUrl(file: string): URL {
 // compiling each function on first call cuts start-up several times, at no cost once warm.
 v8.setFlagsFromString('--wasm-lazy-compilation');
 
+/** A component's core modules, compiled. */
+export interface CoreModules {
+  /** By file name. */
+  modules: Record<string, WebAssembly.Module>;
+  /** By file name, the memory a module imports as GUEST_MEMORY_IMPORT (compiled with `importMemory`). */
+  memoryImports: Record<string, MemoryLimits>;
+}
+
 /**
- * Compiles a component's core modules, keyed by file name: memories capped to the memory limit and,
- * for instances that live long (`shared`), declared shared (see guest-memory-sharing.ts).
+ * Compiles a component's core modules: memories capped to the memory limit and, for instances
+ * that live long (`shared`), declared shared (see guest-memory-sharing.ts); with `importMemory`,
+ * each module's memory becomes an import the instantiating worker fills (see MemoryPatch).
  */
-export async function compileCoreModules(dir: string, maxMemoryBytes: number | undefined, { shared }: { shared: boolean }): Promise<Record<string, WebAssembly.Module>> {
+export async function compileCoreModules(
+  dir: string,
+  maxMemoryBytes: number | undefined,
+  { shared, importMemory = false }: { shared: boolean; importMemory?: boolean },
+): Promise<CoreModules> {
   const names = (await readdir(dir)).filter((f) => f.endsWith('.wasm'));
-  const patch: MemoryPatch = { maxBytes: maxMemoryBytes, shared };
-  const modules = await Promise.all(names.map(async (name) => WebAssembly.compile((await readPatchedModule(join(dir, name), patch)) as Uint8Array<ArrayBuffer>)));
-  return Object.fromEntries(names.map((name, i) => [name, modules[i]!]));
+  const patch: MemoryPatch = { maxBytes: maxMemoryBytes, shared, importMemory };
+  const core: CoreModules = { modules: {}, memoryImports: {} };
+  await Promise.all(
+    names.map(async (name) => {
+      const bytes = await readPatchedModule(join(dir, name), patch);
+      const memory = importMemory ? guestMemoryImport(bytes) : undefined;
+      if (memory) core.memoryImports[name] = memory;
+      core.modules[name] = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    }),
+  );
+  return core;
 }
 
 /** Room before a module read for patching: what its patched head may add (a maximum, longer section sizes). */
@@ -212,7 +233,7 @@ function runComponent(prepared: PreparedComponent, host: NnHost, options: RunOpt
   // Compile here while the worker starts; compiled modules are handed over without a copy.
   const modules = compileCoreModules(prepared.dir, options.maxMemoryBytes, { shared: true }).then((compiled) => {
     traceMark('core-modules-compiled');
-    return { modules: compiled };
+    return { modules: compiled.modules };
   });
   return runWorker('component-worker.js', { dir: prepared.dir }, host, options, modules);
 }

@@ -1,8 +1,8 @@
 /**
  * Reading and patching WebAssembly binaries: telling components from core modules, capping
  * linear memory (the `--max-memory` limit) by rewriting each memory's maximum, so `memory.grow`
- * fails inside the guest instead of the host running out, and declaring memories shared (see
- * guest-memory-sharing.ts).
+ * fails inside the guest instead of the host running out, declaring memories shared (see
+ * guest-memory-sharing.ts), and turning a defined memory into an import (see MemoryPatch).
  */
 import { concatBytes } from '../bytes.js';
 
@@ -63,6 +63,22 @@ export interface MemoryPatch {
   maxBytes?: number;
   /** Declares every memory shared (a shared memory needs a maximum: 4 GiB where none is set). */
   shared?: boolean;
+  /**
+   * Moves the memory the module defines into the import GUEST_MEMORY_IMPORT, so that whoever
+   * instantiates it chooses the memory (`wacs serve` hands a finished instance's memory, zeroed, to
+   * the next one). Applies to a module that defines one memory and imports none; others are left.
+   */
+  importMemory?: boolean;
+}
+
+/** Where a module patched with `importMemory` imports its memory from. */
+export const GUEST_MEMORY_IMPORT = { module: 'wacs:guest', name: 'memory' } as const;
+
+/** A memory's limits, in pages. */
+export interface MemoryLimits {
+  initial: number;
+  maximum?: number;
+  shared: boolean;
 }
 
 /** Re-encodes one `limits` at the reader's position as `patch` asks. */
@@ -79,6 +95,97 @@ function patchedLimits(r: Reader, patch: MemoryPatch, out: number[]): void {
   const shared = patch.shared === true || (flag & 0x02) !== 0;
   if (shared) max ??= MAX_PAGES;
   out.push((shared ? 0x02 : 0) | (max === undefined ? 0 : 0x01), ...leb(min), ...(max === undefined ? [] : leb(max)));
+}
+
+function readLimits(r: Reader): MemoryLimits {
+  const flag = r.byte();
+  const initial = r.u32();
+  return { initial, maximum: flag & 0x01 ? r.u32() : undefined, shared: (flag & 0x02) !== 0 };
+}
+
+function readName(r: Reader): string {
+  const len = r.u32();
+  const name = new TextDecoder().decode(r.bytes.subarray(r.pos, r.pos + len));
+  r.skip(len);
+  return name;
+}
+
+/** Skips an import's description of the given kind (the memory kind is read by the caller). */
+function skipImportDesc(r: Reader, kind: number): void {
+  if (kind === 0) r.u32();
+  else if (kind === 1) {
+    r.byte();
+    const flag = r.byte();
+    r.u32();
+    if (flag & 1) r.u32();
+  } else if (kind === 2) readLimits(r);
+  else if (kind === 3) r.skip(2);
+  else if (kind === 4) {
+    r.byte();
+    r.u32();
+  } else throw new Error(`unknown import kind ${kind}`);
+}
+
+/** Calls `visit` with each section's id and body before the code section (where imports and memories are). */
+function headSections(module: Uint8Array, visit: (id: number, body: Reader) => void): void {
+  const r = new Reader(module, 8);
+  while (r.pos < module.length) {
+    const id = r.byte();
+    if (id > 5 && id !== 0) return;
+    const size = r.u32();
+    visit(id, new Reader(module.subarray(0, r.pos + size), r.pos));
+    r.skip(size);
+  }
+}
+
+/** The limits of a module's GUEST_MEMORY_IMPORT, if it has one (a module patched with `importMemory`). */
+export function guestMemoryImport(module: Uint8Array): MemoryLimits | undefined {
+  let limits: MemoryLimits | undefined;
+  headSections(module, (id, r) => {
+    if (id !== 2) return;
+    for (let i = r.u32(); i > 0; i--) {
+      const from = readName(r);
+      const name = readName(r);
+      const kind = r.byte();
+      if (kind === 2 && from === GUEST_MEMORY_IMPORT.module && name === GUEST_MEMORY_IMPORT.name) limits = readLimits(r);
+      else skipImportDesc(r, kind);
+    }
+  });
+  return limits;
+}
+
+/** The encoded limits of the one memory the module defines, patched, when `importMemory` can move it. */
+function memoryToMove(module: Uint8Array, patch: MemoryPatch): number[] | undefined {
+  if (!patch.importMemory) return undefined;
+  let defined: number[][] = [];
+  let importsMemory = false;
+  headSections(module, (id, r) => {
+    if (id === 2) {
+      for (let i = r.u32(); i > 0; i--) {
+        readName(r);
+        readName(r);
+        const kind = r.byte();
+        importsMemory ||= kind === 2;
+        skipImportDesc(r, kind);
+      }
+    } else if (id === 5) {
+      defined = Array.from({ length: r.u32() }, () => {
+        const limits: number[] = [];
+        patchedLimits(r, patch, limits);
+        return limits;
+      });
+    }
+  });
+  return defined.length === 1 && !importsMemory ? defined[0] : undefined;
+}
+
+/** The import section entry GUEST_MEMORY_IMPORT with the given encoded limits. */
+function memoryImportEntry(limits: number[]): number[] {
+  const text = (value: string) => {
+    const bytes = new TextEncoder().encode(value);
+    return [...leb(bytes.length), ...bytes];
+  };
+  return [...text(GUEST_MEMORY_IMPORT.module), ...text(GUEST_MEMORY_IMPORT.name), 2, ...limits];
 }
 
 function copyName(r: Reader, out: number[]): void {
@@ -117,7 +224,7 @@ export function patchModuleMemoryInPlace(buffer: Uint8Array, at: number, patch: 
 
 function asksSomething(module: Uint8Array, patch: MemoryPatch): boolean {
   if (wasmKind(module) !== 'module') throw new Error('patchModuleMemory takes a core module, not a component');
-  return patch.maxBytes !== undefined || patch.shared === true;
+  return patch.maxBytes !== undefined || patch.shared === true || patch.importMemory === true;
 }
 
 /**
@@ -125,15 +232,28 @@ function asksSomething(module: Uint8Array, patch: MemoryPatch): boolean {
  * sections patched, and the offset in `module` where the unchanged rest begins.
  */
 function patchedHead(module: Uint8Array, patch: MemoryPatch): { head: Uint8Array; rest: number } {
+  const moved = memoryToMove(module, patch);
+  let importPending = moved !== undefined;
   const r = new Reader(module, 8);
   const parts: Uint8Array[] = [module.subarray(0, 8)];
+  const addImportSection = () => {
+    const body = [...leb(1), ...memoryImportEntry(moved!)];
+    parts.push(Uint8Array.of(2, ...leb(body.length)), Uint8Array.from(body));
+    importPending = false;
+  };
   while (r.pos < module.length) {
     const sectionStart = r.pos;
     const id = r.byte();
+    // A module with no imports gets an import section before its first section past them.
+    if (importPending && id > 2) addImportSection();
     // Custom sections (0) may sit anywhere; past the memory section (5) nothing is patched.
     if (id > 5) return { head: concatBytes(parts), rest: sectionStart };
     const size = r.u32();
     const start = r.pos;
+    if (id === 5 && moved) {
+      r.skip(size); // the memory is imported now
+      continue;
+    }
     if (id !== 2 && id !== 5) {
       parts.push(module.subarray(sectionStart, start + size));
       r.skip(size);
@@ -141,7 +261,7 @@ function patchedHead(module: Uint8Array, patch: MemoryPatch): { head: Uint8Array
     }
     const body: number[] = [];
     const count = r.u32();
-    body.push(...leb(count));
+    body.push(...leb(count + (id === 2 && moved ? 1 : 0)));
     for (let i = 0; i < count; i++) {
       if (id === 5) {
         patchedLimits(r, patch, body);
@@ -156,21 +276,16 @@ function patchedHead(module: Uint8Array, patch: MemoryPatch): { head: Uint8Array
         patchedLimits(r, patch, body);
         continue;
       }
-      if (kind === 0) r.u32();
-      else if (kind === 1) {
-        r.byte();
-        const flag = r.byte();
-        r.u32();
-        if (flag & 1) r.u32();
-      } else if (kind === 3) r.skip(2);
-      else if (kind === 4) {
-        r.byte();
-        r.u32();
-      } else throw new Error(`unknown import kind ${kind}`);
+      skipImportDesc(r, kind);
       body.push(...module.subarray(descStart, r.pos));
+    }
+    if (id === 2 && moved) {
+      body.push(...memoryImportEntry(moved));
+      importPending = false;
     }
     if (r.pos !== start + size) throw new Error(`malformed section ${id}`);
     parts.push(Uint8Array.of(id, ...leb(body.length)), Uint8Array.from(body));
   }
+  if (importPending) addImportSection();
   return { head: concatBytes(parts), rest: module.length };
 }

@@ -7,6 +7,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { createBridgeMemory } from '../bridge/channel.js';
 import type { NnHost, NnSession } from '../host.js';
 import { serveSession } from '../bridge/session-server.js';
+import type { CoreModules } from '../runner/run.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 import type { HostToWorker, HttpWorkerSetup, WorkerToHost } from './http-worker.js';
 import type { HttpRequestData } from './wasi-http.js';
@@ -26,7 +27,7 @@ export interface Handled {
 
 export interface GuestProgram {
   setup: HttpWorkerSetup;
-  modules: Record<string, WebAssembly.Module>;
+  core: CoreModules;
 }
 
 /** Built workers sit next to this bundle in dist/; from sources (vitest) use the built copy. */
@@ -60,7 +61,7 @@ export class GuestWorker {
       stdout: false,
       stderr: false,
     });
-    this.worker.postMessage({ modules: program.modules } satisfies HostToWorker);
+    this.worker.postMessage({ core: program.core } satisfies HostToWorker);
     this.worker.on('message', (message: WorkerToHost) => this.onMessage?.(message));
     this.worker.on('error', (e: Error & { code?: string }) => {
       this.exitReason =

@@ -11,6 +11,9 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { componentNnImports } from '../abi/component.js';
 import { BridgeClient, type BridgeMemory } from '../bridge/channel.js';
 import { lowerGuestThreadPriority } from '../runner/guest-priority.js';
+import type { CoreModules } from '../runner/run.js';
+import { GUEST_MEMORY_IMPORT, type MemoryLimits } from '../runner/wasm-binary.js';
+import { InstanceMemory } from './instance-memory.js';
 import { configureWasiShims, deniedOutgoingHandler, wasiImport, type SandboxGrants } from '../runner/wasi-shims.js';
 import { httpTypes, type HttpRequestData, type ResponseSink } from './wasi-http.js';
 
@@ -21,7 +24,7 @@ export interface HttpWorkerSetup extends SandboxGrants {
 }
 
 export type HostToWorker =
-  | { modules: Record<string, WebAssembly.Module> }
+  | { core: CoreModules }
   | { instance: { port: MessagePort; bridge: BridgeMemory } }
   | { request: HttpRequestData };
 
@@ -52,9 +55,12 @@ lowerGuestThreadPriority();
 configureWasiShims(setup);
 const http = httpTypes();
 let modules: Record<string, WebAssembly.Module> = {};
+/** The limits of the memory a core module imports (a fresh instance per request: see instance-memory.ts). */
+const importedMemory = new Map<WebAssembly.Module, MemoryLimits>();
 let instantiate: Promise<Instantiate> | undefined;
 let handler: IncomingHandler | undefined;
 let memories: WebAssembly.Memory[] = [];
+const instanceMemory = new InstanceMemory();
 
 /** The guest's `wasi:http/incoming-handler` export, whatever version jco named it by. */
 function findHandler(exports: Record<string, unknown>): IncomingHandler | undefined {
@@ -63,6 +69,8 @@ function findHandler(exports: Record<string, unknown>): IncomingHandler | undefi
 }
 
 async function newInstance(bridgePort: MessagePort, bridge: BridgeMemory): Promise<void> {
+  handler = undefined;
+  instanceMemory.instanceOver();
   instantiate ??= import(pathToFileURL(join(setup.dir, 'guest.js')).href).then((m: { instantiate: Instantiate }) => m.instantiate);
   const overrides: Record<string, unknown> = {
     // No in-thread twins: engines live on the host thread only. Workers are ended at will (deadline,
@@ -82,6 +90,8 @@ async function newInstance(bridgePort: MessagePort, bridge: BridgeMemory): Promi
     },
     imports,
     async (module, coreImports) => {
+      const limits = importedMemory.get(module);
+      if (limits) coreImports = { ...coreImports, [GUEST_MEMORY_IMPORT.module]: { [GUEST_MEMORY_IMPORT.name]: instanceMemory.take(limits) } };
       const instance = await WebAssembly.instantiate(module, coreImports);
       for (const value of Object.values(instance.exports)) if (value instanceof WebAssembly.Memory) instanceMemories.push(value);
       return instance;
@@ -125,7 +135,10 @@ function handle(request: HttpRequestData): void {
 }
 
 port.on('message', (message: HostToWorker) => {
-  if ('modules' in message) modules = message.modules;
+  if ('core' in message) {
+    modules = message.core.modules;
+    for (const [name, limits] of Object.entries(message.core.memoryImports)) importedMemory.set(modules[name]!, limits);
+  }
   else if ('instance' in message) {
     newInstance(message.instance.port, message.instance.bridge).then(
       () => post({ ready: true }),

@@ -121,8 +121,9 @@ async function prepareProgram(wasm: Uint8Array, options: ServeOptions): Promise<
       preopens,
       maxMemoryBytes: options.maxMemoryBytes,
     },
-    // A fresh instance per request is gone before its memory grows far (guest-memory-sharing.ts).
-    modules: await compileCoreModules(prepared.dir, options.maxMemoryBytes, { shared: options.reuseInstances ?? false }),
+    // A fresh instance per request is gone before its memory grows far (guest-memory-sharing.ts),
+    // and its memory can go to the next instance (http-worker.ts).
+    core: await compileCoreModules(prepared.dir, options.maxMemoryBytes, { shared: options.reuseInstances ?? false, importMemory: !options.reuseInstances }),
   };
 }
 
