@@ -27,6 +27,18 @@ describe('InstanceMemory: a finished instance memory goes to the next instance, 
     expect(new Uint8Array(fourth.buffer).every((b) => b === 0)).toBe(true);
   });
 
+  it('makes a new memory after a memory has served 8 instances', () => {
+    const memories = new InstanceMemory();
+    const first = memories.take(limits);
+    const taken = [first];
+    for (let i = 0; i < 8; i++) {
+      memories.instanceOver();
+      taken.push(memories.take(limits));
+    }
+    expect(taken.slice(0, 8).every((m) => m === first)).toBe(true);
+    expect(taken[8]).not.toBe(first);
+  });
+
   it('leaves a memory that grew, or one of other limits, to the collector', () => {
     const memories = new InstanceMemory();
     const grown = memories.take(limits);
