@@ -34,7 +34,6 @@ export class StreamSteps {
     let next = this.ahead.get(context) ?? this.session.streamNext(context, inputs);
     this.ahead.delete(context);
     let batchTimer: ReturnType<typeof setTimeout> | undefined;
-    let gapTimer: ReturnType<typeof setTimeout> | undefined;
     let batchOver: Promise<'late'> | undefined;
     try {
       for (;;) {
@@ -51,6 +50,7 @@ export class StreamSteps {
         next = this.session.streamNext(context, []);
         if (steps.length >= max) break;
         batchOver ??= new Promise((resolve) => (batchTimer = setTimeout(resolve, STREAM_BATCH_MS, 'late')));
+        let gapTimer: ReturnType<typeof setTimeout> | undefined;
         const gapOver = new Promise<'late'>((resolve) => (gapTimer = setTimeout(resolve, STEP_GAP_MS, 'late')));
         const first = await Promise.race([next.then(() => 'ready', () => 'ready'), batchOver, gapOver]);
         clearTimeout(gapTimer);
@@ -60,7 +60,6 @@ export class StreamSteps {
       return steps;
     } finally {
       clearTimeout(batchTimer);
-      clearTimeout(gapTimer);
     }
   }
 

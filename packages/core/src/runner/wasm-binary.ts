@@ -138,18 +138,29 @@ function headSections(module: Uint8Array, visit: (id: number, body: Reader) => v
   }
 }
 
+/**
+ * Calls `visit` with each import's module, name and kind, the reader at its description; a
+ * description `visit` does not read is skipped.
+ */
+function forEachImport(r: Reader, visit: (from: string, name: string, kind: number, desc: Reader) => void): void {
+  for (let i = r.u32(); i > 0; i--) {
+    const from = readName(r);
+    const name = readName(r);
+    const kind = r.byte();
+    const descStart = r.pos;
+    visit(from, name, kind, r);
+    if (r.pos === descStart) skipImportDesc(r, kind);
+  }
+}
+
 /** The limits of a module's GUEST_MEMORY_IMPORT, if it has one (a module patched with `importMemory`). */
 export function guestMemoryImport(module: Uint8Array): MemoryLimits | undefined {
   let limits: MemoryLimits | undefined;
   headSections(module, (id, r) => {
     if (id !== 2) return;
-    for (let i = r.u32(); i > 0; i--) {
-      const from = readName(r);
-      const name = readName(r);
-      const kind = r.byte();
-      if (kind === 2 && from === GUEST_MEMORY_IMPORT.module && name === GUEST_MEMORY_IMPORT.name) limits = readLimits(r);
-      else skipImportDesc(r, kind);
-    }
+    forEachImport(r, (from, name, kind, desc) => {
+      if (kind === 2 && from === GUEST_MEMORY_IMPORT.module && name === GUEST_MEMORY_IMPORT.name) limits = readLimits(desc);
+    });
   });
   return limits;
 }
@@ -160,15 +171,8 @@ function memoryToMove(module: Uint8Array, patch: MemoryPatch): number[] | undefi
   let defined: number[][] = [];
   let importsMemory = false;
   headSections(module, (id, r) => {
-    if (id === 2) {
-      for (let i = r.u32(); i > 0; i--) {
-        readName(r);
-        readName(r);
-        const kind = r.byte();
-        importsMemory ||= kind === 2;
-        skipImportDesc(r, kind);
-      }
-    } else if (id === 5) {
+    if (id === 2) forEachImport(r, (_from, _name, kind) => (importsMemory ||= kind === 2));
+    else if (id === 5) {
       defined = Array.from({ length: r.u32() }, () => {
         const limits: number[] = [];
         patchedLimits(r, patch, limits);

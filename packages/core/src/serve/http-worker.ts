@@ -12,9 +12,9 @@ import { componentNnImports } from '../abi/component.js';
 import { BridgeClient, type BridgeMemory } from '../bridge/channel.js';
 import { lowerGuestThreadPriority } from '../runner/guest-priority.js';
 import type { CoreModules } from '../runner/run.js';
+import { configureWasiShims, deniedOutgoingHandler, wasiImport, type SandboxGrants } from '../runner/wasi-shims.js';
 import { GUEST_MEMORY_IMPORT, type MemoryLimits } from '../runner/wasm-binary.js';
 import { InstanceMemory } from './instance-memory.js';
-import { configureWasiShims, deniedOutgoingHandler, wasiImport, type SandboxGrants } from '../runner/wasi-shims.js';
 import { httpTypes, type HttpRequestData, type ResponseSink } from './wasi-http.js';
 
 export interface HttpWorkerSetup extends SandboxGrants {

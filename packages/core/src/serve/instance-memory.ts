@@ -1,7 +1,7 @@
 /**
  * Linear memory for `wacs serve`'s fresh instances (core modules compiled with `importMemory`):
  * each new instance of a worker gets the memory of the instance before it, zeroed, instead of a
- * new one.
+ * new one (a memory serves HANDOVERS instances at most).
  *
  * Why: each new memory (9 MiB for a StarlingMonkey guest) and each dropped one set off a full
  * collection of the worker's heap ("external memory pressure"). 300 instances in a loop took
