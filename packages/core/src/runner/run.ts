@@ -16,6 +16,7 @@ import { defaultCacheDir, prepareCompiled, prepareComponent, type PreparedCompon
 import { artifactFor, isComponentArtifact, unpackArtifact } from './component-artifact.js';
 import { checkModuleImports } from '../abi/preview1/import-check.js';
 import { capModuleMemory, guestMemoryImport, patchModuleMemoryInPlace, wasmKind, type MemoryLimits, type MemoryPatch } from './wasm-binary.js';
+import { hintInterpreterLoopsInPlace } from './interpreter-loops.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 import { traceMark } from '../trace.js';
 
@@ -131,10 +132,13 @@ export async function compileCoreModules(
   return core;
 }
 
-/** Room before a module read for patching: what its patched head may add (a maximum, longer section sizes). */
-const PATCH_ROOM = 64;
+/**
+ * Room before a module read for patching: what its patched head may add (a maximum, longer section
+ * sizes), then V8's hints section (a byte per function, see interpreter-loops.ts).
+ */
+const PATCH_ROOM = 64 + 64 * 1024;
 
-/** A module file, read and patched in place (see patchModuleMemoryInPlace). */
+/** A module file, read and patched in place (see patchModuleMemoryInPlace and hintInterpreterLoopsInPlace). */
 async function readPatchedModule(path: string, patch: MemoryPatch): Promise<Uint8Array> {
   const file = await open(path);
   try {
@@ -145,7 +149,9 @@ async function readPatchedModule(path: string, patch: MemoryPatch): Promise<Uint
       if (bytesRead === 0) throw new Error(`${path}: shorter than its size`);
       read += bytesRead;
     }
-    return patchModuleMemoryInPlace(buffer, PATCH_ROOM, patch);
+    const patched = patchModuleMemoryInPlace(buffer, PATCH_ROOM, patch);
+    // A view of `buffer` (the room sufficed), or a copy with no room before it.
+    return patched.buffer === buffer.buffer ? hintInterpreterLoopsInPlace(buffer, patched.byteOffset) : hintInterpreterLoopsInPlace(patched, 0);
   } finally {
     await file.close();
   }

@@ -2,7 +2,8 @@
  * Reading and patching WebAssembly binaries: telling components from core modules, capping
  * linear memory (the `--max-memory` limit) by rewriting each memory's maximum, so `memory.grow`
  * fails inside the guest instead of the host running out, declaring memories shared (see
- * guest-memory-sharing.ts), and turning a defined memory into an import (see MemoryPatch).
+ * guest-memory-sharing.ts), turning a defined memory into an import (see MemoryPatch), and adding
+ * a section before the code (see interpreter-loops.ts).
  */
 import { concatBytes } from '../bytes.js';
 
@@ -20,7 +21,7 @@ export function wasmKind(bytes: Uint8Array): WasmKind {
   throw new Error(`unsupported WebAssembly version/layer ${Array.from(bytes.subarray(4, 8)).join(',')}`);
 }
 
-class Reader {
+export class Reader {
   constructor(
     readonly bytes: Uint8Array,
     public pos = 0,
@@ -39,12 +40,16 @@ class Reader {
       shift += 7;
     }
   }
+  /** Skips a LEB128 number, signed or not, without reading its value. */
+  skipLeb(): void {
+    while (this.byte() & 0x80);
+  }
   skip(n: number): void {
     this.pos += n;
   }
 }
 
-function leb(value: number): number[] {
+export function leb(value: number): number[] {
   const out: number[] = [];
   do {
     let b = value % 128;
@@ -292,4 +297,40 @@ function patchedHead(module: Uint8Array, patch: MemoryPatch): { head: Uint8Array
   }
   if (importPending) addImportSection();
   return { head: concatBytes(parts), rest: module.length };
+}
+
+/**
+ * The code section of a core module: where it starts (its id byte) and a reader at its first
+ * function body's size; undefined when the module has no code.
+ */
+export function codeSection(module: Uint8Array): { start: number; count: number; bodies: Reader } | undefined {
+  const r = new Reader(module, 8);
+  while (r.pos < module.length) {
+    const start = r.pos;
+    const id = r.byte();
+    const size = r.u32();
+    if (id === 10) {
+      const bodies = new Reader(module.subarray(0, r.pos + size), r.pos);
+      return { start, count: bodies.u32(), bodies };
+    }
+    r.skip(size);
+  }
+  return undefined;
+}
+
+/**
+ * A module with `section` (a whole section, id and size included) inserted just before its code
+ * section. Like patchModuleMemoryInPlace it moves only the sections before the code (tens of KiB)
+ * into the room before the module at `at` in `buffer`, and copies the module only when the room is
+ * short. Returns the module unchanged when it has no code section.
+ */
+export function insertBeforeCodeInPlace(buffer: Uint8Array, at: number, section: Uint8Array): Uint8Array {
+  const module = buffer.subarray(at);
+  const code = codeSection(module);
+  if (!code) return module;
+  if (at < section.length) return concatBytes([module.subarray(0, code.start), section, module.subarray(code.start)]);
+  const start = at - section.length;
+  buffer.copyWithin(start, at, at + code.start);
+  buffer.set(section, start + code.start);
+  return buffer.subarray(start);
 }
