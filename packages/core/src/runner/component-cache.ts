@@ -11,7 +11,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BINDINGS_REVISION, unshareListCopies } from './guest-memory-sharing.js';
+import { BINDINGS_REVISION, rewriteBindings } from './jco-bindings.js';
 
 /** jco's version, part of the cache key (its package.json is not exported, so find it from the entry). */
 export const JCO_VERSION: string = (() => {
@@ -91,7 +91,7 @@ export async function transpileComponent(wasm: Uint8Array, { jspi = false } = {}
     Object.entries(files).map(([name, content]) => {
       if (name !== 'guest.js') return [name, typeof content === 'string' ? new TextEncoder().encode(content) : (content as Uint8Array)];
       const text = typeof content === 'string' ? content : new TextDecoder().decode(content as Uint8Array);
-      return [name, new TextEncoder().encode(unshareListCopies(text))];
+      return [name, new TextEncoder().encode(rewriteBindings(text))];
     }),
   );
   return { info, files: bytes };

@@ -18,12 +18,9 @@
  * What it takes: jco's bindings copy lists out of guest memory with `memory0.buffer.slice(…)`,
  * which on a shared memory makes another SharedArrayBuffer. Native engines cannot take those
  * (N-API refuses them as tensor data), and posted to another thread they would share the guest's
- * memory instead of copying it. `unshareListCopies` makes those copies plain ArrayBuffers;
- * BINDINGS_REVISION, in the cache key and the artifact header, tells bindings made before it.
+ * memory instead of copying it. `unshareListCopies` makes those copies plain ArrayBuffers (one
+ * of the passes in jco-bindings.ts).
  */
-
-/** The revision of wacs's pass over jco's bindings (`unshareListCopies`). */
-export const BINDINGS_REVISION = 1;
 
 const SLICE = /\bmemory(\d+)\.buffer\.slice\(/g;
 
