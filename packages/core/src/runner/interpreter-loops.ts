@@ -24,6 +24,12 @@ export interface KnownLoop {
   fingerprint: string;
 }
 
+/**
+ * To add an engine's loop (or a new build of one): run a guest that loops under
+ * `node --cpu-prof --trace-wasm-compilation-times`; the wasm function with the most self time in
+ * the guest worker's profile is the loop. Put its body's size and functionFingerprint here.
+ * interpreter-loop.e2e.test.ts (packages/cli) fails when the repository's guests no longer match.
+ */
 export const KNOWN_INTERPRETER_LOOPS: readonly KnownLoop[] = [
   { engine: "StarlingMonkey's js::Interpret, as componentize-js 0.19.3 embeds it", bodySize: 73548, fingerprint: 'bf237a5eadf8000d181fd81c0683b464' },
 ];
