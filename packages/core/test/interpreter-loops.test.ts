@@ -148,6 +148,21 @@ describe('hintInterpreterLoopsInPlace', () => {
     expect(hintInterpreterLoopsInPlace(plain, 1024)).toEqual(plain.subarray(1024));
   });
 
+  it('leaves a module it cannot read to V8, which refuses it with its own message', async () => {
+    const module = await parse(dispatchModule(1));
+    const known = [knownLoop(module)];
+    const runBody = body(module, RUN);
+    const truncated = module.subarray(0, runBody.byteOffset - module.byteOffset + 12); // cut inside `run`
+    expect(findInterpreterLoops(truncated, known)).toEqual([]);
+    const buffer = withRoom(truncated, 1024);
+    const left = hintInterpreterLoopsInPlace(buffer, 1024, known);
+    expect(left).toEqual(truncated);
+    await expect(WebAssembly.compile(left as Uint8Array<ArrayBuffer>)).rejects.toThrow(WebAssembly.CompileError);
+    // A body cut short has another fingerprint, or none (cut inside an instruction), rather than an error.
+    expect(functionFingerprint(runBody.subarray(0, 9))).not.toBe(functionFingerprint(runBody));
+    expect(functionFingerprint(Uint8Array.of(0, 0x41))).toBeUndefined(); // i32.const without its value
+  });
+
   it('inserts nothing into a module without code', async () => {
     const module = await parse('(module (memory 1))');
     const buffer = withRoom(module, 64);

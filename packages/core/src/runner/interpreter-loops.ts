@@ -55,6 +55,14 @@ const OPTIMIZED_UP_FRONT = 2 | (2 << 2) | (2 << 4);
  * no known loop).
  */
 export function functionFingerprint(body: Uint8Array): string | undefined {
+  try {
+    return shapeHash(body);
+  } catch {
+    return undefined; // a body it cannot read to its end is no known loop (V8 judges the module)
+  }
+}
+
+function shapeHash(body: Uint8Array): string | undefined {
   const r = new Reader(body);
   const shape: number[] = [];
   for (let decls = r.u32(); decls > 0; decls--) shape.push(r.u32() & 0xff, r.byte());
@@ -96,6 +104,14 @@ export function functionFingerprint(body: Uint8Array): string | undefined {
 
 /** The positions in the code section (imports not counted) of the known dispatch loops a core module holds. */
 export function findInterpreterLoops(module: Uint8Array, known: readonly KnownLoop[] = KNOWN_INTERPRETER_LOOPS): number[] {
+  try {
+    return scanCode(module, known);
+  } catch {
+    return []; // a module it cannot read is left for V8 to refuse with its own message
+  }
+}
+
+function scanCode(module: Uint8Array, known: readonly KnownLoop[]): number[] {
   const code = codeSection(module);
   if (!code) return [];
   const found: number[] = [];
