@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
+import { concatBytes } from '../bytes.js';
 import { codeSection, insertBeforeCodeInPlace, leb, Reader } from './wasm-binary.js';
 
 export interface KnownLoop {
@@ -133,8 +134,8 @@ function hintsSection(functionCount: number, functions: number[]): Uint8Array {
   const name = new TextEncoder().encode('compilationHints');
   const hints = new Uint8Array(functionCount);
   for (const f of functions) hints[f] = OPTIMIZED_UP_FRONT;
-  const body = Uint8Array.from([...leb(name.length), ...name, ...leb(functionCount), ...hints]);
-  return Uint8Array.from([0, ...leb(body.length), ...body]);
+  const body = concatBytes([Uint8Array.from(leb(name.length)), name, Uint8Array.from(leb(functionCount)), hints]);
+  return concatBytes([Uint8Array.from([0, ...leb(body.length)]), body]);
 }
 
 /**
