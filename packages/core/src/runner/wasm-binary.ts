@@ -131,16 +131,24 @@ function skipImportDesc(r: Reader, kind: number): void {
   } else throw new Error(`unknown import kind ${kind}`);
 }
 
-/** Calls `visit` with each section's id and body before the code section (where imports and memories are). */
-function headSections(module: Uint8Array, visit: (id: number, body: Reader) => void): void {
+/** Calls `visit` with each section's id, start (its id byte) and body, in order, until `visit` returns true. */
+function walkSections(module: Uint8Array, visit: (id: number, start: number, body: Reader) => boolean | void): void {
   const r = new Reader(module, 8);
   while (r.pos < module.length) {
+    const start = r.pos;
     const id = r.byte();
-    if (id > 5 && id !== 0) return;
     const size = r.u32();
-    visit(id, new Reader(module.subarray(0, r.pos + size), r.pos));
+    if (visit(id, start, new Reader(module.subarray(0, r.pos + size), r.pos))) return;
     r.skip(size);
   }
+}
+
+/** Calls `visit` with each section's id and body before the code section (where imports and memories are). */
+function headSections(module: Uint8Array, visit: (id: number, body: Reader) => void): void {
+  walkSections(module, (id, _, body) => {
+    if (id > 5 && id !== 0) return true;
+    visit(id, body);
+  });
 }
 
 /**
@@ -304,18 +312,12 @@ function patchedHead(module: Uint8Array, patch: MemoryPatch): { head: Uint8Array
  * function body's size; undefined when the module has no code.
  */
 export function codeSection(module: Uint8Array): { start: number; count: number; bodies: Reader } | undefined {
-  const r = new Reader(module, 8);
-  while (r.pos < module.length) {
-    const start = r.pos;
-    const id = r.byte();
-    const size = r.u32();
-    if (id === 10) {
-      const bodies = new Reader(module.subarray(0, r.pos + size), r.pos);
-      return { start, count: bodies.u32(), bodies };
-    }
-    r.skip(size);
-  }
-  return undefined;
+  let code: { start: number; count: number; bodies: Reader } | undefined;
+  walkSections(module, (id, start, bodies) => {
+    if (id === 10) code = { start, count: bodies.u32(), bodies };
+    return code !== undefined;
+  });
+  return code;
 }
 
 /**
