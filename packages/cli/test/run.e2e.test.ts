@@ -153,6 +153,18 @@ describe('sandbox', () => {
     expect(r.stderr).toContain('ran past the --timeout of 1 s');
   });
 
+  it('a guest killed at --timeout in the middle of an in-thread compute exits 124, and the host does not crash', async () => {
+    // x[512×256] · W[256×256]: milliseconds a compute, nearly all of it inside onnxruntime's native
+    // run in the guest's thread. Ending the worker there used to abort the process (exit 134).
+    const big = join(dir, 'big.onnx');
+    writeFileSync(big, linearModel(Array.from({ length: 256 }, () => new Array<number>(256).fill(0.001)), new Array<number>(256).fill(0)));
+    for (let run = 0; run < 3; run++) {
+      const r = await runWacs(['run', guest('nn-compute'), ...onnx, '--model', `big=${big}`, '--timeout', '1', '--', 'big', '--fill', 'x=FP32:512x256:1', '--repeat', '100000000']);
+      expect(r.stderr).toBe('wacs: guest killed: it ran past the --timeout of 1 s\n');
+      expect(r.code).toBe(124);
+    }
+  });
+
   it('a guest that grows memory past --max-memory is stopped with a clear message', async () => {
     const r = await runWacs(['run', guest('sandbox-probe'), ...onnx, '--max-memory', '32', '--', 'grow']);
     expect(r.code).toBe(137);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { componentNnImports } from '../abi/component.js';
+import { gatedOpener } from '../abi/engine-gate.js';
 import { requireInThread } from '../abi/require-in-thread.js';
 import { BridgeClient } from '../bridge/channel.js';
 import type { WorkerSetup } from './run.js';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
 
   const bridge = new BridgeClient(setup.port, setup.bridge);
   const overrides: Record<string, unknown> = {
-    ...componentNnImports(bridge, { openInThread: requireInThread, log: (line) => writeAllSync(2, `${line}\n`) }),
+    ...componentNnImports(bridge, { openInThread: gatedOpener(requireInThread, setup.engineGate), log: (line) => writeAllSync(2, `${line}\n`) }),
     'wasi:http/outgoing-handler': deniedOutgoingHandler,
   };
   const imports = new Proxy(overrides, {

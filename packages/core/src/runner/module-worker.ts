@@ -5,6 +5,7 @@
  * The module arrives compiled, with its memory already capped to --max-memory.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { gatedOpener } from '../abi/engine-gate.js';
 import { requireInThread } from '../abi/require-in-thread.js';
 import { preview1NnImports } from '../abi/preview1/imports.js';
 import { WITX_MODULE } from '../abi/preview1/witx.js';
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   const nn = preview1NnImports(new BridgeClient(setup.port, setup.bridge), () => memory, {
     log: (line) => writeAllSync(2, `${line}\n`),
     maxHeldBytes: setup.maxMemoryBytes,
-    openInThread: requireInThread,
+    openInThread: gatedOpener(requireInThread, setup.engineGate),
     borrowInputs: setup.borrowInputs,
   });
   const instance = await WebAssembly.instantiate(setup.module, { wasi_snapshot_preview1: preview1, [WITX_MODULE]: nn });

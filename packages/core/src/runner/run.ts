@@ -8,6 +8,7 @@ import { open, readdir } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import v8 from 'node:v8';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { createEngineGate, shutEngineGate } from '../abi/engine-gate.js';
 import { createBridgeMemory, type BridgeMemory } from '../bridge/channel.js';
 import { serveSession } from '../bridge/session-server.js';
 import type { NnHost } from '../host.js';
@@ -71,6 +72,8 @@ export interface GuestSetup {
   borrowInputs?: boolean;
   bridge: BridgeMemory;
   port: MessagePort;
+  /** Held around each in-thread twin call; shut before the worker is terminated (engine-gate.ts). */
+  engineGate: SharedArrayBuffer;
 }
 
 /** A component's worker: the folder of its jco transpilation. */
@@ -263,6 +266,7 @@ async function runWorker(
   }
   const { port1, port2 } = new MessageChannel();
   const bridge = createBridgeMemory();
+  const engineGate = createEngineGate();
   const setup: WorkerSetup | ModuleWorkerSetup = {
     ...guest,
     args: [options.programName ?? 'guest.wasm', ...(options.args ?? [])],
@@ -273,6 +277,7 @@ async function runWorker(
     borrowInputs: options.borrowInputs,
     bridge,
     port: port2,
+    engineGate,
   };
   const session = host.session();
   const stopServing = serveSession(port1, bridge, session);
@@ -311,7 +316,7 @@ async function runWorker(
     if (options.timeoutMs !== undefined) {
       timer = setTimeout(() => {
         timedOut = true;
-        void worker.terminate();
+        void shutEngineGate(engineGate).then(() => worker.terminate());
         // terminate() acts when the worker runs JavaScript; one blocked in native code never exits,
         // and the run must end anyway (the CLI then exits; its watcher ends a process that cannot).
         setTimeout(() => resolve(EXIT.timeout), RELEASE_GRACE_MS).unref();
