@@ -37,7 +37,9 @@ it("the function where a TypeScript guest's time goes is compiled by TurboFan be
   writeFileSync(model, linearModel([[1, 2], [3, 4], [5, 6]], [0.5, -1]));
   const r = spawnSync(
     process.execPath,
-    ['--cpu-prof', '--cpu-prof-dir', dir, '--trace-wasm-compilation-times', wacsBin, 'run', guest('nn-compute'), '--bind', '@wacs/backend-onnx', '--model', `m=${model}`, '--', 'm', 'x=FP32:1x3:1,1,1', '--repeat', '2000'],
+    // Enough computes, and samples, that the loop outweighs start-up on a loaded machine (with
+    // 2,000 computes at the default 1 ms interval, a start-up function once came out hottest).
+    ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '200', '--trace-wasm-compilation-times', wacsBin, 'run', guest('nn-compute'), '--bind', '@wacs/backend-onnx', '--model', `m=${model}`, '--', 'm', 'x=FP32:1x3:1,1,1', '--repeat', '20000'],
     { encoding: 'utf8', env: { ...process.env, WACS_NO_WATCHER: '1' }, maxBuffer: 64 * 2 ** 20 },
   );
   expect(r.stderr).toBe('');
