@@ -39,6 +39,15 @@ function startWatcher(): void {
   watcher.unref();
   watcher.channel?.unref();
   process.on('exit', () => watcher.kill());
+  // Stopped by a signal (Ctrl-C, a supervisor's SIGTERM) is not a crash: the watcher goes first,
+  // then the signal ends this process as it would have (no exit handlers run, so no worker is torn
+  // down in the middle of an engine's native call).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      watcher.kill();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 if (argv[0] === 'run' && !process.env.WACS_NO_WATCHER) startWatcher();

@@ -1,5 +1,7 @@
 // wacs run, end to end: the real CLI, a real guest component, a real engine (onnxruntime-node).
-import { linearModel, guest, runWacs } from '@wacs/fixtures';
+import { linearModel, guest, runWacs, wacsBin } from '@wacs/fixtures';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,6 +164,27 @@ describe('sandbox', () => {
       const r = await runWacs(['run', guest('nn-compute'), ...onnx, '--model', `big=${big}`, '--timeout', '1', '--', 'big', '--fill', 'x=FP32:512x256:1', '--repeat', '100000000']);
       expect(r.stderr).toBe('wacs: guest killed: it ran past the --timeout of 1 s\n');
       expect(r.code).toBe(124);
+    }
+  });
+
+  it('a run stopped by SIGINT or SIGTERM ends by that signal, and no crash is reported', async () => {
+    /** Whether the host has started its watcher (and so has its signal handlers: bin.ts does both first). */
+    const hasWatcher = (pid: number) => {
+      try {
+        return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim() !== '';
+      } catch {
+        return false;
+      }
+    };
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const host = spawn(process.execPath, [wacsBin, 'run', guest('sandbox-probe'), ...onnx, '--', 'spin'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      host.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      while (!hasWatcher(host.pid!)) await new Promise((r) => setTimeout(r, 50));
+      host.kill(signal);
+      // 'close' comes once every holder of the host's stderr, the watcher too, has let it go.
+      const [code, killedBy] = (await once(host, 'close')) as [number | null, NodeJS.Signals | null];
+      expect({ code, killedBy, stderr }).toEqual({ code: null, killedBy: signal, stderr: '' });
     }
   });
 
