@@ -10,8 +10,8 @@
 //   once and then let go, not dropped, keeps its handle until the instance ends. Unregistering
 //   stays where ownership really moves: a resource passed as an argument, and drop.
 //
-// Together about 3 µs of a TypeScript guest's wasi:nn compute (nn-compute on a 1×3 linear model,
-// 27.8–28.6 → 24.2–26.0 µs per compute, four alternating runs).
+// Together about 3 µs of a TypeScript guest's wasi:nn compute (BENCHMARKS.md, Foundation: "A
+// JavaScript guest's import bindings").
 
 const DEFINE_HANDLE = /Object\.defineProperty\((rsc\d+), symbolRscHandle, \{ writable: true, value: (handle\d+)\}\);/g;
 
