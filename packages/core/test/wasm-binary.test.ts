@@ -1,7 +1,7 @@
 import { parse } from '@bytecodealliance/jco';
 import { describe, expect, it } from 'vitest';
 import { capModuleMemory, wasmKind } from '../src/index.js';
-import { GUEST_MEMORY_IMPORT, guestMemoryImport, patchModuleMemory, patchModuleMemoryInPlace } from '../src/runner/wasm-binary.js';
+import { exportMutableGlobalsInPlace, GUEST_MEMORY_IMPORT, guestMemoryImport, MUTABLE_GLOBAL_EXPORT, patchModuleMemory, patchModuleMemoryInPlace } from '../src/runner/wasm-binary.js';
 
 const PAGE = 65536;
 
@@ -131,5 +131,39 @@ describe('wasmKind', () => {
     expect(wasmKind(await parse('(module)'))).toBe('module');
     expect(wasmKind(Uint8Array.of(0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0))).toBe('component');
     expect(() => wasmKind(new TextEncoder().encode('#!/bin/sh\necho hi'))).toThrow(/not a WebAssembly file/);
+  });
+});
+
+describe('exportMutableGlobalsInPlace', () => {
+  const GLOBALS = `(global $fixed i32 (i32.const 5)) (global $count (mut i32) (i32.const 0)) (global $wide (mut i64) (i64.const 9))
+    (func (export "bump") (result i32) (global.set $count (i32.add (global.get $count) (i32.const 1))) (global.get $count))`;
+
+  it('exports each mutable global the module defines, by its index, as a Global the host can read and set', async () => {
+    const source = await parse(`(module (import "env" "base" (global i32)) ${GLOBALS})`);
+    const buffer = new Uint8Array(1024 + source.length);
+    buffer.set(source, 1024);
+    const { module, exported } = exportMutableGlobalsInPlace(buffer, 1024);
+    expect(exported).toBe(true);
+    expect(module.buffer).toBe(buffer.buffer); // patched in the room before it
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(module as Uint8Array<ArrayBuffer>), { env: { base: 1 } });
+    // Index 0 is the imported global; the immutable one (1) is not exported.
+    expect(Object.keys(instance.exports).filter((n) => n.startsWith(MUTABLE_GLOBAL_EXPORT))).toEqual([`${MUTABLE_GLOBAL_EXPORT}2`, `${MUTABLE_GLOBAL_EXPORT}3`]);
+    const count = instance.exports[`${MUTABLE_GLOBAL_EXPORT}2`] as WebAssembly.Global;
+    const bump = instance.exports.bump as () => number;
+    expect([bump(), bump(), count.value]).toEqual([1, 2, 2]);
+    count.value = 0;
+    expect(bump()).toBe(1);
+    expect((instance.exports[`${MUTABLE_GLOBAL_EXPORT}3`] as WebAssembly.Global).value).toBe(9n);
+  });
+
+  it('adds an export section to a module that has none', async () => {
+    const { module } = exportMutableGlobalsInPlace(await parse('(module (global (mut i32) (i32.const 7)) (func))'), 0);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(module as Uint8Array<ArrayBuffer>));
+    expect((instance.exports[`${MUTABLE_GLOBAL_EXPORT}0`] as WebAssembly.Global).value).toBe(7);
+  });
+
+  it('says so of a module that imports a mutable global (state it does not own)', async () => {
+    const source = await parse('(module (import "env" "g" (global (mut i32))) (func))');
+    expect(exportMutableGlobalsInPlace(source, 0)).toEqual({ module: source, exported: false });
   });
 });

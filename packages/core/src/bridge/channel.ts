@@ -57,8 +57,9 @@ const CAN_SPIN = availableParallelism() > 1;
  */
 let bridgesServed = 0;
 
-export function createBridgeMemory(arenaBytes = BRIDGE_ARENA_BYTES): BridgeMemory {
-  return { control: new SharedArrayBuffer(16), arena: new SharedArrayBuffer(arenaBytes) };
+/** New control words, with a new arena or `arena` (one a finished session used: messages carry their length). */
+export function createBridgeMemory(arena: SharedArrayBuffer | number = BRIDGE_ARENA_BYTES): BridgeMemory {
+  return { control: new SharedArrayBuffer(16), arena: typeof arena === 'number' ? new SharedArrayBuffer(arena) : arena };
 }
 
 export interface BridgeRequest {

@@ -7,10 +7,13 @@
  *     reads `process.env.JCO_DEBUG` on each call; in a worker that is a lookup in the process's
  *     environment, about 4% of a TypeScript guest's time computing in a loop. It is read once,
  *     as the bindings load.
+ *   - resettableBindings (bindings-reset.ts): the instance's exports carry a function that puts
+ *     the bindings' state back as instantiation left it (`wacs serve`'s instance reset).
  */
+import { resettableBindings } from './bindings-reset.js';
 import { unshareListCopies } from './guest-memory-sharing.js';
 
-export const BINDINGS_REVISION = 2;
+export const BINDINGS_REVISION = 3;
 
 /** jco 1.15.4's `_debugLog`, exactly. */
 const DEBUG_LOG = `const _debugLog = (...args) => {
@@ -25,5 +28,5 @@ export function debugLogReadOnce(bindings: string): string {
 
 /** Every pass, in order. */
 export function rewriteBindings(bindings: string): string {
-  return debugLogReadOnce(unshareListCopies(bindings));
+  return resettableBindings(debugLogReadOnce(unshareListCopies(bindings)));
 }

@@ -16,7 +16,8 @@ import { WASI_NN_VERSION } from '../abi/component.js';
 import { defaultCacheDir, prepareCompiled, prepareComponent, type PreparedComponent } from './component-cache.js';
 import { artifactFor, isComponentArtifact, unpackArtifact } from './component-artifact.js';
 import { checkModuleImports } from '../abi/preview1/import-check.js';
-import { capModuleMemory, guestMemoryImport, patchModuleMemoryInPlace, wasmKind, type MemoryLimits, type MemoryPatch } from './wasm-binary.js';
+import { capModuleMemory, exportMutableGlobalsInPlace, guestMemoryImport, patchModuleMemoryInPlace, wasmKind, type MemoryLimits, type MemoryPatch } from './wasm-binary.js';
+import { stateOutsideMemory } from './wasm-code-scan.js';
 import { hintInterpreterLoopsInPlace } from './interpreter-loops.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 import { traceMark } from '../trace.js';
@@ -109,24 +110,36 @@ export interface CoreModules {
   modules: Record<string, WebAssembly.Module>;
   /** By file name, the memory a module imports as GUEST_MEMORY_IMPORT (compiled with `importMemory`). */
   memoryImports: Record<string, MemoryLimits>;
+  /**
+   * Compiled with `resettable`, and every module keeps its state in its memory and its mutable
+   * globals (exported as MUTABLE_GLOBAL_EXPORT + index): an instance can be put back as it was
+   * just after instantiation (see serve/instance-reset.ts).
+   */
+  resettable: boolean;
 }
 
 /**
  * Compiles a component's core modules: memories capped to the memory limit and, for instances
  * that live long (`shared`), declared shared (see guest-memory-sharing.ts); with `importMemory`,
- * each module's memory becomes an import the instantiating worker fills (see MemoryPatch).
+ * each module's memory becomes an import the instantiating worker fills (see MemoryPatch); with
+ * `resettable`, mutable globals are exported and the code is checked for state outside them.
  */
 export async function compileCoreModules(
   dir: string,
   maxMemoryBytes: number | undefined,
-  { shared, importMemory = false }: { shared: boolean; importMemory?: boolean },
+  { shared, importMemory = false, resettable = false }: { shared: boolean; importMemory?: boolean; resettable?: boolean },
 ): Promise<CoreModules> {
   const names = (await readdir(dir)).filter((f) => f.endsWith('.wasm'));
   const patch: MemoryPatch = { maxBytes: maxMemoryBytes, shared, importMemory };
-  const core: CoreModules = { modules: {}, memoryImports: {} };
+  const core: CoreModules = { modules: {}, memoryImports: {}, resettable };
   await Promise.all(
     names.map(async (name) => {
-      const bytes = await readPatchedModule(join(dir, name), patch);
+      let bytes = await readPatchedModule(join(dir, name), patch);
+      if (resettable) {
+        const globals = exportMutableGlobalsInPlace(new Uint8Array(bytes.buffer), bytes.byteOffset);
+        bytes = globals.module;
+        if (!globals.exported || stateOutsideMemory(bytes) !== 'none') core.resettable = false;
+      }
       const memory = importMemory ? guestMemoryImport(bytes) : undefined;
       if (memory) core.memoryImports[name] = memory;
       core.modules[name] = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);

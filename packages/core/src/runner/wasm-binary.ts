@@ -336,3 +336,102 @@ export function insertBeforeCodeInPlace(buffer: Uint8Array, at: number, section:
   buffer.set(section, start + code.start);
   return buffer.subarray(start);
 }
+
+/** The export name `exportMutableGlobalsInPlace` gives each mutable global the module defines, by its index. */
+export const MUTABLE_GLOBAL_EXPORT = 'wacs:global:';
+
+/** The indices of the mutable globals a module defines, and whether it imports a mutable one. */
+function mutableGlobals(module: Uint8Array): { defined: number[]; importsMutable: boolean } {
+  let imported = 0;
+  let importsMutable = false;
+  const defined: number[] = [];
+  walkSections(module, (id, _, r) => {
+    if (id === 2) {
+      forEachImport(r, (_from, _name, kind, desc) => {
+        if (kind !== 3) return;
+        imported++;
+        desc.byte();
+        importsMutable ||= desc.byte() === 1;
+      });
+    } else if (id === 6) {
+      for (let i = 0, count = r.u32(); i < count; i++) {
+        const type = r.byte();
+        if (type === 0x63 || type === 0x64) r.skipLeb();
+        if (r.byte() === 1) defined.push(imported + i);
+        skipConstExpr(r);
+      }
+    }
+    return id === 10;
+  });
+  return { defined, importsMutable };
+}
+
+/** Skips a constant expression (a global's initializer) up to its `end`; throws on one it does not know (GC). */
+function skipConstExpr(r: Reader): void {
+  for (;;) {
+    const op = r.byte();
+    if (op === 0x0b) return;
+    if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd0 || op === 0xd2) r.skipLeb();
+    else if (op === 0x43) r.skip(4);
+    else if (op === 0x44) r.skip(8);
+    else if (op === 0xfd) {
+      r.u32();
+      r.skip(16); // v128.const
+    } else if (![0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e].includes(op)) throw new Error(`unknown constant instruction 0x${op.toString(16)}`);
+  }
+}
+
+/**
+ * A module that exports each mutable global it defines as MUTABLE_GLOBAL_EXPORT + its index, so
+ * that whoever instantiates it can read and restore them (`wacs serve`'s instance reset). Like
+ * insertBeforeCodeInPlace, it rewrites only the sections before the code, in the room before the
+ * module at `at` in `buffer`. `exported` is false for a module that imports a mutable global (state
+ * it does not own).
+ */
+export function exportMutableGlobalsInPlace(buffer: Uint8Array, at: number): { module: Uint8Array; exported: boolean } {
+  const module = buffer.subarray(at);
+  let globals;
+  try {
+    globals = mutableGlobals(module);
+  } catch {
+    return { module, exported: false };
+  }
+  const { defined, importsMutable } = globals;
+  const code = codeSection(module);
+  if (importsMutable || !code) return { module, exported: !importsMutable };
+  if (defined.length === 0) return { module, exported: true };
+  const added: number[] = [];
+  for (const index of defined) {
+    const name = new TextEncoder().encode(`${MUTABLE_GLOBAL_EXPORT}${index}`);
+    added.push(...leb(name.length), ...name, 3, ...leb(index));
+  }
+  const parts: Uint8Array[] = [module.subarray(0, 8)];
+  let placed = false;
+  walkSections(module, (id, start, r) => {
+    if (id === 10) return true;
+    const end = r.bytes.length;
+    if (id === 7) {
+      const count = r.u32();
+      const body = [...leb(count + defined.length), ...module.subarray(r.pos, end), ...added];
+      parts.push(Uint8Array.of(7, ...leb(body.length)), Uint8Array.from(body));
+      placed = true;
+      return;
+    }
+    // No export section: one goes before the start, element and data count sections.
+    if (!placed && (id === 8 || id === 9 || id === 12)) {
+      const body = [...leb(defined.length), ...added];
+      parts.push(Uint8Array.of(7, ...leb(body.length)), Uint8Array.from(body));
+      placed = true;
+    }
+    parts.push(module.subarray(start, end));
+  });
+  if (!placed) {
+    const body = [...leb(defined.length), ...added];
+    parts.push(Uint8Array.of(7, ...leb(body.length)), Uint8Array.from(body));
+  }
+  const head = concatBytes(parts);
+  const begin = at + code.start - head.length;
+  if (begin < 0) return { module: concatBytes([head, module.subarray(code.start)]), exported: true };
+  buffer.set(head, begin);
+  return { module: buffer.subarray(begin), exported: true };
+}

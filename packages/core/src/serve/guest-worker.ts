@@ -4,7 +4,7 @@
  * it), hands it requests, and turns its messages into a response.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { createBridgeMemory } from '../bridge/channel.js';
+import { BRIDGE_ARENA_BYTES, createBridgeMemory } from '../bridge/channel.js';
 import type { NnHost, NnSession } from '../host.js';
 import { serveSession } from '../bridge/session-server.js';
 import type { CoreModules } from '../runner/run.js';
@@ -46,6 +46,8 @@ export class GuestWorker {
   private exitReason: string | undefined;
   /** Requests this instance has answered (with --reuse-instances, more than one). */
   handled = 0;
+  /** The bridge's message arena, kept from one instance to the next. */
+  private readonly arena = new SharedArrayBuffer(BRIDGE_ARENA_BYTES);
 
   constructor(
     program: GuestProgram,
@@ -83,7 +85,8 @@ export class GuestWorker {
   async freshInstance(): Promise<void> {
     await this.releaseSession();
     const { port1, port2 } = new MessageChannel();
-    const bridge = createBridgeMemory();
+    // New control words for the new session; the arena (1 MiB, costly to allocate per request) is the worker's.
+    const bridge = createBridgeMemory(this.arena);
     const session = this.host.session();
     this.session = { session, stop: serveSession(port1, bridge, session), port: port1 };
     this.handled = 0;

@@ -122,8 +122,12 @@ async function prepareProgram(wasm: Uint8Array, options: ServeOptions): Promise<
       maxMemoryBytes: options.maxMemoryBytes,
     },
     // A fresh instance per request is gone before its memory grows far (guest-memory-sharing.ts),
-    // and its memory can go to the next instance (http-worker.ts).
-    core: await compileCoreModules(prepared.dir, options.maxMemoryBytes, { shared: options.reuseInstances ?? false, importMemory: !options.reuseInstances }),
+    // and is the last one put back as it began (instance-reset.ts) or is given its memory (http-worker.ts).
+    core: await compileCoreModules(prepared.dir, options.maxMemoryBytes, {
+      shared: options.reuseInstances ?? false,
+      importMemory: !options.reuseInstances,
+      resettable: !options.reuseInstances,
+    }),
   };
 }
 
