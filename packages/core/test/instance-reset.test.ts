@@ -7,12 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RESET_BINDINGS, resettableBindings } from '../src/runner/bindings-reset.js';
+import { resettableBindings } from '../src/runner/bindings-reset.js';
 import { transpileComponent } from '../src/runner/component-cache.js';
 import { exportMutableGlobalsInPlace } from '../src/runner/wasm-binary.js';
-import { InstanceSnapshot } from '../src/serve/instance-reset.js';
+import { InstanceSnapshot, RESET_BINDINGS } from '../src/serve/instance-reset.js';
 
-/** A component that keeps what it is given (a handle it never drops), counts calls in a global, and writes its memory. */
+/**
+ * A component that keeps what it is given (a handle it never drops), counts calls in a global, and
+ * counts them in its memory too: in a block that starts as zeros (byte 100) and in one that starts
+ * with data (byte 20000, 5 at instantiation).
+ */
 const COMPONENT = `(component
   (import "host" (instance $host (export "thing" (type (sub resource)))))
   (alias export $host "thing" (type $thing))
@@ -20,13 +24,15 @@ const COMPONENT = `(component
   (core module $m
     (import "" "drop" (func $drop (param i32)))
     (memory (export "memory") 1)
+    (data (i32.const 20000) "\\05")
     (global $calls (mut i32) (i32.const 0))
     (func (export "keep") (param i32) (result i32)
       (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
       (i32.store8 (i32.const 100) (i32.add (i32.load8_u (i32.const 100)) (i32.const 1)))
+      (i32.store8 (i32.const 20000) (i32.add (i32.load8_u (i32.const 20000)) (i32.const 1)))
       local.get 0)
     (func (export "calls") (result i32) global.get $calls)
-    (func (export "stored") (result i32) (i32.load8_u (i32.const 100)))
+    (func (export "stored") (result i32) (i32.add (i32.mul (i32.load8_u (i32.const 100)) (i32.const 100)) (i32.load8_u (i32.const 20000))))
     (func (export "grow") (result i32) (memory.grow (i32.const 1))))
   (core instance $i (instantiate $m (with "" (instance (export "drop" (func $drop))))))
   (func (export "keep") (param "x" (own $thing)) (result u32) (canon lift (core func $i "keep")))
@@ -77,13 +83,13 @@ describe('InstanceSnapshot with the resettable bindings pass', () => {
   it('puts an instance back as a fresh one: handle numbers, globals and memory as after instantiation', async () => {
     const fresh = await instantiateComponent();
     const expected = run(fresh.exports);
-    expect(expected).toEqual([1, 2, 2, 2]);
+    expect(expected).toEqual([1, 2, 2, 207]);
 
     const { exports, instances } = await instantiateComponent();
     const snapshot = InstanceSnapshot.take(exports, instances, []);
     expect(snapshot).toBeDefined();
     run(exports);
-    expect(run(exports)).toEqual([3, 4, 4, 4]); // the state carried on
+    expect(run(exports)).toEqual([3, 4, 4, 409]); // the state carried on
     expect(snapshot!.restorable).toBe(true);
     snapshot!.restore();
     expect(run(exports)).toEqual(expected);

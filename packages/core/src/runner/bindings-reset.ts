@@ -17,9 +17,7 @@
  * get no such function, and `wacs serve` instantiates afresh instead.
  */
 import { parse, type Node } from 'acorn';
-
-/** The symbol (by `Symbol.for`) under which an instance's exports carry its bindings' reset. */
-export const RESET_BINDINGS = 'wacs:reset-bindings';
+import { RESET_BINDINGS } from '../serve/instance-reset.js';
 
 /**
  * jco 1.15.4's caches and scratch values of `instantiate`, and the variables of the instantiation
