@@ -6,6 +6,7 @@
 //   GET  /trap                  the guest traps (an exception out of the handler)
 //   GET  /hang                  the guest never answers (a busy loop)
 //   GET  /count                 how many requests this instance has handled (1 on a fresh instance)
+//   GET  /alloc?mb=N            keeps N MiB alive in the instance, a MiB at a time (its memory grows), then answers as /count
 //   POST /nn?model=NAME         body {"dims":[…],"data":[…]} as an FP32 input named "x" to the model
 //                               registered as NAME; answers {"dims":[…],"data":[…]} of its first output
 //   GET  /write-after-finish    answers "done", then tries to write to the finished body
@@ -15,6 +16,7 @@ import { bodyText, drop, readRequest, respond, respondJson, ResponseWriter } fro
 import { describeError, loadByName, tensor, values } from '../lib/nn.js';
 
 let handled = 0;
+const kept: Uint8Array[] = [];
 
 function sleep(ms: number): void {
   subscribeDuration(BigInt(ms) * 1_000_000n).block();
@@ -64,6 +66,9 @@ export const incomingHandler = {
           // never answers: the server's --request-timeout must end it
         }
       case '/count':
+        return respond(outparam, 200, String(handled));
+      case '/alloc':
+        for (let mb = Number(request.query.get('mb') ?? 1); mb > 0; mb--) kept.push(new Uint8Array(2 ** 20).fill(1));
         return respond(outparam, 200, String(handled));
       case '/nn': {
         try {

@@ -115,6 +115,13 @@ describe('wacs serve: requests, responses, isolation', () => {
     expect(counts).toEqual(Array(12).fill('1'));
   });
 
+  it('a request that grew its instance memory is followed by a fresh instance all the same', async () => {
+    // A memory that grew cannot be put back (it does not shrink): that worker instantiates anew.
+    const counts = [];
+    for (let i = 0; i < 12; i++) counts.push(await (await fetch(`${server.url}/${i % 2 ? 'count' : 'alloc?mb=24'}`)).text());
+    expect(counts).toEqual(Array(12).fill('1'));
+  });
+
   it('streams: each chunk reaches the client while the guest is still writing', async () => {
     const r = await fetch(`${server.url}/stream?n=3&ms=400`);
     const got = await chunks(r);
@@ -162,6 +169,20 @@ describe('wacs serve: limits and overload', () => {
       const counts = [];
       for (let i = 0; i < 3; i++) counts.push(await (await fetch(`${server.url}/count`)).text());
       expect(counts).toEqual(['1', '2', '3']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('--max-memory: a request past the cap gets 500 saying so; the next request gets a fresh instance', async () => {
+    const { server } = await serve({ instances: 1, spares: 0, maxMemoryBytes: 48 * 2 ** 20 });
+    try {
+      const over = await fetch(`${server.url}/alloc?mb=64`);
+      expect(over.status).toBe(500);
+      expect(((await over.json()) as { error: { message: string } }).error.message).toMatch(/ran out of memory.*--max-memory limit of 48 MiB/);
+      await until(() => server.handler.stats().ready === 1, 60_000);
+      expect(await (await fetch(`${server.url}/alloc?mb=8`)).text()).toBe('1');
+      expect(await (await fetch(`${server.url}/count`)).text()).toBe('1');
     } finally {
       await server.close();
     }
