@@ -15,6 +15,7 @@ import { defaultCacheDir, prepareComponent } from '../runner/component-cache.js'
 import { checkNnVersion, compileCoreModules, EXIT, type DirGrant } from '../runner/run.js';
 import { wasmKind } from '../runner/wasm-binary.js';
 import { traceMark } from '../trace.js';
+import { BatchedResponse } from './batched-response.js';
 import { type GuestWorker, type GuestProgram } from './guest-worker.js';
 import { InstancePool, PoolClosedError, QueueFullError } from './instance-pool.js';
 import type { HttpRequestData } from './wasi-http.js';
@@ -80,7 +81,6 @@ export class ServeSetupError extends Error {
 }
 
 const DEFAULTS = { instances: 4, queue: 64, spares: 1, requestTimeoutMs: 300_000, maxBodyBytes: 10 * 2 ** 20 };
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
 /** Checks the guest is a wasi:http proxy component and compiles it for the workers. */
 async function prepareProgram(wasm: Uint8Array, options: ServeOptions): Promise<GuestProgram> {
@@ -279,22 +279,17 @@ export async function createServeHandler(wasm: Uint8Array, host: NnHost, options
     });
 
     let trap: string | undefined;
+    const response = new BatchedResponse(res);
     try {
       ({ trap } = await worker.handle(request, {
-        head: (status, headers) => {
-          if (res.headersSent || res.destroyed) return;
-          res.statusCode = status;
-          for (const [name, value] of headers) if (!HOP_BY_HOP.has(name.toLowerCase())) res.appendHeader(name, value);
-          res.flushHeaders();
-        },
+        head: (status, headers) => response.head(status, headers),
         chunk: (bytes) => {
-          if (res.destroyed) return;
-          sent += bytes.byteLength;
-          res.write(bytes);
+          if (!res.destroyed) sent += bytes.byteLength;
+          response.chunk(bytes);
         },
         end: () => {
           ended = true;
-          res.end();
+          response.end();
         },
         fail: (message) => {
           trap = message;
@@ -306,6 +301,8 @@ export async function createServeHandler(wasm: Uint8Array, host: NnHost, options
       running = false;
       clearTimeout(timer);
       clearTimeout(guestTimer);
+      // What the guest sent goes out before the outcome is judged by what the client has seen.
+      response.flush();
     }
     pool.release(worker, trap !== undefined || killed !== undefined);
 
