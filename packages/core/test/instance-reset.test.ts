@@ -148,3 +148,12 @@ describe('resettableBindings', () => {
     expect(exports[Symbol.for(RESET_BINDINGS)]).toBeUndefined();
   });
 });
+
+describe('InstanceSnapshot.take', () => {
+  it('gives no snapshot of an instance with a mutable v128 global (JavaScript cannot restore it)', async () => {
+    const { module } = exportMutableGlobalsInPlace(await parse('(module (global (mut v128) (v128.const i32x4 1 2 3 4)) (memory 1) (func))'), 0);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(module as Uint8Array<ArrayBuffer>));
+    const exports = { [Symbol.for(RESET_BINDINGS)]: () => {} };
+    expect(InstanceSnapshot.take(exports, [instance], [])).toBeUndefined();
+  });
+});

@@ -49,7 +49,13 @@ export class InstanceSnapshot {
     for (const instance of instances) {
       for (const [name, value] of Object.entries(instance.exports)) {
         if (value instanceof WebAssembly.Memory) memorySet.add(value);
-        else if (value instanceof WebAssembly.Global && name.startsWith(MUTABLE_GLOBAL_EXPORT)) globals.push({ global: value, value: value.value });
+        else if (value instanceof WebAssembly.Global && name.startsWith(MUTABLE_GLOBAL_EXPORT)) {
+          try {
+            globals.push({ global: value, value: value.value });
+          } catch {
+            return undefined; // a v128 global: JavaScript can neither read nor set it
+          }
+        }
       }
     }
     const saved = [...memorySet].map((memory) => {
