@@ -307,7 +307,7 @@ if (want('start')) lines.push(
   '',
   '### Per-request guest start',
   '',
-  'serve-probe GET /hello, one instance, no spare, 30 sequential requests, median of 3 rounds: with a fresh instance per request each request waits for the previous one\'s replacement, so fresh minus reused is the cost of instantiating a guest (a StarlingMonkey component, about 12 MiB) in a warm worker.',
+  'serve-probe GET /hello, one instance, no spare, 30 sequential requests, median of 3 rounds: with a fresh instance per request each request waits for the previous one\'s replacement, so fresh minus reused is the cost of a fresh instance in a warm worker (a StarlingMonkey component, about 12 MiB: its finished instance put back as it began, or where that cannot be done, instantiated anew) and of the request\'s own first run on it.',
   '',
   '| | per request |',
   '|---|---|',
