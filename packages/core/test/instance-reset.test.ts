@@ -137,15 +137,21 @@ describe('resettableBindings', () => {
     expect(test.seen()).toEqual([2, 0, 0]);
   });
 
-  it('leaves bindings it cannot sort as they are: a let a call assigns, a Set', () => {
-    for (const text of [bindings('let current; function set(v) { current = v; }', ''), bindings('const seen = new Set();', '')]) {
+  it('leaves bindings it cannot sort as they are: a let a call assigns, a Set, a variable in a block', () => {
+    for (const text of [
+      bindings('let current; function set(v) { current = v; }', ''),
+      bindings('const seen = new Set();', ''),
+      bindings('', '{ let hidden = 0; globalThis.f = () => hidden++; }'),
+    ]) {
       expect(resettableBindings(text)).toBe(text);
     }
   });
 
-  it('gives no reset where a Map is not empty once instantiated', async () => {
-    const exports = await load(resettableBindings(bindings('const names = new Map();', 'names.set(1, 2);')));
-    expect(exports[Symbol.for(RESET_BINDINGS)]).toBeUndefined();
+  it('gives no reset where a Map is not empty or an array holds an object once instantiated', async () => {
+    for (const text of [bindings('const names = new Map();', 'names.set(1, 2);'), bindings('const tasks = [];', 'tasks.push({ id: 1 });')]) {
+      const exports = await load(resettableBindings(text));
+      expect(exports[Symbol.for(RESET_BINDINGS)]).toBeUndefined();
+    }
   });
 });
 

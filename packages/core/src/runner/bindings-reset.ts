@@ -13,8 +13,9 @@
  *     by the instantiation's own statements, and the few caches and scratch values jco's runtime
  *     keeps (KNOWN_FIXED);
  * and gives the instance's exports a function under `Symbol.for(RESET_BINDINGS)` that restores the
- * state. Bindings with a variable it cannot sort, or whose Maps are not empty once instantiated,
- * get no such function, and `wacs serve` instantiates afresh instead.
+ * state. Bindings with a variable it cannot sort (or one declared in a block), or whose Maps are
+ * not empty or arrays hold objects once instantiated, get no such function, and `wacs serve`
+ * instantiates afresh instead.
  */
 import { parse, type Node } from 'acorn';
 import { RESET_BINDINGS } from '../serve/instance-reset.js';
@@ -66,6 +67,21 @@ function assignedInFunctions(root: AnyNode, inline: AnyNode): Set<string> {
   };
   walk(root, false);
   return names;
+}
+
+/** Whether a variable is declared in a block of `root` or `inline` (outside their top-level statements and nested functions): one this pass does not sort. */
+function declaresInBlocks(root: AnyNode, inline: AnyNode, topLevel: Set<AnyNode>): boolean {
+  let found = false;
+  const walk = (node: AnyNode) => {
+    if (found || (node !== root && node !== inline && /Function/.test(node.type))) return;
+    if (node.type === 'VariableDeclaration' && !topLevel.has(node)) found = true;
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) for (const v of value) isNode(v) && walk(v);
+      else if (isNode(value)) walk(value);
+    }
+  };
+  walk(root);
+  return found;
 }
 
 const LITERAL = new Set(['Literal', 'UnaryExpression']);
@@ -128,6 +144,7 @@ export function resettableBindings(bindings: string): string {
   const last = innerBody.at(-1);
   if (last?.type !== 'ReturnStatement' || !last.argument) return bindings;
 
+  if (declaresInBlocks(instantiate, generator, new Set([...outerBody, ...innerBody]))) return bindings;
   const assigned = assignedInFunctions(instantiate, generator);
   const outer = scopeState(outerBody, assigned);
   const inner = scopeState(innerBody, assigned);
@@ -140,9 +157,12 @@ export function resettableBindings(bindings: string): string {
     if (v.kind === 'array') return v.rebind ? `${v.name} = [...saved[${i}]];` : `${v.name}.length = 0; ${v.name}.push(...saved[${i}]);`;
     return `${v.name} = saved[${i}];`;
   });
-  const maps = state.flatMap((v, i) => (v.kind === 'map' ? [`saved[${i}] === 0`] : []));
+  // Restorable as saved: Maps empty, arrays of primitives (a copy of an object would share its later changes).
+  const guards = state.flatMap((v, i) =>
+    v.kind === 'map' ? [`saved[${i}] === 0`] : v.kind === 'array' ? [`saved[${i}].every((v) => v === null || (typeof v !== 'object' && typeof v !== 'function'))`] : [],
+  );
   const hook = `
-  const wacsResetBindings = ((saved) => (${maps.join(' && ') || 'true'}) ? () => {
+  const wacsResetBindings = ((saved) => (${guards.join(' && ') || 'true'}) ? () => {
     ${restore.join('\n    ')}
   } : undefined)([
     ${saved.join(',\n    ')}

@@ -13,7 +13,7 @@
 import { resettableBindings } from './bindings-reset.js';
 import { unshareListCopies } from './guest-memory-sharing.js';
 
-export const BINDINGS_REVISION = 3;
+export const BINDINGS_REVISION = 4;
 
 /** jco 1.15.4's `_debugLog`, exactly. */
 const DEBUG_LOG = `const _debugLog = (...args) => {
