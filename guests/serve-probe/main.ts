@@ -2,7 +2,7 @@
 //
 //   GET  /hello                 200 "hello"
 //   POST /echo                  the request body back, with x-method and x-path headers
-//   GET  /stream?n=N&ms=MS      N lines "chunk i", each written MS ms after the last
+//   GET  /stream?n=N&ms=MS&tail=T  N lines "chunk i", each written MS ms after the last; the body ends T ms after the last line
 //   GET  /trap                  the guest traps (an exception out of the handler)
 //   GET  /hang                  the guest never answers (a busy loop)
 //   GET  /count                 how many requests this instance has handled (1 on a fresh instance)
@@ -57,6 +57,8 @@ export const incomingHandler = {
           if (i > 0 && ms > 0) sleep(ms);
           writer.write(`chunk ${i}\n`);
         }
+        const tail = Number(request.query.get('tail') ?? 0);
+        if (tail > 0) sleep(tail);
         return writer.end();
       }
       case '/trap':

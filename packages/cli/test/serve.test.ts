@@ -243,6 +243,28 @@ describe('wacs serve: limits and overload', () => {
     }
   });
 
+  it('a client that closes once it has read the whole reply does not cost the guest its instance', async () => {
+    // The openai client closes at `data: [DONE]`, before the guest's own end of the body arrives.
+    const { server, records } = await serve({ instances: 1, spares: 0, reuseInstances: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const req = request(`${server.url}/stream?n=1&tail=50`, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', (e) => (e.message.includes('socket hang up') ? undefined : reject(e)));
+        req.end();
+      });
+      // The instance lived on: it counts this as its second request (a replacement would say 1).
+      expect(await (await fetch(`${server.url}/count`)).text()).toBe('2');
+      expect(records.find((r) => r.path === '/stream')?.outcome).toBe('client-closed');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a client that never finishes its headers is disconnected (headers timeout)', async () => {
     const { server } = await serve({ instances: 1, spares: 0, headersTimeoutMs: 1000 });
     try {

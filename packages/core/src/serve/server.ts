@@ -80,6 +80,9 @@ export class ServeSetupError extends Error {
   readonly exitCode = EXIT.startFailure;
 }
 
+/** How long a guest whose client has gone may take to end its response before its instance is ended. */
+const CLIENT_GONE_GRACE_MS = 250;
+
 const DEFAULTS = { instances: 4, queue: 64, spares: 1, requestTimeoutMs: 300_000, maxBodyBytes: 10 * 2 ** 20 };
 
 /** Checks the guest is a wasi:http proxy component and compiles it for the workers. */
@@ -273,9 +276,15 @@ export async function createServeHandler(wasm: Uint8Array, host: NnHost, options
     // The guest's own --timeout starts now; the request deadline started when it arrived.
     const guestTimer = settings.timeoutMs === undefined ? undefined : setTimeout(() => kill('timeout'), settings.timeoutMs);
     deadline.signal.addEventListener('abort', () => kill('timeout'));
-    // A client that goes away mid-response stops its guest (a generation stops, its state is freed).
+    // A client that goes away mid-response stops its guest (a generation stops, its state is freed),
+    // after a grace: a client that has read a whole reply may close before the guest's own end
+    // arrives (the openai client does at `data: [DONE]`), and ending that guest would cost its worker.
+    let clientGone = false;
+    let graceTimer: NodeJS.Timeout | undefined;
     res.on('close', () => {
-      if (!ended) kill('client-closed');
+      if (ended || !running) return;
+      clientGone = true;
+      graceTimer = setTimeout(() => kill('client-closed'), CLIENT_GONE_GRACE_MS);
     });
 
     let trap: string | undefined;
@@ -301,6 +310,7 @@ export async function createServeHandler(wasm: Uint8Array, host: NnHost, options
       running = false;
       clearTimeout(timer);
       clearTimeout(guestTimer);
+      clearTimeout(graceTimer);
       // What the guest sent goes out before the outcome is judged by what the client has seen.
       response.flush();
     }
@@ -310,7 +320,7 @@ export async function createServeHandler(wasm: Uint8Array, host: NnHost, options
       record.outcome = 'timeout';
       const limit = settings.timeoutMs !== undefined && settings.timeoutMs < settings.requestTimeoutMs ? `--timeout of ${settings.timeoutMs / 1000} s` : `--request-timeout of ${settings.requestTimeoutMs / 1000} s`;
       reply(504, `the guest did not answer within the ${limit}; its instance was ended`);
-    } else if (killed === 'client-closed') {
+    } else if (killed === 'client-closed' || clientGone) {
       record.outcome = 'client-closed';
     } else if (trap !== undefined) {
       record.outcome = 'trap';
