@@ -3,10 +3,12 @@
 //   1. OIP infer (mnist from ../shared, else a 1x3 linear model made here), autocannon with 8
 //      connections: wacs serve + oip-server (fresh instance per request, and --reuse-instances)
 //      against a plain Node http server speaking the same protocol with onnxruntime-node directly;
-//   2. 8 concurrent streamed chats (48 and 400 tokens each) on one GGUF model (stories260K from ../shared, else a tiny random
-//      one made here): aggregate tokens/s and time to first token through openai-server (the openai
-//      client; a cold and a steady-state batch) and through backend-llama alone, against
-//      node-llama-cpp with 8 sequences of one context in this process;
+//   2. 8 concurrent streamed chats on one GGUF model (stories260K from ../shared, else a tiny random
+//      one made here, 48 and 400 tokens each; and a 25M-parameter random llama made here, the
+//      per-token compute of a small real model, 48 tokens each): aggregate tokens/s and time to first token through openai-server (the openai
+//      client; the server's cold first batch, then steady-state batches after untimed warm-up ones)
+//      and through backend-llama alone, against node-llama-cpp with 8 sequences of one context in
+//      this process, batches of the three interleaved;
 //   3. per-request guest start: sequential requests with one instance and no spare, fresh minus
 //      reused, i.e. what instantiating a fresh guest instance in a warm worker costs.
 //   node packages/cli/bench/serve.mjs [seconds per autocannon run, default 5] [oip] [chats] [start]
@@ -31,7 +33,6 @@ const want = (section) => sections.length === 0 || sections.includes(section);
 const CONNECTIONS = 8;
 const CHATS = 8;
 // Short chats show per-request costs (time to first token dominates); long ones the per-token path.
-const CHAT_LENGTHS = [48, 400];
 // backend-llama's default (half the math cores): llama.cpp's threads spin, and the guests and the
 // HTTP side need a core too. Both sides get the same count.
 const THREADS = Math.max(1, Math.floor(cpus().length / 2));
@@ -105,88 +106,104 @@ for (let round = 0; round < (want('oip') ? ROUNDS : 0); round++) {
 
 // 2. Concurrent streamed chats -------------------------------------------------------------------
 const sharedGguf = sharedModel('gguf/stories260K.gguf');
-const ggufPath = sharedGguf ?? join(dir, 'tiny.gguf');
-if (!sharedGguf) writeFileSync(ggufPath, tinyLlamaGguf());
+const toyGguf = sharedGguf ?? join(dir, 'tiny.gguf');
+if (!sharedGguf) writeFileSync(toyGguf, tinyLlamaGguf());
+// The per-token cost of serving shows against the model's own: stories260K generates thousands of
+// tokens a second here, a real chat model tens. A llama of random weights with 25M parameters
+// (about 100 MB, made here) stands for the small end of real models.
+const sizedGguf = join(dir, 'llama-25m.gguf');
+const CHAT_CASES = [
+  { gguf: toyGguf, name: sharedGguf ? 'stories260K' : 'a tiny random GGUF (../shared absent)', maxTokens: 48 },
+  { gguf: toyGguf, name: sharedGguf ? 'stories260K' : 'a tiny random GGUF (../shared absent)', maxTokens: 400 },
+  { gguf: sizedGguf, name: 'a 25M-parameter llama (random weights)', maxTokens: 48, make: () => writeFileSync(sizedGguf, tinyLlamaGguf({ embeddingLength: 512, blocks: 8, heads: 8, headsKv: 4, feedForwardLength: 1536, contextLength: 2048 })) },
+];
 const CONTEXT = 1024;
 const prompts = Array.from({ length: CHATS }, (_, i) => `Tell me story number ${i + 1}.`);
 
-/** node-llama-cpp directly: one context with a sequence per chat, all prompted at once. */
-async function directChats(maxTokens) {
-  const llama = await getLlama({ gpu: false });
-  const model = await llama.loadModel({ modelPath: ggufPath, gpuLayers: 0 });
-  // contextSize is per sequence in node-llama-cpp: the same room as each guest chat gets.
-  const context = await model.createContext({ contextSize: CONTEXT, sequences: CHATS, threads: THREADS });
+/**
+ * One batch: a chat per prompt, all at once; `chat(prompt, onToken)` streams one and resolves with
+ * its generated token count. Aggregate tokens/s over the batch's wall time, median time to first token.
+ */
+async function timedBatch(chat) {
   const started = performance.now();
   const firsts = [];
   let tokens = 0;
   await Promise.all(
     prompts.map(async (prompt) => {
-      const session = new LlamaChatSession({ contextSequence: context.getSequence() });
-      session.setChatHistory([]); // the messages alone, as openai-server sends them (no default system prompt)
       let first;
-      await session.prompt(prompt, {
-        maxTokens,
-        temperature: 0,
-        onToken: (t) => {
-          first ??= performance.now() - started;
-          tokens += t.length;
-        },
-      });
+      const generated = await chat(prompt, () => (first ??= performance.now() - started));
+      tokens += generated;
       firsts.push(first);
     }),
   );
-  const wall = (performance.now() - started) / 1000;
-  await context.dispose();
-  await model.dispose();
-  return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
+  return { tokensPerSecond: tokens / ((performance.now() - started) / 1000), ttft: median(firsts), tokens };
+}
+
+/** node-llama-cpp directly: one context with a sequence per chat; each chat's sequence is freed after it. */
+function directChat(context, maxTokens) {
+  return async (prompt, onToken) => {
+    const session = new LlamaChatSession({ contextSequence: context.getSequence() });
+    session.setChatHistory([]); // the messages alone, as openai-server sends them (no default system prompt)
+    let tokens = 0;
+    await session.prompt(prompt, { maxTokens, temperature: 0, onToken: (t) => ((tokens += t.length), onToken()) });
+    session.dispose({ disposeSequence: true });
+    return tokens;
+  };
 }
 
 /**
- * backend-llama alone, no server or guest: one execution context per chat, each streaming its
- * `messages` through the graph's shared llama context (what openai-server asks of it), to tell the
- * backend's share of the gap from the server's. The graph makes its llama context at the first
- * stream, which the direct path does before its clock starts, so a first batch goes untimed.
+ * backend-llama alone, no server or guest: an execution context per chat, streaming its `messages`
+ * through the graph's shared llama context (what openai-server asks of it), to tell the backend's
+ * share of the gap from the server's.
  */
-async function backendChats(maxTokens) {
+function backendChat(graph, maxTokens) {
   const text = (s) => {
     const data = new TextEncoder().encode(s);
     return { type: 'U8', dimensions: [data.length], data };
   };
   const options = JSON.stringify({ temp: 0, 'top-k': 0, 'top-p': 1, 'min-p': 0, 'repeat-penalty': 1, 'n-predict': maxTokens });
-  const graph = await llamaBackend.load({ source: { kind: 'path', path: ggufPath }, encoding: 'ggml', target: 'cpu', options: { threads: THREADS, 'ctx-size': CONTEXT }, concurrency: CHATS });
-  const batch = async () => {
-    const started = performance.now();
-    const firsts = [];
-    let tokens = 0;
-    await Promise.all(
-      prompts.map(async (prompt) => {
-        const context = graph.createContext();
-        const steps = context.stream([
-          { name: 'messages', tensor: text(JSON.stringify([{ role: 'user', content: prompt }])) },
-          { name: 'metadata', tensor: text(options) },
-        ]);
-        let first;
-        let step = await steps.next();
-        for (; !step.done; step = await steps.next()) first ??= performance.now() - started;
-        // The stream's last value is the outputs a compute gives, with the usage.
-        const usage = step.value.find((output) => output.name === 'metadata');
-        tokens += JSON.parse(new TextDecoder().decode(usage.tensor.data)).output_tokens;
-        firsts.push(first);
-        await context.dispose();
-      }),
-    );
-    const wall = (performance.now() - started) / 1000;
-    return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
+  return async (prompt, onToken) => {
+    const context = graph.createContext();
+    const steps = context.stream([
+      { name: 'messages', tensor: text(JSON.stringify([{ role: 'user', content: prompt }])) },
+      { name: 'metadata', tensor: text(options) },
+    ]);
+    let step = await steps.next();
+    for (; !step.done; step = await steps.next()) onToken();
+    await context.dispose();
+    // The stream's last value is the outputs a compute gives, with the usage.
+    const usage = step.value.find((output) => output.name === 'metadata');
+    return JSON.parse(new TextDecoder().decode(usage.tensor.data)).output_tokens;
   };
-  try {
-    await batch();
-    return await batch();
-  } finally {
-    await graph.dispose();
-  }
 }
 
-async function guestChats(maxTokens) {
+/** Through wacs serve and openai-server, with the official client. */
+function guestChat(client, maxTokens) {
+  return async (prompt, onToken) => {
+    const stream = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    let tokens = 0;
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta?.content) onToken();
+      if (chunk.usage) tokens = chunk.usage.completion_tokens;
+    }
+    return tokens;
+  };
+}
+
+// Untimed batches on every path before the timed rounds: V8 compiles JavaScript in tiers (the
+// server's in each of its worker threads), so a server's first batches measure its warm-up; over
+// 48-token chats the server took about 430 ms a batch at its second batch and 300 from its seventh.
+const CHAT_WARM_BATCHES = 6;
+const CHAT_ROUNDS = 5;
+
+/** Every path set up at once, their batches interleaved round by round (the machine's drift hits each alike). */
+async function chatRounds({ gguf: ggufPath, name, maxTokens, make }) {
+  make?.();
+  const llama = await getLlama({ gpu: false });
+  const model = await llama.loadModel({ modelPath: ggufPath, gpuLayers: 0 });
+  // contextSize is per sequence in node-llama-cpp: the same room as each guest chat gets.
+  const context = await model.createContext({ contextSize: CONTEXT, sequences: CHATS, threads: THREADS });
+  const graph = await llamaBackend.load({ source: { kind: 'path', path: ggufPath }, encoding: 'ggml', target: 'cpu', options: { threads: THREADS, 'ctx-size': CONTEXT }, concurrency: CHATS });
   const backends = new BackendRegistry();
   backends.register(llamaBackend);
   const models = new ModelRegistry();
@@ -195,47 +212,27 @@ async function guestChats(maxTokens) {
   const host = new NnHost(backends, models, { ...quiet, concurrency: CHATS });
   const server = await startServer(new Uint8Array(readFileSync(guest('openai-server'))), host, { port: 0, log: 'off', instances: CHATS, env: { OPENAI_MODELS: 'chat' } });
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const paths = { direct: directChat(context, maxTokens), backend: backendChat(graph, maxTokens), guest: guestChat(client, maxTokens) };
   try {
-    // The first chats meet workers that have not served yet (cold); the next ones are the steady state.
-    return { cold: await guestBatch(client, maxTokens), warm: await guestBatch(client, maxTokens) };
+    // The server's first batch meets workers that have not served a request yet.
+    const cold = await timedBatch(paths.guest);
+    for (let i = 0; i < CHAT_WARM_BATCHES; i++) for (const chat of Object.values(paths)) await timedBatch(chat);
+    const rounds = [];
+    for (let round = 0; round < CHAT_ROUNDS; round++) {
+      rounds.push({ direct: await timedBatch(paths.direct), backend: await timedBatch(paths.backend), warm: await timedBatch(paths.guest) });
+    }
+    return { name, maxTokens, cold, rounds };
   } finally {
     await server.close();
     await host.dispose();
+    await graph.dispose();
+    await context.dispose();
+    await model.dispose();
   }
 }
 
-/** One chat per prompt, all at once, streamed through openai-server. */
-async function guestBatch(client, maxTokens) {
-  const started = performance.now();
-  const firsts = [];
-  let tokens = 0;
-  {
-    await Promise.all(
-      prompts.map(async (prompt) => {
-        const stream = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } });
-        let first;
-        for await (const chunk of stream) {
-          if (chunk.choices[0]?.delta?.content) first ??= performance.now() - started;
-          if (chunk.usage) tokens += chunk.usage.completion_tokens;
-        }
-        firsts.push(first);
-      }),
-    );
-    const wall = (performance.now() - started) / 1000;
-    return { tokensPerSecond: tokens / wall, ttft: median(firsts), tokens };
-  }
-}
-
-const chatRuns = want('chats') ? CHAT_LENGTHS.map((maxTokens) => ({ maxTokens, direct: [], backend: [], cold: [], warm: [] })) : [];
-for (let round = 0; round < ROUNDS; round++) {
-  for (const chats of chatRuns) {
-    chats.direct.push(await directChats(chats.maxTokens));
-    chats.backend.push(await backendChats(chats.maxTokens));
-    const { cold, warm } = await guestChats(chats.maxTokens);
-    chats.cold.push(cold);
-    chats.warm.push(warm);
-  }
-}
+const chatRuns = [];
+for (const chatCase of want('chats') ? CHAT_CASES : []) chatRuns.push(await chatRounds(chatCase));
 
 // 3. Per-request guest start ---------------------------------------------------------------------
 async function sequentialMs(reuseInstances, count = 30) {
@@ -262,7 +259,7 @@ const pick = (rows, key) => median(rows.map((r) => r[key]));
 const lines = [
   '## wacs serve (issue 17)',
   '',
-  `\`node packages/cli/bench/serve.mjs ${[seconds, ...sections].join(' ')}\` on ${new Date().toISOString().slice(0, 10)}, commit ${commit}; load average at the start: ${load.toFixed(1)} on ${cpus().length} cores (**noisy**: other work shares this machine; ratios are within one run). Medians of ${ROUNDS} interleaved rounds.`,
+  `\`node packages/cli/bench/serve.mjs ${[seconds, ...sections].join(' ')}\` on ${new Date().toISOString().slice(0, 10)}, commit ${commit}; load average at the start: ${load.toFixed(1)} on ${cpus().length} cores (**noisy**: other work shares this machine; ratios are within one run). OIP and start: medians of ${ROUNDS} interleaved rounds; chats as said below.`,
 ];
 if (want('oip')) {
   lines.push(
@@ -281,26 +278,29 @@ for (const variant of want('oip') ? ['direct', 'fresh', 'reused'] : []) {
   const label = { direct: 'direct (node http + onnxruntime-node)', fresh: 'wacs serve, fresh instance per request (default)', reused: 'wacs serve --reuse-instances' }[variant];
   lines.push(`| ${label} | ${rps.toFixed(0)} | ${pick(oip[variant], 'p50')} | ${p99} | ${variant === 'direct' ? '' : `${(rps / pick(oip.direct, 'rps')).toFixed(2)}x`} | ${variant === 'direct' ? '' : `${(p99 / pick(oip.direct, 'p99')).toFixed(2)}x`} |`);
 }
-for (const chats of chatRuns) {
-  const dTps = pick(chats.direct, 'tokensPerSecond');
+for (const { name, maxTokens, cold, rounds } of chatRuns) {
+  const of = (variant, key) => median(rounds.map((r) => r[variant][key]));
+  const dTps = of('direct', 'tokensPerSecond');
+  // Per round, against that round's direct batch: the ratio, and the wall time added per token (aggregate).
+  const ratios = (variant) => rounds.map((r) => r[variant].tokensPerSecond / r.direct.tokensPerSecond);
+  const addedUs = (variant) => median(rounds.map((r) => 1e6 / r[variant].tokensPerSecond - 1e6 / r.direct.tokensPerSecond));
+  const spread = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+  const row = (label, variant) =>
+    `| ${label} | ${of(variant, 'tokensPerSecond').toFixed(0)} | **${median(ratios(variant)).toFixed(2)}x** (${spread(ratios(variant))}) | ${addedUs(variant).toFixed(0)} | ${of(variant, 'ttft').toFixed(0)} |`;
   lines.push(
     '',
-    `### ${CHATS} concurrent streamed chats, ${sharedGguf ? 'stories260K' : 'a tiny random GGUF (../shared absent)'}, ${chats.maxTokens} tokens each, ${THREADS} threads`,
+    `### ${CHATS} concurrent streamed chats, ${name}, ${maxTokens} tokens each, ${THREADS} threads`,
     '',
-    'Through guests/openai-server (the openai client, `stream: true`; the model\'s shared llama context with a sequence per instance) against node-llama-cpp in this process with one context of 8 sequences. Each round starts a server and sends two batches of chats: the first meets workers that have not served a request yet (cold), the second is the steady state. Goal: aggregate tokens/s >= 0.9x direct.',
+    `Through guests/openai-server (the openai client, \`stream: true\`; the model's shared llama context with a sequence per instance) against node-llama-cpp in this process with one context of ${CHATS} sequences. All paths are set up at once; after ${CHAT_WARM_BATCHES} untimed batches each, ${CHAT_ROUNDS} rounds of one batch per path, interleaved: medians, each ratio against its own round's direct batch (spread in brackets). "µs added" is the aggregate wall time per token beyond direct's. Goal: aggregate tokens/s >= 0.9x direct.`,
     '',
-    '| variant | tokens/s (all chats) | time to first token, median ms | tokens |',
-    '|---|---|---|---|',
-    `| direct (node-llama-cpp, ${CHATS} sequences) | ${dTps.toFixed(0)} | ${pick(chats.direct, 'ttft').toFixed(0)} | ${pick(chats.direct, 'tokens')} |`,
-    ...['backend', 'warm', 'cold'].map((variant) => {
-      const tps = pick(chats[variant], 'tokensPerSecond');
-      const label = {
-        backend: `backend-llama alone (${CHATS} execution contexts streaming, no server or guest; its second batch, as the direct path's context is made before its clock starts)`,
-        warm: `wacs serve + openai-server, second ${CHATS} chats (steady state)`,
-        cold: `wacs serve + openai-server, first ${CHATS} chats (cold workers)`,
-      }[variant];
-      return `| ${label} | ${tps.toFixed(0)} (**${(tps / dTps).toFixed(2)}x**) | ${pick(chats[variant], 'ttft').toFixed(0)} | ${pick(chats[variant], 'tokens')} |`;
-    }),
+    '| variant | tokens/s (all chats) | vs direct | µs added per token | time to first token, median ms |',
+    '|---|---|---|---|---|',
+    `| direct (node-llama-cpp, ${CHATS} sequences) | ${dTps.toFixed(0)} | | | ${of('direct', 'ttft').toFixed(0)} |`,
+    row(`backend-llama alone (${CHATS} execution contexts streaming, no server or guest)`, 'backend'),
+    row(`wacs serve + openai-server (steady state)`, 'warm'),
+    `| wacs serve + openai-server, its first batch (cold workers; one batch, against the median direct) | ${cold.tokensPerSecond.toFixed(0)} | ${(cold.tokensPerSecond / dTps).toFixed(2)}x | ${(1e6 / cold.tokensPerSecond - 1e6 / dTps).toFixed(0)} | ${cold.ttft.toFixed(0)} |`,
+    '',
+    `Tokens per batch: ${rounds[0].direct.tokens} direct, ${rounds[0].warm.tokens} through the server.`,
   );
 }
 if (want('start')) lines.push(
