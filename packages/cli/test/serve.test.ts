@@ -45,6 +45,20 @@ async function until(condition: () => boolean, ms: number): Promise<void> {
   }
 }
 
+/** Requests `url` and closes the connection as the first bytes of the body arrive. */
+function closeAfterFirstData(url: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const req = request(url, (res) => {
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on('error', (e) => (e.message.includes('socket hang up') ? undefined : reject(e)));
+    req.end();
+  });
+}
+
 /** Reads a response body chunk by chunk, with what had arrived at each read. */
 async function chunks(response: Response): Promise<string[]> {
   const reader = response.body!.getReader();
@@ -225,16 +239,7 @@ describe('wacs serve: limits and overload', () => {
   it('a client that disconnects mid-stream ends its guest; the server goes on', async () => {
     const { server, records } = await serve({ instances: 1, spares: 0 });
     try {
-      await new Promise<void>((resolve, reject) => {
-        const req = request(`${server.url}/stream?n=100&ms=100`, (res) => {
-          res.once('data', () => {
-            req.destroy();
-            resolve();
-          });
-        });
-        req.on('error', (e) => (e.message.includes('socket hang up') ? undefined : reject(e)));
-        req.end();
-      });
+      await closeAfterFirstData(`${server.url}/stream?n=100&ms=100`);
       // The instance is ended rather than left writing 100 chunks: the next request is served at once.
       expect(await (await fetch(`${server.url}/hello`)).text()).toBe('hello');
       expect(records.find((r) => r.path === '/stream')?.outcome).toBe('client-closed');
@@ -247,16 +252,7 @@ describe('wacs serve: limits and overload', () => {
     // The openai client closes at `data: [DONE]`, before the guest's own end of the body arrives.
     const { server, records } = await serve({ instances: 1, spares: 0, reuseInstances: true });
     try {
-      await new Promise<void>((resolve, reject) => {
-        const req = request(`${server.url}/stream?n=1&tail=50`, (res) => {
-          res.once('data', () => {
-            req.destroy();
-            resolve();
-          });
-        });
-        req.on('error', (e) => (e.message.includes('socket hang up') ? undefined : reject(e)));
-        req.end();
-      });
+      await closeAfterFirstData(`${server.url}/stream?n=1&tail=50`);
       // The instance lived on: it counts this as its second request (a replacement would say 1).
       expect(await (await fetch(`${server.url}/count`)).text()).toBe('2');
       expect(records.find((r) => r.path === '/stream')?.outcome).toBe('client-closed');
