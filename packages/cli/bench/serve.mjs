@@ -5,8 +5,9 @@
 //      against a plain Node http server speaking the same protocol with onnxruntime-node directly;
 //   2. 8 concurrent streamed chats on one GGUF model (stories260K from ../shared, else a tiny random
 //      one made here, 48 and 400 tokens each; and a 25M-parameter random llama made here, the
-//      per-token compute of a small real model, 48 tokens each): aggregate tokens/s and time to first token through openai-server (the openai
-//      client; the server's cold first batch, then steady-state batches after untimed warm-up ones)
+//      per-token compute of a small real model, 48 tokens each): aggregate tokens/s and time to
+//      first token through openai-server (the openai client; the server's cold first batch, then
+//      steady-state batches after untimed warm-up ones)
 //      and through backend-llama alone, against node-llama-cpp with 8 sequences of one context in
 //      this process, batches of the three interleaved;
 //   3. per-request guest start: sequential requests with one instance and no spare, fresh minus
@@ -32,7 +33,6 @@ const sections = process.argv.slice(3);
 const want = (section) => sections.length === 0 || sections.includes(section);
 const CONNECTIONS = 8;
 const CHATS = 8;
-// Short chats show per-request costs (time to first token dominates); long ones the per-token path.
 // backend-llama's default (half the math cores): llama.cpp's threads spin, and the guests and the
 // HTTP side need a core too. Both sides get the same count.
 const THREADS = Math.max(1, Math.floor(cpus().length / 2));
@@ -112,9 +112,11 @@ if (!sharedGguf) writeFileSync(toyGguf, tinyLlamaGguf());
 // tokens a second here, a real chat model tens. A llama of random weights with 25M parameters
 // (about 100 MB, made here) stands for the small end of real models.
 const sizedGguf = join(dir, 'llama-25m.gguf');
+const toyName = sharedGguf ? 'stories260K' : 'a tiny random GGUF (../shared absent)';
+// Short chats show per-request costs (time to first token dominates); long ones the per-token path.
 const CHAT_CASES = [
-  { gguf: toyGguf, name: sharedGguf ? 'stories260K' : 'a tiny random GGUF (../shared absent)', maxTokens: 48 },
-  { gguf: toyGguf, name: sharedGguf ? 'stories260K' : 'a tiny random GGUF (../shared absent)', maxTokens: 400 },
+  { gguf: toyGguf, name: toyName, maxTokens: 48 },
+  { gguf: toyGguf, name: toyName, maxTokens: 400 },
   { gguf: sizedGguf, name: 'a 25M-parameter llama (random weights)', maxTokens: 48, make: () => writeFileSync(sizedGguf, tinyLlamaGguf({ embeddingLength: 512, blocks: 8, heads: 8, headsKv: 4, feedForwardLength: 1536, contextLength: 2048 })) },
 ];
 const CONTEXT = 1024;
