@@ -65,8 +65,9 @@ const JOBS: Job[] = [
   {
     name: 'Tiny Llama',
     args: ['--dir', '.:.', ...NGL, '--nn-preload', 'default:GGML:AUTO:tinyllama-1.1b-chat-v0.3.Q5_K_M.gguf', guest('wasmedge-ggml-llama'), 'default', "<|im_start|>system\nYou are an AI assistant<|im_end|>\n<|im_start|>user\nWhere is the capital of Japan?<|im_end|>\n<|im_start|>assistant"],
-    // The answer may be empty: sampling (WasmEdge's random seed) can pick ".", this model's EOS here, first.
-    check: (out) => expect(out).toMatch(/^Prompt:\n[^]*\nResponse:\n.*\n$/),
+    // The answer may be empty (sampling with WasmEdge's random seed can pick ".", this model's EOS
+    // here, first) or run over several lines (it can pick a newline before it).
+    check: (out) => expect(out).toMatch(/^Prompt:\n[^]*\nResponse:\n[^]*\n$/),
   },
   {
     name: 'Gemma 2B',
@@ -78,25 +79,31 @@ const JOBS: Job[] = [
       expect(counts[0]).toBeGreaterThan(1);
       expect(counts[1]).toBe(counts[0]);
       // The guest samples with WasmEdge's random seed, which can pick the end of text (".") first:
-      // then the answer is empty and counts no tokens.
+      // then the answer is empty and counts no tokens. The guest trims the answer, so tokens of
+      // whitespace alone also print as an empty answer: only a printed answer implies counted tokens.
       const answer = /Number of input tokens: \d+\n([^]*?)\[INFO\]/.exec(out)?.[1];
       const outputTokens = Number(/Number of output tokens: (\d+)/.exec(out)?.[1]);
       expect(answer, out).toBeDefined();
-      expect(outputTokens > 0, out).toBe(answer!.trim() !== '');
+      expect(outputTokens >= 0, out).toBe(true);
+      if (answer!.trim() !== '') expect(outputTokens, out).toBeGreaterThan(0);
     },
   },
   {
     name: 'Llama3 8B',
     args: ['--dir', '.:.', ...NGL, '--env', 'llama3=true', '--nn-preload', 'default:GGML:AUTO:Meta-Llama-3-8B-Instruct.Q5_K_M.gguf', guest('wasmedge-ggml-llama'), 'default', LLAMA3_PROMPT],
-    check: (out) => expect(out).toMatch(/\nResponse:\n.*\n$/), // may be empty, as above
+    check: (out) => expect(out).toMatch(/\nResponse:\n[^]*\n$/), // may be empty or several lines, as above
   },
   {
     name: 'Llama3 8B (Streaming)',
     args: ['--dir', '.:.', ...NGL, '--env', 'llama3=true', '--nn-preload', 'default:GGML:AUTO:Meta-Llama-3-8B-Instruct.Q5_K_M.gguf', guest('wasmedge-ggml-llama-stream'), 'default', LLAMA3_PROMPT],
     check: (out) => {
       expect(out).toMatch(/\[INFO\] llama_build_number: \d+\n/);
+      // What streamed between the input metadata and the output metadata; sampling can end it at once.
+      const streamed = /Number of input tokens: \d+\n([^]*)\n\[INFO\] Number of input tokens/.exec(out)?.[1];
       const output = Number(/Number of output tokens: (\d+)/.exec(out)?.[1]);
-      expect(output).toBeGreaterThan(0);
+      expect(streamed, out).toBeDefined();
+      expect(output >= 0, out).toBe(true);
+      if (streamed !== '') expect(output, out).toBeGreaterThan(0);
       expect(out).not.toContain('Context full');
     },
   },
