@@ -10,7 +10,7 @@
 //   POST /v1/embeddings         one vector per input string (float or base64)
 //   GET  /v1/models[/{id}]      the names in OPENAI_MODELS (wasi:nn cannot list the host's models)
 //
-// Sampling: max_tokens, temperature, top_p, seed, stop (one sequence), presence/frequency_penalty,
+// Sampling: max_tokens, temperature, top_p, seed, stop (up to 4 sequences), presence/frequency_penalty,
 // response_format (json_object or json_schema, through the backend's grammar). Errors are OpenAI's
 // error JSON: 400 for a bad request, 404 for an unknown model or route.
 //
@@ -35,6 +35,9 @@ class ApiError extends Error {
 }
 
 type Json = Record<string, unknown>;
+
+/** OpenAI's limit on stop sequences per request. */
+const MAX_STOPS = 4;
 
 function badRequest(message: string, param: string | null = null): never {
   throw new ApiError(400, message, 'invalid_request_error', param);
@@ -194,12 +197,12 @@ function samplingOptions(body: Json): { options: Json; maxTokens?: number } {
   if (frequency !== undefined) options['frequency-penalty'] = frequency;
   const stop = body.stop;
   if (stop !== undefined && stop !== null) {
-    const stops = typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop : badRequest("'stop' must be a string or an array of strings", 'stop');
-    if (stops.length > 1) badRequest("only one 'stop' sequence is supported", 'stop');
-    if (stops.length === 1) {
-      if (typeof stops[0] !== 'string' || stops[0] === '') badRequest("'stop' must be a non-empty string", 'stop');
-      options['reverse-prompt'] = stops[0];
+    const stops: unknown[] = typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop : badRequest("'stop' must be a string or an array of strings", 'stop');
+    if (stops.length > MAX_STOPS) badRequest(`'stop' takes at most ${MAX_STOPS} sequences, got ${stops.length}`, 'stop');
+    for (let i = 0; i < stops.length; i++) {
+      if (typeof stops[i] !== 'string' || stops[i] === '') badRequest("each 'stop' sequence must be a non-empty string", 'stop');
     }
+    if (stops.length > 0) options['reverse-prompt'] = stops;
   }
   const format = body.response_format as { type?: string; json_schema?: { schema?: unknown } } | undefined;
   if (format !== undefined && format !== null) {

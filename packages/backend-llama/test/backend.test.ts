@@ -131,6 +131,25 @@ describe('llama backend: generation', () => {
     expect(streamed).toBe(expected);
   });
 
+  it('stops before the earliest of several reverse prompts, wherever it is in the list, in compute and in a stream', async () => {
+    const full = outputText(await session.compute(await context(), request(PROMPT, { ...GREEDY, 'n-predict': 24 })));
+    // Two texts from the greedy output (the later one listed first) and one that never appears.
+    const early = full.slice(8, 11);
+    let late = '';
+    for (let at = full.length - 4; at > 11 && !late; at--) if (full.indexOf(full.slice(at, at + 4)) > full.indexOf(early)) late = full.slice(at, at + 4);
+    expect(late, full).not.toBe('');
+    const expected = full.slice(0, full.indexOf(early));
+    const options = { ...GREEDY, 'n-predict': 24, 'reverse-prompt': [late, 'never in this text', early] };
+    expect(outputText(await session.compute(await context(), request(PROMPT, options)))).toBe(expected);
+    const ctx = await context();
+    const steps: string[] = [];
+    for (let step = await session.streamNext(ctx, request(PROMPT, options)); step; step = await session.streamNext(ctx, [])) steps.push(outputText(step));
+    expect(steps.join('')).toBe(expected);
+    // Only the late text: the output runs up to it.
+    const onlyLate = { ...GREEDY, 'n-predict': 24, 'reverse-prompt': ['never in this text', late] };
+    expect(outputText(await session.compute(await context(), request(PROMPT, onlyLate)))).toBe(full.slice(0, full.indexOf(late)));
+  });
+
   it('follows a GBNF grammar and a JSON schema', async () => {
     const ctx = await context();
     const answer = outputText(await session.compute(ctx, request('Is it?', { ...GREEDY, 'n-predict': 16, grammar: 'root ::= "yes" | "no"' })));

@@ -18,7 +18,9 @@ describe('llama options', () => {
       { 'n-predict': 16, 'ctx-size': 512, temp: 0, 'top-k': 1, 'top-p': 0.9, seed: 7, 'reverse-prompt': 'User:', 'stream-stdout': true, threads: 1, 'json-schema': '{"type":"object"}' },
       'metadata',
     );
-    expect(set).toMatchObject({ 'n-predict': 16, 'ctx-size': 512, temp: 0, seed: 7, 'reverse-prompt': 'User:', 'stream-stdout': true });
+    expect(set).toMatchObject({ 'n-predict': 16, 'ctx-size': 512, temp: 0, seed: 7, 'reverse-prompt': ['User:'], 'stream-stdout': true });
+    // Several reverse prompts (an OpenAI-style stop list), each kept as given.
+    expect(parseOptions({ 'reverse-prompt': ['\nUser:', ' END'] }, 'metadata').set['reverse-prompt']).toEqual(['\nUser:', ' END']);
     // A JSON schema may be given as text (WasmEdge) or as an object; it is kept as text.
     expect(set['json-schema']).toBe('{"type":"object"}');
     expect(parseOptions({ 'json-schema': { type: 'object' } }, 'metadata').set['json-schema']).toBe('{"type":"object"}');

@@ -13,7 +13,7 @@ export const GENERATION_OPTIONS = {
   seed: { type: 'integer', when: 'compute', min: 0, max: 0xffffffff, doc: 'sampling seed' },
   'presence-penalty': { type: 'number', when: 'compute', doc: 'penalty for tokens already present' },
   'frequency-penalty': { type: 'number', when: 'compute', doc: 'penalty growing with token frequency' },
-  'reverse-prompt': { type: 'string', when: 'compute', doc: 'stop before this text' },
+  'reverse-prompt': { type: 'strings', when: 'compute', doc: 'stop before this text (or any of a list of texts)' },
   'json-schema': { type: 'json-object', when: 'compute', doc: 'JSON schema the output must follow (an object, or its JSON text)' },
   'top-k': { type: 'integer', when: 'compute', min: 0, doc: 'sample among the k most likely tokens (llama.cpp server extension)' },
   'min-p': { type: 'number', when: 'compute', min: 0, max: 1, doc: 'minimum relative probability (llama.cpp server extension)' },
@@ -71,11 +71,15 @@ export function mergeGenerationOptions(base: GenerationOptions, metadata: Record
 /** The request fields for these options (chat/completions share them). */
 export function requestFields(options: GenerationOptions): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(options) as Array<[GenerationOptionName, string | number | boolean]>) {
+  for (const [name, value] of Object.entries(options) as Array<[GenerationOptionName, string | number | boolean | string[]]>) {
     const field = REQUEST_FIELDS[name];
     if (!field) continue;
     if (name === 'n-predict') {
       if (value !== -1) fields.max_tokens = value;
+    } else if (name === 'reverse-prompt') {
+      // One stop sequence as a string, as every OpenAI-compatible server takes it; several as a list.
+      const stops = value as string[];
+      fields.stop = stops.length === 1 ? stops[0] : stops;
     } else if (name === 'json-schema') {
       fields.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: JSON.parse(value as string), strict: true } };
     } else fields[field] = value;

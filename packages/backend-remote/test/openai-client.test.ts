@@ -85,6 +85,14 @@ describe('requests compared with the official openai client', () => {
     expect(ours.authorization).toBe(`Bearer ${KEY}`);
   });
 
+  it('completion: several reverse prompts as the stop list the client sends', async () => {
+    const context = await graph.createContext();
+    await context.compute(request('Hi', { 'n-predict': 5, 'reverse-prompt': ['\n', ' END'] }));
+    const ours = last();
+    await client.completions.create({ model: 'm', prompt: 'Hi', max_tokens: 5, stop: ['\n', ' END'] });
+    expect(ours).toEqual(last());
+  });
+
   it('streamed completion, with usage in the stream', async () => {
     const context = await graph.createContext();
     await drain(context.stream!(request('Hi', { 'n-predict': 4, temp: 0 })));

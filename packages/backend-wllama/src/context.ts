@@ -77,7 +77,7 @@ function samplingParams(options: WllamaOptions): Record<string, unknown> {
     ...(options.grammar !== undefined ? { grammar: options.grammar } : {}),
     ...(options['json-schema'] !== undefined ? { json_schema: JSON.parse(options['json-schema']) as unknown } : {}),
     // llama.cpp holds back text that may be the start of a stop string, so a stream never shows part of it.
-    ...(reversePrompt ? { stop: [reversePrompt] } : {}),
+    ...(reversePrompt ? { stop: reversePrompt } : {}),
     cache_prompt: true,
   };
 }

@@ -153,6 +153,25 @@ describe('openai-server with the openai client', () => {
     expect(pieces.length).toBeGreaterThan(1);
   });
 
+  it('stop: up to 4 sequences; the text ends before the earliest that appears, streamed or not', async () => {
+    const full = await direct('completion', 'The little cat', 16);
+    // Two texts from the greedy completion (the later one listed first) and one that never appears.
+    const early = full.slice(6, 9);
+    let late = '';
+    for (let at = full.length - 4; at > 9 && !late; at--) if (full.indexOf(full.slice(at, at + 4)) > full.indexOf(early)) late = full.slice(at, at + 4);
+    expect(late, full).not.toBe('');
+    const request = { model: 'tiny', prompt: 'The little cat', temperature: 0, max_tokens: 16, stop: [late, 'never in this text', early] };
+    const reply = await client.completions.create(request);
+    expect(reply.choices[0]!.text).toBe(full.slice(0, full.indexOf(early)));
+    expect(reply.choices[0]!.finish_reason).toBe('stop');
+    let streamed = '';
+    for await (const chunk of await client.completions.create({ ...request, stream: true })) streamed += chunk.choices[0]?.text ?? '';
+    expect(streamed).toBe(reply.choices[0]!.text);
+    const tooMany = await client.completions.create({ ...request, stop: ['a', 'b', 'c', 'd', 'e'] }).catch((e: unknown) => e);
+    expect(tooMany).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((tooMany as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('stop');
+  });
+
   it('a streamed request for an unknown model is a 404 before any event', async () => {
     const error = await client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'hi' }], stream: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);

@@ -26,7 +26,7 @@ export const TEXT_GENERATION_OPTIONS = {
   'repeat-penalty': { type: 'number', when: 'compute', min: 0, default: SAMPLING_DEFAULTS['repeat-penalty'], doc: `penalty for tokens among the last ${REPEAT_PENALTY_LAST_TOKENS}; 1: none` },
   'presence-penalty': { type: 'number', when: 'compute', default: 0, doc: 'penalty for tokens already present' },
   'frequency-penalty': { type: 'number', when: 'compute', default: 0, doc: 'penalty growing with token frequency' },
-  'reverse-prompt': { type: 'string', when: 'compute', doc: 'stop when the output reaches this text' },
+  'reverse-prompt': { type: 'strings', when: 'compute', doc: 'stop when the output reaches this text (or any of a list of texts); the output ends before it' },
   'stream-stdout': { type: 'boolean', when: 'compute', default: false, doc: 'print tokens to the host\'s stdout as they come' },
   chat: { type: 'boolean', when: 'compute', default: false, doc: 'apply the model\'s chat template and keep the conversation in the context' },
   grammar: { type: 'string', when: 'compute', doc: 'GBNF grammar the output must follow' },

@@ -39,6 +39,17 @@ describe('option kit', () => {
     expect(names.parse({ classes: ['a b', 'c'] }, 'command-line').values.classes).toEqual(['a b', 'c']);
   });
 
+  it('keeps each of a strings option exactly as given: one string, or an array of them, never split or trimmed', () => {
+    const stops = defineOptions('demo', { stop: { type: 'strings', when: 'compute', doc: 'stop sequences' } });
+    expect(stops.parse({ stop: ' User 2: | x' }, 'command-line').values.stop).toEqual([' User 2: | x']);
+    expect(stops.parse({ stop: ['\n\n', ' END'] }, 'metadata').values.stop).toEqual(['\n\n', ' END']);
+    for (const wrong of [[], [''], ['a', 3], 7, { a: 'b' }]) {
+      const e = error(() => stops.parse({ stop: wrong }, 'metadata'));
+      expect(e.code).toBe('invalid-argument');
+      expect(e.message).toContain('option "stop" must be a non-empty string or a non-empty JSON array of them');
+    }
+  });
+
   it('is strict with what the user typed: an unknown key lists the known keys, an unsupported one says why', () => {
     const unknown = error(() => options.parse({ tmep: 1 }, 'command-line'));
     expect(unknown.code).toBe('invalid-argument');

@@ -18,10 +18,11 @@ import { NnError } from '../errors.js';
 
 /**
  * `threads`: a whole number of threads, at most the machine's cores. `list`: a JSON array, or text
- * with items separated by `|`, `+` or spaces (a `--model` spec splits on commas). `json-object`: a
- * JSON object, or JSON text of one; kept as JSON text.
+ * with items separated by `|`, `+` or spaces (a `--model` spec splits on commas). `strings`: one
+ * string or a JSON array of them, each kept exactly as given (stop sequences, where spaces and
+ * separators count). `json-object`: a JSON object, or JSON text of one; kept as JSON text.
  */
-export type OptionType = 'integer' | 'number' | 'threads' | 'boolean' | 'string' | 'choice' | 'list' | 'json-object';
+export type OptionType = 'integer' | 'number' | 'threads' | 'boolean' | 'string' | 'strings' | 'choice' | 'list' | 'json-object';
 
 /** When an option takes effect: when the model loads, or on every compute (metadata may set it). */
 export type OptionWhen = 'load' | 'compute';
@@ -58,7 +59,9 @@ export type OptionValue<S extends OptionSpec> = S['type'] extends 'integer' | 'n
         : string
       : S['type'] extends 'list'
         ? Array<string | number>
-        : string;
+        : S['type'] extends 'strings'
+          ? string[]
+          : string;
 
 export type OptionValues<T extends OptionSpecs> = { -readonly [K in keyof T]?: OptionValue<T[K]> };
 
@@ -201,6 +204,13 @@ export class OptionSet<T extends OptionSpecs> {
       case 'string':
         if (typeof value !== 'string') throw fail('a string');
         return value;
+      case 'strings': {
+        const items = typeof value === 'string' ? [value] : value;
+        if (!Array.isArray(items) || items.length === 0 || !items.every((i) => typeof i === 'string' && i !== '')) {
+          throw fail('a non-empty string or a non-empty JSON array of them');
+        }
+        return items;
+      }
       case 'choice':
         if (typeof value !== 'string' || !spec.choices!.includes(value)) throw fail(`one of ${spec.choices!.join(', ')}`);
         return value;
