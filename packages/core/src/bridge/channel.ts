@@ -175,15 +175,23 @@ export class BridgeClient {
  */
 export type BridgeHandler = (op: string, args: unknown[]) => Promise<{ value: unknown; transfer?: ArrayBuffer[]; recycle?: ArrayBuffer[] }>;
 
+export interface ServeBridgeOptions {
+  /**
+   * Keep the host's checks for the guest's next call short (0.05 ms) instead of adapting them up
+   * to 0.5 ms: for a host whose event loop has other work that cannot wait (`wacs serve`'s HTTP).
+   */
+  briefSpins?: boolean;
+}
+
 /**
  * Host side: serves one worker's requests from either lane, one at a time (the worker is blocked
  * meanwhile). Returns a function that stops serving.
  */
-export function serveBridge(port: MessagePort, memory: BridgeMemory, handler: BridgeHandler): () => void {
+export function serveBridge(port: MessagePort, memory: BridgeMemory, handler: BridgeHandler, { briefSpins = false }: ServeBridgeOptions = {}): () => void {
   const control = new Int32Array(memory.control);
   const arena = new Uint8Array(memory.arena);
-  const hostSpin = new SpinWait(HOST_SPIN);
   const streamingSpin = new SpinWait(HOST_SPIN_STREAMING);
+  const hostSpin = briefSpins ? streamingSpin : new SpinWait(HOST_SPIN);
 
   const answer = async (seq: number, request: BridgeRequest) => {
     let reply: BridgeReply;

@@ -7,7 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { NnSession } from '../host.js';
 import { traceMark } from '../trace.js';
 import type { NamedTensor } from '../tensor.js';
-import { BRIDGE_ARENA_BYTES, serveBridge, transferables, type BridgeMemory } from './channel.js';
+import { BRIDGE_ARENA_BYTES, serveBridge, transferables, type BridgeMemory, type ServeBridgeOptions } from './channel.js';
 import type { BridgeArgs, BridgeOp, BridgeResult } from './operations.js';
 import { StreamSteps } from './stream-steps.js';
 import { packSteps } from './stream-wire.js';
@@ -60,7 +60,7 @@ function sessionOperations(session: NnSession): SessionOperations {
 }
 
 /** Serves one guest's wasi:nn calls from its session; returns a function that stops serving. */
-export function serveSession(port: MessagePort, memory: BridgeMemory, session: NnSession): () => void {
+export function serveSession(port: MessagePort, memory: BridgeMemory, session: NnSession, options?: ServeBridgeOptions): () => void {
   const operations = sessionOperations(session);
   return serveBridge(port, memory, async (op, args) => {
     if (!Object.hasOwn(operations, op)) throw new Error(`unknown bridge operation ${op}`);
@@ -72,5 +72,5 @@ export function serveSession(port: MessagePort, memory: BridgeMemory, session: N
     } finally {
       traceMark(`host-${op}-done`);
     }
-  });
+  }, options);
 }

@@ -88,7 +88,8 @@ export class GuestWorker {
     // New control words for the new session; the arena (1 MiB, costly to allocate per request) is the worker's.
     const bridge = createBridgeMemory(this.arena);
     const session = this.host.session();
-    this.session = { session, stop: serveSession(port1, bridge, session), port: port1 };
+    // Brief spins: the host's event loop also serves HTTP, which a host waiting on one guest would hold up.
+    this.session = { session, stop: serveSession(port1, bridge, session, { briefSpins: true }), port: port1 };
     this.handled = 0;
     await new Promise<void>((resolve, reject) => {
       this.onExit = (reason) => reject(new Error(reason));
