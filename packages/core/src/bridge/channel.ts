@@ -49,11 +49,11 @@ export const BRIDGE_ARENA_BYTES = 1 << 20;
 const WORKER_SPIN = { minMs: 0.1, maxMs: 0.5 };
 const HOST_SPIN = { minMs: 0.05, maxMs: 0.5 };
 /**
- * A stream's reply leaves the next step in flight (see StreamSteps), whose engine needs the host's
- * event loop: the host checks for the guest's next call only briefly then (a longer spin stalled
- * token streaming: 0.94 → 0.83 of node-llama-cpp's speed).
+ * The host's brief, fixed check, where its event loop has work that cannot wait. A stream's reply
+ * leaves the next step in flight (see StreamSteps), whose engine needs the event loop (a longer
+ * spin stalled token streaming: 0.94 → 0.83 of node-llama-cpp's speed).
  */
-const HOST_SPIN_STREAMING = { minMs: 0.05 };
+const HOST_SPIN_BRIEF = { minMs: 0.05 };
 const LEAVES_WORK_RUNNING: ReadonlySet<string> = new Set<BridgeOp>(['streamSteps']);
 /** On one core a spinning thread only holds up the one it waits for. */
 const CAN_SPIN = availableParallelism() > 1;
@@ -190,8 +190,8 @@ export interface ServeBridgeOptions {
 export function serveBridge(port: MessagePort, memory: BridgeMemory, handler: BridgeHandler, { briefSpins = false }: ServeBridgeOptions = {}): () => void {
   const control = new Int32Array(memory.control);
   const arena = new Uint8Array(memory.arena);
-  const streamingSpin = new SpinWait(HOST_SPIN_STREAMING);
-  const hostSpin = briefSpins ? streamingSpin : new SpinWait(HOST_SPIN);
+  const briefSpin = new SpinWait(HOST_SPIN_BRIEF);
+  const hostSpin = briefSpins ? briefSpin : new SpinWait(HOST_SPIN);
 
   const answer = async (seq: number, request: BridgeRequest) => {
     let reply: BridgeReply;
@@ -217,7 +217,7 @@ export function serveBridge(port: MessagePort, memory: BridgeMemory, handler: Br
     Atomics.store(control, REPLY, seq);
     Atomics.notify(control, REPLY);
     // The guest's next call often follows within µs: catch it before the event loop sleeps.
-    if (CAN_SPIN && bridgesServed === 1) (LEAVES_WORK_RUNNING.has(request.op) ? streamingSpin : hostSpin).spin(() => Atomics.load(control, REQUEST) === seq);
+    if (CAN_SPIN && bridgesServed === 1) (LEAVES_WORK_RUNNING.has(request.op) ? briefSpin : hostSpin).spin(() => Atomics.load(control, REQUEST) === seq);
   };
 
   port.on('message', (message: { seq: number; request: BridgeRequest }) => void answer(message.seq, message.request));
