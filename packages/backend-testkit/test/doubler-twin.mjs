@@ -1,8 +1,16 @@
 // The doubler's in-thread twin (Graph.inThread): y = factor · x, synchronously, with the same
-// input rules as the doubler's contexts. `init.factor` comes from the graph.
+// input rules as the doubler's contexts. `init.factor` comes from the graph. Like an engine that
+// starts asynchronously, it opens only in a thread where prepareInThread has run.
 import { NnError, tensorFrom, tensorView } from '@wacs/core/backend';
 
+let engine;
+
+export async function prepareInThread(init) {
+  engine = await Promise.resolve(init.engine);
+}
+
 export function openInThread(init) {
+  if (engine !== 'doubling') return undefined;
   const { factor } = init;
   return {
     createContext: () => ({

@@ -25,10 +25,12 @@ export const FAULTS = [
   'reuses-output-buffer',
   'twin-differs',
   'start-engine-once-only',
+  'twin-init-not-bridgeable',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
 const MAGIC = 'DBL1';
+const TWIN_MODULE = fileURLToPath(new URL('./doubler-twin.mjs', import.meta.url));
 
 export function doublerModel(factor: number): Uint8Array {
   const bytes = new Uint8Array(8);
@@ -55,7 +57,9 @@ export function makeDoubler(faults: ReadonlySet<Fault> = new Set()): Backend {
     }
     /** Its twin computes in a guest's thread (test/doubler-twin.mjs). */
     inThread(): InThreadSpec {
-      return { module: fileURLToPath(new URL('./doubler-twin.mjs', import.meta.url)), init: { factor: this.factor * (has('twin-differs') ? 2 : 1) } };
+      const init = { factor: this.factor * (has('twin-differs') ? 2 : 1) };
+      // An ArrayBuffer survives a structured clone, but the bridge carries only JSON and Uint8Arrays.
+      return { module: TWIN_MODULE, init: has('twin-init-not-bridgeable') ? { ...init, scratch: new ArrayBuffer(4) } : init };
     }
     dispose(): void {
       if (this.disposed && has('double-dispose-throws')) throw new Error('graph already disposed');
@@ -164,6 +168,9 @@ export function makeDoubler(faults: ReadonlySet<Fault> = new Set()): Backend {
         throw new NnError('invalid-encoding', `not a doubler model: it must be "${MAGIC}" and a float32 factor`);
       }
       return new DoublerGraph(new DataView(bytes.buffer, bytes.byteOffset).getFloat32(4, true));
+    },
+    inThreadPreparation(): InThreadSpec {
+      return { module: TWIN_MODULE, init: { engine: 'doubling' } };
     },
     async startEngine() {
       engineStarts += 1;

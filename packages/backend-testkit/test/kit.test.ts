@@ -54,6 +54,7 @@ const CAUGHT_BY: Record<Fault, { checks: CheckId[]; detail: RegExp }> = {
   'bad-hardware': { checks: ['hardware'], detail: /variant js is active but not available/ },
   'start-engine-once-only': { checks: ['start-engine'], detail: /^startEngine\(\) twice at once threw Error: the engine is already started$/ },
   'twin-differs': { checks: ['in-thread'], detail: /^a row by name in the thread: output "y": element 0 is 6, expected 3/ },
+  'twin-init-not-bridgeable': { checks: ['in-thread'], detail: /^inThread\(\): init must be JSON values and Uint8Arrays, which the bridge carries to a worker; it arrives changed$/ },
   'reuses-output-buffer': { checks: ['context-reuse'], detail: /^compute 3 on one context \(a row by name\): compute threw TypeError: Cannot perform %TypedArray%.prototype.set on a detached ArrayBuffer/ },
 };
 

@@ -5,10 +5,11 @@
  * in model order, under the model's output names. Every tensor a compute makes is disposed before
  * it returns.
  */
-import { NnError, toNnError, type ExecutionContext, type Graph, type NamedTensor } from '@wacs/core/backend';
+import { NnError, toNnError, type ExecutionContext, type Graph, type InThreadSpec, type NamedTensor } from '@wacs/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
 import type { TfModule } from './engine-select.js';
 import type { ModelKind } from './io.js';
+import type { LayersArtifacts } from './layers-sync.js';
 import { fromTfTensor, toTfTensor } from './tensors.js';
 
 export interface ModelInput {
@@ -39,7 +40,7 @@ export class LayersRunner implements ModelRunner {
   readonly outputs: string[];
 
   constructor(
-    private readonly tf: TfModule,
+    readonly tf: TfModule,
     readonly model: Tf.LayersModel,
   ) {
     // A loaded Sequential builds its inner model (and so its input/output names) lazily.
@@ -49,6 +50,11 @@ export class LayersRunner implements ModelRunner {
   }
 
   async run(feeds: Tf.Tensor[]): Promise<Tf.Tensor[]> {
+    return this.runSync(feeds);
+  }
+
+  /** A layers model computes synchronously (an in-thread twin's compute). */
+  runSync(feeds: Tf.Tensor[]): Tf.Tensor[] {
     // predictOnBatch, not predict: predict splits the input into batches of 32 and concatenates.
     return this.tf.tidy(() => asList(this.model.predictOnBatch(feeds.length === 1 ? feeds[0]! : feeds)));
   }
@@ -101,6 +107,35 @@ export function inputIndex(inputs: readonly ModelInput[], name: string): number 
   throw new NnError('invalid-argument', `the model has no input "${name}"; its inputs are ${inputs.map((i) => `"${i.name}"`).join(', ')} (or ${positions} by position)`);
 }
 
+/** The model's inputs in model order, from the guest's named ones; on failure none is left undisposed. */
+export function feedsFor(tf: TfModule, runner: ModelRunner, inputs: NamedTensor[]): Tf.Tensor[] {
+  const feeds = new Array<Tf.Tensor | undefined>(runner.inputs.length);
+  try {
+    for (const { name, tensor } of inputs) {
+      const index = inputIndex(runner.inputs, name);
+      const input = runner.inputs[index]!;
+      if (feeds[index]) throw new NnError('invalid-argument', `model input "${input.name}" was given twice (as "${name}" and by its other name)`);
+      feeds[index] = toTfTensor(tf, name, tensor, input.dtype);
+    }
+    const missing = runner.inputs.filter((_, i) => !feeds[i]).map((input) => `"${input.name}"`);
+    if (missing.length) throw new NnError('invalid-argument', `missing model input(s): ${missing.join(', ')}`);
+    return feeds as Tf.Tensor[];
+  } catch (e) {
+    tf.dispose(feeds.filter((t): t is Tf.Tensor => t !== undefined));
+    throw e;
+  }
+}
+
+/** A failure of the model itself: the guest's inputs did not fit it, or tfjs failed. */
+export function runError(e: unknown): NnError {
+  return toNnError(e, /shape|rank|dimension|dtype/i.test((e as Error).message) ? 'invalid-argument' : 'runtime-error', 'tfjs');
+}
+
+/** The name of the model's output at `index`. */
+export function outputName(runner: ModelRunner, index: number): string {
+  return runner.outputs[index] ?? String(index);
+}
+
 export class TfjsContext implements ExecutionContext {
   constructor(
     private readonly tf: TfModule,
@@ -109,33 +144,32 @@ export class TfjsContext implements ExecutionContext {
 
   async compute(inputs: NamedTensor[]): Promise<NamedTensor[]> {
     const { tf, runner } = this;
-    const feeds = new Array<Tf.Tensor | undefined>(runner.inputs.length);
+    const feeds = feedsFor(tf, runner, inputs);
     try {
-      for (const { name, tensor } of inputs) {
-        const index = inputIndex(runner.inputs, name);
-        const input = runner.inputs[index]!;
-        if (feeds[index]) throw new NnError('invalid-argument', `model input "${input.name}" was given twice (as "${name}" and by its other name)`);
-        feeds[index] = toTfTensor(tf, name, tensor, input.dtype);
-      }
-      const missing = runner.inputs.filter((_, i) => !feeds[i]).map((input) => `"${input.name}"`);
-      if (missing.length) throw new NnError('invalid-argument', `missing model input(s): ${missing.join(', ')}`);
       let outputs: Tf.Tensor[];
       try {
-        outputs = await runner.run(feeds as Tf.Tensor[]);
+        outputs = await runner.run(feeds);
       } catch (e) {
-        throw toNnError(e, /shape|rank|dimension|dtype/i.test((e as Error).message) ? 'invalid-argument' : 'runtime-error', 'tfjs');
+        throw runError(e);
       }
       try {
-        return await Promise.all(outputs.map((output, i) => fromTfTensor(runner.outputs[i] ?? String(i), output)));
+        return await Promise.all(outputs.map((output, i) => fromTfTensor(outputName(runner, i), output)));
       } finally {
         tf.dispose(outputs);
       }
     } finally {
-      tf.dispose(feeds.filter((t): t is Tf.Tensor => t !== undefined));
+      tf.dispose(feeds);
     }
   }
 
   dispose(): void {}
+}
+
+/** What a guest's worker needs to open a graph's twin (see in-thread.ts): plain data. */
+export interface InThreadInit {
+  /** The engine the host's graph runs on; the twin runs on the same one, or not at all. */
+  engine: string;
+  artifacts: LayersArtifacts;
 }
 
 export class TfjsGraph implements Graph {
@@ -144,10 +178,18 @@ export class TfjsGraph implements Graph {
     readonly runner: ModelRunner,
     /** The engine the model's weights live on. */
     readonly engine: string,
+    /** Where the graph's twin comes from, when it may have one. */
+    private readonly twin?: { module: string; artifacts: LayersArtifacts },
   ) {}
 
   createContext(): ExecutionContext {
     return new TfjsContext(this.tf, this.runner);
+  }
+
+  inThread(): InThreadSpec | undefined {
+    if (!this.twin) return undefined;
+    const init: InThreadInit = { engine: this.engine, artifacts: this.twin.artifacts };
+    return { module: this.twin.module, init };
   }
 
   private disposed = false;

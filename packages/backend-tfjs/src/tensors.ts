@@ -65,12 +65,28 @@ export function toTfTensor(tf: TfModule, name: string, tensor: Tensor, dtype: st
 
 const OUTPUT_TYPE: Record<string, TensorType> = { float32: 'FP32', int32: 'I32', bool: 'U8' };
 
-/** Reads a tfjs output into a wasi:nn tensor (the caller disposes the tfjs tensor). */
-export async function fromTfTensor(name: string, value: Tf.Tensor): Promise<NamedTensor> {
+type OutputData = Float32Array | Int32Array | Uint8Array;
+
+function outputType(name: string, value: Tf.Tensor): TensorType {
   const type = OUTPUT_TYPE[value.dtype];
   if (!type) throw new NnError('unsupported-operation', `output "${name}" has tfjs dtype ${value.dtype}, which wasi:nn cannot carry`);
-  const data = (await value.data()) as Float32Array | Int32Array | Uint8Array;
+  return type;
+}
+
+function outputTensor(name: string, type: TensorType, value: Tf.Tensor, data: OutputData): NamedTensor {
   // wasi:nn has no rank-0 tensors: a scalar comes back as [1].
   const dimensions = value.shape.length ? [...value.shape] : [1];
   return { name, tensor: { type, dimensions, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) } };
+}
+
+/** Reads a tfjs output into a wasi:nn tensor (the caller disposes the tfjs tensor). */
+export async function fromTfTensor(name: string, value: Tf.Tensor): Promise<NamedTensor> {
+  const type = outputType(name, value);
+  return outputTensor(name, type, value, (await value.data()) as OutputData);
+}
+
+/** `fromTfTensor`, synchronously (an in-thread twin's compute). */
+export function fromTfTensorSync(name: string, value: Tf.Tensor): NamedTensor {
+  const type = outputType(name, value);
+  return outputTensor(name, type, value, value.dataSync() as OutputData);
 }

@@ -5,12 +5,17 @@
  */
 import { NnError, type Backend, type FormatProbe, type HardwareVariant, type LoadRequest, type OptionDescription } from '@wacs/core/backend';
 import type { EngineState } from './engine-select.js';
+import type { EngineName } from './engine.js';
+import type { InThreadPreparation } from './in-thread.js';
 import type { TfjsGraph } from './graph.js';
 import { loadTfjsGraph } from './load-model.js';
 import { readModelBytes, type ModelFiles } from './model-json.js';
 
 export interface TfjsEnvironment {
-  options: { describe(): OptionDescription[]; parseLoad(request: LoadRequest): { values: { engine?: string } } };
+  options: {
+    describe(): OptionDescription[];
+    parseLoad(request: Pick<LoadRequest, 'options' | 'guestOptions'>): { values: { engine?: string; in_thread?: boolean } };
+  };
   /** The active engine, started (or switched to `requested`) if need be. */
   engine(requested?: string): Promise<EngineState>;
   /** The engine target `gpu` needs, and where it runs, for the error when it is not the active one. */
@@ -18,6 +23,8 @@ export interface TfjsEnvironment {
   runsIn: string;
   readModelFiles(path: string): Promise<ModelFiles>;
   hardware(): Promise<HardwareVariant[]>;
+  /** The module of layers models' in-thread twins (in-thread.ts), where guests run in worker threads (Node). */
+  inThreadModule?: string;
 }
 
 export function tfjsBackendOn(env: TfjsEnvironment): Backend {
@@ -37,7 +44,14 @@ export function tfjsBackendOn(env: TfjsEnvironment): Backend {
         throw new NnError('unsupported-operation', `target gpu needs the ${env.gpuEngine} engine, but ${env.runsIn} runs tfjs on ${current.active}${why ? ` (${env.gpuEngine}: ${why})` : ''}`);
       }
       const source = request.source.kind === 'path' ? await env.readModelFiles(request.source.path) : readModelBytes(request.source.builders);
-      return loadTfjsGraph(current, source);
+      return loadTfjsGraph(current, source, env.inThreadModule ? { module: env.inThreadModule, wanted: options.in_thread } : undefined);
+    },
+    inThreadPreparation(modelOptions) {
+      if (!env.inThreadModule) return undefined;
+      const { engine, in_thread } = env.options.parseLoad({ options: modelOptions }).values;
+      if (in_thread === false) return undefined;
+      const init: InThreadPreparation = engine ? { engine: engine as EngineName } : {};
+      return { module: env.inThreadModule, init };
     },
     hardware: () => env.hardware(),
   };

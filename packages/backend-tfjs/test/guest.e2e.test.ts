@@ -33,6 +33,27 @@ describe('xor-mlp guest', () => {
     expect(rows.map((r) => r[3])).toEqual(training.predictions.map((p) => Number(p.toFixed(4))));
     expect(result.stdout).toMatch(/the model computes XOR on all 4 rows/);
   });
+
+  it("computes in the guest's own thread on the host's engine, with the host's results, unless in_thread=false", async () => {
+    const inputs = XOR_TABLE.flatMap((row) => [row.a, row.b]).join(',');
+    const runs = await Promise.all(
+      ['', ',in_thread=false'].map((option) =>
+        runWacs(['run', guest('nn-compute'), '--bind', backend, '--model', `xor=${training.folder}${option}`, '--', 'xor', `0=FP32:4x2:${inputs}`], {
+          env: { ...process.env, WACS_TRACE: '1' },
+        }),
+      ),
+    );
+    const [twin, host] = runs.map((result) => {
+      expect(result.code, result.stderr).toBe(0);
+      const output = /^(\S+) FP32 \[4,1\] (.+)$/m.exec(result.stdout);
+      expect(output, result.stdout).not.toBeNull();
+      return { opened: /in-thread-twin-opened/.test(result.stderr), line: output![0], values: output![2]!.split(' ').map(Number) };
+    });
+    expect(twin!.opened).toBe(true);
+    expect(host!.opened).toBe(false);
+    expect(twin!.line).toBe(host!.line);
+    twin!.values.forEach((value, i) => expect(value).toBeCloseTo(training.predictions[i]!, 5));
+  });
 });
 
 describe('nn-compute guest on a hand-written graph model', () => {

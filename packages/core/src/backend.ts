@@ -98,6 +98,14 @@ export interface Backend {
    * ignored (the load that needs the engine reports it).
    */
   startEngine?(): Promise<void>;
+  /**
+   * Optional, for twins whose engine starts only asynchronously (a WebAssembly engine): what a
+   * guest's worker must start before the guest runs, so that `openInThread` can later open a twin
+   * synchronously. A host asks once per registered model this backend loads, with the model's
+   * options, and the worker imports each `module` and awaits its `prepareInThread(init)` export
+   * (`PrepareInThread`) before it starts the guest. Return undefined where no twin will be offered.
+   */
+  inThreadPreparation?(options: Options): InThreadSpec | undefined;
   /** Hardware this backend detected; called lazily by `wacs backends`. */
   hardware?(): Promise<HardwareVariant[]>;
   /** Release engine-wide resources (called when the host shuts down). */
@@ -132,11 +140,19 @@ export interface InThreadSpec {
    * `require` while the guest waits, so an ES module must have no top-level await.
    */
   module: string;
-  /** Structured-cloned into the worker: plain data only. */
+  /** Carried to the worker by the bridge, which takes JSON values and Uint8Arrays only (bridge/arena-message.ts). */
   init: unknown;
 }
 
-export type OpenInThread = (init: unknown) => InThreadGraph;
+/**
+ * Opens a graph's twin. Undefined means this thread cannot hold one for an expected reason (its
+ * engine was not prepared here, see `Backend.inThreadPreparation`): the graph computes on the host
+ * thread and nothing is reported. Throw for anything a person should hear about.
+ */
+export type OpenInThread = (init: unknown) => InThreadGraph | undefined;
+
+/** Starts, in a guest's worker and before the guest runs, what a twin needs (see `Backend.inThreadPreparation`). */
+export type PrepareInThread = (init: unknown) => Promise<void>;
 
 /** A graph's twin in a guest's worker thread. Everything in it blocks the guest while it runs. */
 export interface InThreadGraph {

@@ -113,11 +113,36 @@ export abstract class NnHostBase {
   }
 
   private async startEngineFor(name: string): Promise<void> {
-    const spec = this.models.get(name);
-    const { backend } = await this.backends.resolve(spec.encoding ?? 'autodetect', await this.probeModel(spec.path, name), spec.backend);
+    const { backend } = await this.backendFor(name);
     if (this.enginesStarted.has(backend)) return;
     this.enginesStarted.add(backend);
     await backend.startEngine?.();
+  }
+
+  /** The backend a registered model goes to, and the model's options. */
+  private async backendFor(name: string): Promise<{ backend: Backend; options: Options }> {
+    const spec = this.models.get(name);
+    const { backend } = await this.backends.resolve(spec.encoding ?? 'autodetect', await this.probeModel(spec.path, name), spec.backend);
+    return { backend, options: spec.options ?? {} };
+  }
+
+  /**
+   * What a guest's worker should start before the guest runs so that twins can open there (see
+   * `Backend.inThreadPreparation`): one entry per distinct module and init, over the registered
+   * models. A model whose backend cannot be resolved is left out (its load reports why).
+   */
+  async inThreadPreparations(): Promise<InThreadSpec[]> {
+    const found = await Promise.allSettled(
+      this.models.names().map(async (name) => {
+        const { backend, options } = await this.backendFor(name);
+        return backend.inThreadPreparation?.(options);
+      }),
+    );
+    const unique = new Map<string, InThreadSpec>();
+    for (const result of found) {
+      if (result.status === 'fulfilled' && result.value) unique.set(JSON.stringify([result.value.module, result.value.init]), result.value);
+    }
+    return [...unique.values()];
   }
 
   /** Loads a graph from guest bytes; the caller owns (and disposes) it. */

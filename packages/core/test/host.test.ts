@@ -165,4 +165,32 @@ describe('NnHost and NnSession', () => {
     await host.session().loadByName('a');
     expect(events).toEqual(['load 1 path']);
   });
+
+  it("lists what guests' workers prepare for twins: once per distinct module and init, from the models' options", async () => {
+    const { backend } = recordingBackend();
+    const asked: unknown[] = [];
+    backend.inThreadPreparation = (options) => {
+      asked.push(options);
+      if (options.twin === false) return undefined;
+      if (options.broken) throw new Error('unknown option "broken"');
+      return { module: '/prepare.js', init: { engine: options.engine ?? null } };
+    };
+    const registry = new BackendRegistry();
+    registry.register(backend);
+    const models = new ModelRegistry();
+    const here = new URL(import.meta.url).pathname;
+    models.add('a', { path: here, encoding: 'onnx' });
+    models.add('b', { path: here, encoding: 'onnx' });
+    models.add('c', { path: here, encoding: 'onnx', options: { engine: 'cpu' } });
+    models.add('d', { path: here, encoding: 'onnx', options: { twin: false } });
+    models.add('e', { path: here, encoding: 'onnx', options: { broken: true } });
+    models.add('missing', { path: '/nonexistent.onnx', encoding: 'onnx' });
+    const host = new NnHost(registry, models);
+    expect(await host.inThreadPreparations()).toEqual([
+      { module: '/prepare.js', init: { engine: null } },
+      { module: '/prepare.js', init: { engine: 'cpu' } },
+    ]);
+    // Asked as each model's probe ends, in no set order.
+    expect(asked.map((options) => JSON.stringify(options)).sort()).toEqual(['{"broken":true}', '{"engine":"cpu"}', '{"twin":false}', '{}', '{}']);
+  });
 });

@@ -6,7 +6,7 @@ import { componentNnImports } from '../src/abi/component.js';
 import type { BridgeClient } from '../src/bridge/channel.js';
 import type { InThreadGraph, NamedTensor } from '../src/index.js';
 
-function setup(offer: boolean) {
+function setup(offer: boolean, opens = true) {
   const calls: string[] = [];
   const disposed: string[] = [];
   let next = 0;
@@ -25,10 +25,11 @@ function setup(offer: boolean) {
     }),
     dispose: () => disposed.push('graph'),
   });
-  const imports = componentNnImports(bridge, { openInThread: (spec) => twin(spec.init as number) });
+  const logged: string[] = [];
+  const imports = componentNnImports(bridge, { openInThread: (spec) => (opens ? twin(spec.init as number) : undefined), log: (line) => logged.push(line) });
   const { loadByName } = imports['wasi:nn/graph'] as { loadByName: (name: string) => { initExecutionContext(): Record<string | symbol, (...a: unknown[]) => unknown>; [k: symbol]: () => void } };
   const { Tensor } = imports['wasi:nn/tensor'] as { Tensor: new (dims: Uint32Array, type: string, data: Uint8Array) => { data(): Uint8Array } };
-  return { calls, disposed, loadByName, Tensor };
+  return { calls, disposed, logged, loadByName, Tensor };
 }
 
 /** Drops a resource as jco's bindings do, by its dispose symbol. */
@@ -66,5 +67,14 @@ describe('componentNnImports with an in-thread twin', () => {
     const context = loadByName('m').initExecutionContext();
     context.compute!([['x', new Tensor(Uint32Array.of(1), 'U8', Uint8Array.of(1))]]);
     expect(calls).toEqual(['loadByName', 'initContext', 'inThread', 'compute']);
+  });
+
+  it('computes through the host, quietly, when the opener gives no twin in this thread', () => {
+    const { calls, logged, loadByName, Tensor } = setup(true, false);
+    const graph = loadByName('m');
+    for (let i = 0; i < 2; i++) graph.initExecutionContext().compute!([['x', new Tensor(Uint32Array.of(1), 'U8', Uint8Array.of(1))]]);
+    // The offer is asked for once per graph, and nothing is reported.
+    expect(calls).toEqual(['loadByName', 'initContext', 'inThread', 'compute', 'initContext', 'compute']);
+    expect(logged).toEqual([]);
   });
 });

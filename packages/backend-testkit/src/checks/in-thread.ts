@@ -1,11 +1,31 @@
 /** The graph's in-thread twin: loaded as a guest's worker loads it, and computing what the graph computes. */
-import type { InThreadGraph, InThreadSpec, NamedTensor } from '@wacs/core/backend';
+import type { InThreadGraph, InThreadSpec, NamedTensor, OpenInThread, PrepareInThread } from '@wacs/core/backend';
+import { messageBytes, planMessage, readMessage, writeMessage } from '@wacs/core/browser';
 import { createRequire } from 'node:module';
 import { isAbsolute } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { caseLabel } from '../fixtures.js';
 import { expectNnError, fail } from '../errors.js';
 import { copyInputs, outputProblems, outputsMismatch } from '../tensors.js';
 import { judge, preferredSource, skip, step, withContext, withGraph, type CheckGroup } from './harness.js';
+
+/**
+ * `init` as a guest's worker receives it: through the bridge, which carries JSON values and
+ * Uint8Arrays (core's arena-message.ts). Anything else arrives changed or not at all.
+ */
+function overTheBridge(what: string, init: unknown): unknown {
+  let received: unknown;
+  try {
+    const plan = planMessage(init);
+    const arena = new Uint8Array(messageBytes(plan));
+    writeMessage(arena, plan);
+    received = readMessage(arena);
+  } catch (e) {
+    fail(`${what}: init must be JSON values and Uint8Arrays, which the bridge carries to a worker (${(e as Error).message})`);
+  }
+  if (!isDeepStrictEqual(received, init)) fail(`${what}: init must be JSON values and Uint8Arrays, which the bridge carries to a worker; it arrives changed`);
+  return received;
+}
 
 export const inThreadChecks = {
   async 'in-thread'(run) {
@@ -16,18 +36,28 @@ export const inThreadChecks = {
       if (spec === undefined) skip('inThread() offers no twin for this model');
       const { module } = spec;
       if (typeof module !== 'string' || !isAbsolute(module)) fail(`inThread(): module must be an absolute path, got ${JSON.stringify(module)}`);
-      let init: unknown;
-      try {
-        init = structuredClone(spec.init); // as the worker receives it
-      } catch (e) {
-        fail(`inThread(): init must be plain data a worker can receive (${(e as Error).message})`);
+      const init = overTheBridge('inThread()', spec.init);
+      const preparation = run.backend.inThreadPreparation;
+      if (preparation) {
+        // As a guest's worker does before the guest runs: load the module with require, await its preparation.
+        let prepared: InThreadSpec | undefined;
+        await step('inThreadPreparation({})', () => (prepared = preparation.call(run.backend, {})));
+        if (prepared) {
+          if (typeof prepared.module !== 'string' || !isAbsolute(prepared.module)) fail(`inThreadPreparation(): module must be an absolute path, got ${JSON.stringify(prepared.module)}`);
+          const prepareInit = overTheBridge('inThreadPreparation()', prepared.init);
+          let prepare: unknown;
+          await step(`require(${prepared.module})`, () => (prepare = (createRequire(import.meta.url)(prepared!.module) as { prepareInThread?: unknown }).prepareInThread));
+          if (typeof prepare !== 'function') fail(`${prepared.module} exports no prepareInThread function`);
+          await step('prepareInThread(init)', () => (prepare as PrepareInThread)(prepareInit));
+        }
       }
       let open: unknown;
       // As the worker loads it: with require, while the guest waits.
       await step(`require(${module})`, () => (open = (createRequire(import.meta.url)(module) as { openInThread?: unknown }).openInThread));
       if (typeof open !== 'function') fail(`${module} exports no openInThread function`);
       let twin: InThreadGraph | undefined;
-      await step('openInThread(init)', () => (twin = (open as (init: unknown) => InThreadGraph)(init)));
+      await step('openInThread(init)', () => (twin = (open as OpenInThread)(init)));
+      if (twin === undefined) skip('openInThread(init) gave no twin in the thread that loaded the graph (allowed: the guest then computes through the host)');
       const withTwinContext = async <T>(use: (context: ReturnType<InThreadGraph['createContext']>) => Promise<T>): Promise<T> => {
         let context: ReturnType<InThreadGraph['createContext']> | undefined;
         await step('the twin\'s createContext()', () => (context = twin!.createContext()));

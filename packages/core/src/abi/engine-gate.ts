@@ -42,6 +42,7 @@ export function gatedOpener(open: InThreadOpener, gate: SharedArrayBuffer): InTh
   const held = holdGate(gate);
   return (spec) => {
     const graph = held(() => open(spec));
+    if (!graph) return undefined;
     return {
       createContext() {
         const context = held(() => graph.createContext());

@@ -10,8 +10,8 @@ import { toNnError } from '../errors.js';
 import { traceMark } from '../trace.js';
 import { validateTensor, type NamedTensor, type TensorLimits } from '../tensor.js';
 
-/** Opens a twin; the Node workers use `requireInThread` (require-in-thread.ts), tests their own. */
-export type InThreadOpener = (spec: InThreadSpec) => InThreadGraph;
+/** Opens a twin (undefined: none in this thread); the Node workers use `requireInThread` (require-in-thread.ts), tests their own. */
+export type InThreadOpener = (spec: InThreadSpec) => InThreadGraph | undefined;
 
 /** A context computing in the guest's thread: the host's tensor limits applied, errors as the host gives them. */
 export interface LocalContext {
@@ -46,8 +46,11 @@ export class InThreadTwins {
     const offer = this.bridge.call('inThread', [graphHandle]);
     if (offer) {
       try {
-        twin = { graph: this.open(offer.spec), limits: offer.limits, contexts: 0, unloaded: false };
-        traceMark('in-thread-twin-opened');
+        const graph = this.open(offer.spec);
+        if (graph) {
+          twin = { graph, limits: offer.limits, contexts: 0, unloaded: false };
+          traceMark('in-thread-twin-opened');
+        }
       } catch (e) {
         this.log(`wacs: graph ${graphHandle} computes on the host thread: its in-thread twin did not open: ${(e as Error).message}`);
       }

@@ -7,7 +7,7 @@ import type { InThreadGraph, InThreadSpec, OpenInThread } from '../backend.js';
  * `import()`; `require` loads ES modules too (Node >= 20.19).
  */
 const requireModule = createRequire(import.meta.url);
-export function requireInThread(spec: InThreadSpec): InThreadGraph {
+export function requireInThread(spec: InThreadSpec): InThreadGraph | undefined {
   const open = (requireModule(spec.module) as { openInThread?: OpenInThread }).openInThread;
   if (typeof open !== 'function') throw new Error(`${spec.module} exports no openInThread function`);
   return open(spec.init);

@@ -14,16 +14,22 @@ import type { WorkerSetup } from './run.js';
 import { reportGuestFailure } from './guest-failure.js';
 import { writeAllSync } from './stdio.js';
 import { traceMark } from '../trace.js';
+import { twinsPrepared } from './twin-preparation.js';
 import { configureWasiShims, deniedOutgoingHandler, wasiImport } from './wasi-shims.js';
 
 const setup = workerData as WorkerSetup;
 
 /** The host thread compiles the guest's core modules while this worker starts, then sends them. */
 const compiledModules = new Promise<Record<string, WebAssembly.Module>>((resolve, reject) => {
-  parentPort!.once('message', (m: { modules?: Record<string, WebAssembly.Module>; fatal?: string }) =>
-    m.modules ? resolve(m.modules) : reject(new Error(m.fatal)),
-  );
+  const listener = (m: { modules?: Record<string, WebAssembly.Module>; fatal?: string }) => {
+    if (!m.modules && m.fatal === undefined) return;
+    parentPort!.off('message', listener);
+    if (m.modules) resolve(m.modules);
+    else reject(new Error(m.fatal));
+  };
+  parentPort!.on('message', listener);
 });
+const prepared = twinsPrepared(parentPort!);
 
 async function main(): Promise<void> {
   traceMark('worker-started');
@@ -67,6 +73,8 @@ async function main(): Promise<void> {
     process.exitCode = 125;
     return;
   }
+  await prepared;
+  traceMark('twins-prepared');
   try {
     run();
     traceMark('guest-returned');

@@ -15,8 +15,10 @@ import { confinePreview1 } from './preview1-sandbox.js';
 import { writeAllSync } from './stdio.js';
 import { traceMark } from '../trace.js';
 import type { ModuleWorkerSetup } from './run.js';
+import { twinsPrepared } from './twin-preparation.js';
 
 const setup = workerData as ModuleWorkerSetup;
+const prepared = twinsPrepared(parentPort!);
 
 /** node:wasi warns that it is experimental on load; that is for developers, not for a guest's stderr. */
 function silenceWasiWarning(): void {
@@ -86,6 +88,8 @@ async function main(): Promise<void> {
   const instance = await WebAssembly.instantiate(setup.module, { wasi_snapshot_preview1: preview1, [WITX_MODULE]: nn });
   if (instance.exports.memory instanceof WebAssembly.Memory) memory = instance.exports.memory;
   traceMark('guest-instantiated');
+  await prepared;
+  traceMark('twins-prepared');
   try {
     process.exitCode = wasi.start(instance);
     traceMark('guest-returned');

@@ -21,6 +21,7 @@ import { stateOutsideMemory } from './wasm-code-scan.js';
 import { hintInterpreterLoopsInPlace } from './interpreter-loops.js';
 import { RELEASE_GRACE_MS, settleWithin } from '../settle.js';
 import { traceMark } from '../trace.js';
+import { sendPreparations } from './twin-preparation.js';
 
 export interface DirGrant {
   host: string;
@@ -304,8 +305,9 @@ async function runWorker(
     stderr: false,
   });
   traceMark('worker-spawned');
-  // While the worker starts, the engines of the registered models start too.
+  // While the worker starts, the engines of the registered models start too, here and in the worker.
   void host.startEngines();
+  sendPreparations(host, worker);
 
   late?.then(
     (message) => worker.postMessage(message),

@@ -1,0 +1,46 @@
+/**
+ * Twins whose engine starts only asynchronously (see `Backend.inThreadPreparation`): the host tells
+ * a guest's worker what to prepare as it starts, and the worker does it before the guest runs,
+ * while its event loop still turns (once the guest runs, it blocks that loop until it returns).
+ */
+import { createRequire } from 'node:module';
+import type { MessagePort, Worker } from 'node:worker_threads';
+import type { InThreadSpec, PrepareInThread } from '../backend.js';
+import type { NnHostBase } from '../host-base.js';
+
+interface PreparationMessage {
+  prepareInThread: InThreadSpec[];
+}
+
+/** Host side: sends the list once it is known, an empty one too (the worker waits for it). */
+export function sendPreparations(host: Pick<NnHostBase, 'inThreadPreparations'>, worker: Worker): void {
+  const send = (specs: InThreadSpec[]) => worker.postMessage({ prepareInThread: specs } satisfies PreparationMessage);
+  host.inThreadPreparations().then(send, () => send([]));
+}
+
+/**
+ * Worker side: settles once every preparation the host asked for has ended. A failed one is not
+ * reported here: its twin then does not open, and the graph computes through the host.
+ */
+export function twinsPrepared(port: MessagePort): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (message: Partial<PreparationMessage>) => {
+      if (!message.prepareInThread) return;
+      port.off('message', listener);
+      resolve(prepareAll(message.prepareInThread));
+    };
+    port.on('message', listener);
+  });
+}
+
+/** Loaded as `requireInThread` loads twins, so that both get the one instance of a module. */
+const requireModule = createRequire(import.meta.url);
+
+async function prepareAll(specs: InThreadSpec[]): Promise<void> {
+  await Promise.allSettled(
+    specs.map(async ({ module, init }) => {
+      const { prepareInThread } = requireModule(module) as { prepareInThread?: PrepareInThread };
+      if (typeof prepareInThread === 'function') await prepareInThread(init);
+    }),
+  );
+}
