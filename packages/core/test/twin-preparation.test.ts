@@ -44,6 +44,15 @@ describe('twinsPrepared', () => {
     port1.close();
   });
 
+  it('gives up waiting for a preparation that does not end', async () => {
+    await writeFile(join(dir, 'hangs.mjs'), 'export function prepareInThread() { return new Promise(() => {}); }');
+    const { port1, port2 } = new MessageChannel();
+    const prepared = twinsPrepared(port2, 50);
+    port1.postMessage({ prepareInThread: [{ module: join(dir, 'hangs.mjs'), init: {} }] });
+    await expect(prepared).resolves.toBeUndefined();
+    port1.close();
+  });
+
   it('settles at once on an empty list', async () => {
     const { port1, port2 } = new MessageChannel();
     const prepared = twinsPrepared(port2);

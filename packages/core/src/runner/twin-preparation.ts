@@ -18,16 +18,24 @@ export function sendPreparations(host: Pick<NnHostBase, 'inThreadPreparations'>,
   host.inThreadPreparations().then(send, () => send([]));
 }
 
+/** The guest waits no longer than this for its worker's preparations (an engine's start that hangs must not hold it). */
+export const PREPARATION_LIMIT_MS = 10_000;
+
 /**
- * Worker side: settles once every preparation the host asked for has ended. A failed one is not
- * reported here: its twin then does not open, and the graph computes through the host.
+ * Worker side: settles once every preparation the host asked for has ended, or after `limitMs`.
+ * A failed or unfinished one is not reported here: its twin then does not open, and the graph
+ * computes through the host.
  */
-export function twinsPrepared(port: MessagePort): Promise<void> {
+export function twinsPrepared(port: MessagePort, limitMs = PREPARATION_LIMIT_MS): Promise<void> {
   return new Promise((resolve) => {
     const listener = (message: Partial<PreparationMessage>) => {
       if (!message.prepareInThread) return;
       port.off('message', listener);
-      resolve(prepareAll(message.prepareInThread));
+      const timer = setTimeout(resolve, limitMs);
+      void prepareAll(message.prepareInThread).then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     };
     port.on('message', listener);
   });
