@@ -9,7 +9,7 @@ import { NnError, toNnError, type ExecutionContext, type Graph, type InThreadSpe
 import type * as Tf from '@tensorflow/tfjs';
 import type { TfModule } from './engine-select.js';
 import type { ModelKind } from './io.js';
-import type { LayersArtifacts } from './layers-sync.js';
+import { layersArtifacts, type LayersArtifacts } from './layers-sync.js';
 import { fromTfTensor, toTfTensor } from './tensors.js';
 
 export interface ModelInput {
@@ -178,17 +178,18 @@ export class TfjsGraph implements Graph {
     readonly runner: ModelRunner,
     /** The engine the model's weights live on. */
     readonly engine: string,
-    /** Where the graph's twin comes from, when it may have one. */
-    private readonly twin?: { module: string; artifacts: LayersArtifacts },
+    /** Where the graph's twin comes from, when it may have one: the in-thread module and the model's topology. */
+    private readonly twin?: { module: string; topology: Record<string, unknown> },
   ) {}
 
   createContext(): ExecutionContext {
     return new TfjsContext(this.tf, this.runner);
   }
 
+  /** The weights are read from the model when a twin is asked for, so the host keeps no second copy. */
   inThread(): InThreadSpec | undefined {
-    if (!this.twin) return undefined;
-    const init: InThreadInit = { engine: this.engine, artifacts: this.twin.artifacts };
+    if (!this.twin || !(this.runner instanceof LayersRunner)) return undefined;
+    const init: InThreadInit = { engine: this.engine, artifacts: layersArtifacts(this.twin.topology, this.runner.model) };
     return { module: this.twin.module, init };
   }
 

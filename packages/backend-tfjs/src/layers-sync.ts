@@ -18,6 +18,25 @@ export interface LayersArtifacts {
   weightData: Uint8Array;
 }
 
+/** A loaded model's artifacts, its weights read from the engine as they are now. */
+export function layersArtifacts(modelTopology: Record<string, unknown>, model: Tf.LayersModel): LayersArtifacts {
+  const weightSpecs: Tf.io.WeightsManifestEntry[] = [];
+  const parts: Uint8Array[] = [];
+  for (const weight of model.weights) {
+    const values = weight.read().dataSync() as Float32Array | Int32Array | Uint8Array;
+    weightSpecs.push({ name: weight.originalName, shape: weight.shape as number[], dtype: weight.dtype as Tf.io.WeightsManifestEntry['dtype'] });
+    // A copy: on the wasm engine the values may be a view of its heap, which a later read can move.
+    parts.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice());
+  }
+  const weightData = new Uint8Array(parts.reduce((n, part) => n + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    weightData.set(part, offset);
+    offset += part.byteLength;
+  }
+  return { modelTopology, weightSpecs, weightData };
+}
+
 type FromConfig = (cls: unknown, config: unknown, customObjects?: unknown, fastWeightInit?: boolean) => unknown;
 
 export function layersModelSync(tf: TfModule, artifacts: LayersArtifacts): Tf.LayersModel {

@@ -1,9 +1,9 @@
 /** A model.json (and its weights) loaded into tfjs on the active engine, as a wasi:nn graph (both entries load so). */
 import { modelLoadError } from '@wacs/core/backend';
+import type * as Tf from '@tensorflow/tfjs';
 import type { io } from '@tensorflow/tfjs';
 import type { EngineState } from './engine-select.js';
 import { GraphRunner, LayersRunner, TfjsGraph } from './graph.js';
-import type { LayersArtifacts } from './layers-sync.js';
 import { modelKind, type ModelFiles } from './model-json.js';
 
 /** Models with this many bytes of weights or fewer compute in a guest's thread by default (the twin is a second copy). */
@@ -27,8 +27,8 @@ export async function loadTfjsGraph(current: EngineState, source: ModelFiles, tw
     const loaded = tf.io.fromMemory(artifacts);
     if (kind === 'graph') return new TfjsGraph(tf, new GraphRunner(tf, await tf.loadGraphModel(loaded)), current.active);
     const runner = new LayersRunner(tf, await tf.loadLayersModel(loaded));
-    const twinArtifacts = twin && TWIN_ENGINES.has(current.active) ? layersArtifacts(current, artifacts, twin.wanted) : undefined;
-    return new TfjsGraph(tf, runner, current.active, twinArtifacts && { module: twin!.module, artifacts: twinArtifacts });
+    const twinSource = twin && TWIN_ENGINES.has(current.active) && mayHaveTwin(runner.model, artifacts, twin.wanted);
+    return new TfjsGraph(tf, runner, current.active, twinSource ? { module: twin.module, topology: artifacts.modelTopology as Record<string, unknown> } : undefined);
   } catch (e) {
     const message = (e as Error).message ?? '';
     const code = /not supported|unknown (layer|op)/i.test(message) ? 'unsupported-operation' : 'invalid-encoding';
@@ -36,10 +36,12 @@ export async function loadTfjsGraph(current: EngineState, source: ModelFiles, tw
   }
 }
 
-/** The artifacts a twin is built from, unless the model is too large to hold twice (or `in_thread` says no). */
-function layersArtifacts({ tf }: EngineState, artifacts: io.ModelArtifacts, wanted: boolean | undefined): LayersArtifacts | undefined {
-  if (wanted === false || !artifacts.modelTopology || artifacts.modelTopology instanceof ArrayBuffer) return undefined;
-  const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-  if (wanted === undefined && weightData.byteLength > IN_THREAD_MAX_WEIGHT_BYTES) return undefined;
-  return { modelTopology: artifacts.modelTopology as Record<string, unknown>, weightSpecs: artifacts.weightSpecs ?? [], weightData: new Uint8Array(weightData) };
+/** Whether a layers model may have a twin: not when `in_thread` says no, nor by default when its weights are too large to hold twice. */
+function mayHaveTwin(model: Tf.LayersModel, artifacts: io.ModelArtifacts, wanted: boolean | undefined): boolean {
+  if (wanted === false || !artifacts.modelTopology || artifacts.modelTopology instanceof ArrayBuffer) return false;
+  const weightBytes = model.weights.reduce((sum, weight) => sum + weight.shape.reduce((n: number, d) => n * (d ?? 0), 1) * BYTES_PER_ELEMENT, 0);
+  return wanted === true || weightBytes <= IN_THREAD_MAX_WEIGHT_BYTES;
 }
+
+/** float32 and int32 take 4 bytes; bool takes 1, so this errs on the large side. */
+const BYTES_PER_ELEMENT = 4;
