@@ -38,7 +38,8 @@ describe('xor-mlp guest', () => {
     const inputs = XOR_TABLE.flatMap((row) => [row.a, row.b]).join(',');
     const runs = await Promise.all(
       ['', ',in_thread=false'].map((option) =>
-        runWacs(['run', guest('nn-compute'), '--bind', backend, '--model', `xor=${training.folder}${option}`, '--', 'xor', `0=FP32:4x2:${inputs}`], {
+        // Two computes: a graph's first goes through the host, and its twin opens at the second.
+        runWacs(['run', guest('nn-compute'), '--bind', backend, '--model', `xor=${training.folder}${option}`, '--', 'xor', `0=FP32:4x2:${inputs}`, '--repeat', '2'], {
           env: { ...process.env, WACS_TRACE: '1' },
         }),
       ),

@@ -147,7 +147,7 @@ describe('preview1NnImports: computes in the guest thread (Graph.inThread)', () 
    * that offers an in-thread twin for graph 0 unless `offer` is false; and a twin whose compute
    * doubles input 0, recording what it saw.
    */
-  function setup(options: { offer?: boolean; borrowInputs?: boolean; maxBytes?: number; failOpen?: boolean } = {}) {
+  function setup(options: { offer?: boolean; borrowInputs?: boolean; maxBytes?: number; failOpen?: boolean; warm?: boolean } = {}) {
     const memory = new WebAssembly.Memory({ initial: 1 });
     const view = new DataView(memory.buffer);
     [64, 1, F32, 1024, 8].forEach((v, i) => view.setUint32(i * 4, v, true));
@@ -168,10 +168,12 @@ describe('preview1NnImports: computes in the guest thread (Graph.inThread)', () 
       },
     } as unknown as BridgeClient;
     const logs: string[] = [];
+    let opened = 0;
     const nn = preview1NnImports(bridge, () => memory, {
       log: (line) => logs.push(line),
       borrowInputs: options.borrowInputs,
       openInThread: (spec) => {
+        opened++;
         if (options.failOpen) throw new Error('no native binding');
         const factor = (spec.init as { factor: number }).factor;
         return {
@@ -196,8 +198,31 @@ describe('preview1NnImports: computes in the guest thread (Graph.inThread)', () 
       expect(nn.get_output(context, 0, 4096, 64, 2004)).toBe(WITX_ERRNO.success);
       return Array.from(new Float32Array(memory.buffer, 4096, view.getUint32(2004, true) / 4));
     };
-    return { nn, memory, context, data, calls, seen, disposed, logs, output };
+    if (options.warm !== false) {
+      // A graph's first compute goes through the host; the twin opens at the second.
+      expect(nn.set_input(context, 0, 0)).toBe(WITX_ERRNO.success);
+      expect(nn.compute(context)).toBe(WITX_ERRNO.success);
+    }
+    return { nn, memory, context, data, calls, seen, disposed, logs, output, opened: () => opened };
   }
+
+  it("computes a graph's first compute through the host and opens the twin at its second (a one-shot guest never opens it)", () => {
+    const { nn, context, memory, calls, seen, opened, output } = setup({ warm: false });
+    expect(nn.set_input(context, 0, 0)).toBe(WITX_ERRNO.success);
+    expect(nn.compute(context)).toBe(WITX_ERRNO.success);
+    expect([opened(), seen.length]).toEqual([0, 0]);
+    expect(calls).toEqual(['loadByName', 'initContext', 'inThread', 'compute']);
+    expect(nn.compute(context)).toBe(WITX_ERRNO.success);
+    expect([opened(), seen.length]).toEqual([1, 1]);
+    expect(output()).toEqual([2, 4]);
+    // A second context on the same graph computes on the twin at once.
+    expect(nn.init_execution_context(0, 2008)).toBe(WITX_ERRNO.success);
+    const second = new DataView(memory.buffer).getUint32(2008, true);
+    expect(nn.set_input(second, 0, 0)).toBe(WITX_ERRNO.success);
+    expect(nn.compute(second)).toBe(WITX_ERRNO.success);
+    expect([opened(), seen.length]).toEqual([1, 2]);
+    expect(calls).toEqual(['loadByName', 'initContext', 'inThread', 'compute', 'initContext']);
+  });
 
   it('computes without a round trip, reusing the input buffer, and releases the twin with the last handle', () => {
     const { nn, context, data, memory, calls, seen, disposed, output } = setup();
@@ -212,7 +237,7 @@ describe('preview1NnImports: computes in the guest thread (Graph.inThread)', () 
     expect(output()).toEqual([10, 12]);
     expect(seen[2]!.buffer).toBe(seen[0]!.buffer); // the same buffer took the new bytes
     expect(seen[0]!.buffer).not.toBe(memory.buffer);
-    expect(calls).toEqual(['loadByName', 'initContext', 'inThread']);
+    expect(calls).toEqual(['loadByName', 'initContext', 'inThread', 'compute']);
     expect(nn.unload(0)).toBe(WITX_ERRNO.success);
     expect(disposed).toEqual([]); // a context still uses the twin
     expect(nn.finalize_execution_context(context)).toBe(WITX_ERRNO.success);
@@ -251,7 +276,7 @@ describe('preview1NnImports: computes in the guest thread (Graph.inThread)', () 
       const { nn, context, calls, logs } = setup(options);
       expect(nn.set_input(context, 0, 0)).toBe(WITX_ERRNO.success);
       expect(nn.compute(context)).toBe(WITX_ERRNO.success);
-      expect(calls).toEqual(['loadByName', 'initContext', 'inThread', 'compute']);
+      expect(calls).toEqual(['loadByName', 'initContext', 'inThread', 'compute', 'compute']);
       expect(logs.join('\n')).toMatch(options.failOpen ? /computes on the host thread: .*no native binding/ : /^$/);
     }
   });
