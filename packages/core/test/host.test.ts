@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { BackendRegistry, ModelRegistry, NnHost, textTensor, type Backend, type NamedTensor } from '../src/index.js';
+import { BackendRegistry, ModelRegistry, NnHost, textTensor, type Backend, type ModelSpec, type NamedTensor } from '../src/index.js';
+
+/** A file that exists, for models the tests register (its contents never matter). */
+const here = new URL(import.meta.url).pathname;
+
+/** A host with one backend and these models registered by name; its log lines are kept. */
+function hostWith(backend: Backend, specs: Record<string, ModelSpec>): { host: NnHost; lines: string[] } {
+  const registry = new BackendRegistry();
+  registry.register(backend);
+  const models = new ModelRegistry();
+  for (const [name, spec] of Object.entries(specs)) models.add(name, spec);
+  const lines: string[] = [];
+  return { host: new NnHost(registry, models, { log: (l) => lines.push(l) }), lines };
+}
 
 /** A backend that echoes its inputs and records what happened to it. */
 function recordingBackend() {
@@ -149,15 +162,11 @@ describe('NnHost and NnSession', () => {
       starts += 1;
       throw new Error('the engine failed to start');
     };
-    const registry = new BackendRegistry();
-    registry.register(backend);
-    const models = new ModelRegistry();
-    const here = new URL(import.meta.url).pathname;
-    models.add('a', { path: here, encoding: 'onnx' });
-    models.add('b', { path: here, encoding: 'onnx' });
-    models.add('missing', { path: '/nonexistent.onnx', encoding: 'onnx' });
-    const lines: string[] = [];
-    const host = new NnHost(registry, models, { log: (l) => lines.push(l) });
+    const { host, lines } = hostWith(backend, {
+      a: { path: here, encoding: 'onnx' },
+      b: { path: here, encoding: 'onnx' },
+      missing: { path: '/nonexistent.onnx', encoding: 'onnx' },
+    });
     await expect(host.startEngines()).resolves.toBeUndefined();
     expect(starts).toBe(1);
     expect(events).toEqual([]);
@@ -175,17 +184,14 @@ describe('NnHost and NnSession', () => {
       if (options.broken) throw new Error('unknown option "broken"');
       return { module: '/prepare.js', init: { engine: options.engine ?? null } };
     };
-    const registry = new BackendRegistry();
-    registry.register(backend);
-    const models = new ModelRegistry();
-    const here = new URL(import.meta.url).pathname;
-    models.add('a', { path: here, encoding: 'onnx' });
-    models.add('b', { path: here, encoding: 'onnx' });
-    models.add('c', { path: here, encoding: 'onnx', options: { engine: 'cpu' } });
-    models.add('d', { path: here, encoding: 'onnx', options: { twin: false } });
-    models.add('e', { path: here, encoding: 'onnx', options: { broken: true } });
-    models.add('missing', { path: '/nonexistent.onnx', encoding: 'onnx' });
-    const host = new NnHost(registry, models);
+    const { host } = hostWith(backend, {
+      a: { path: here, encoding: 'onnx' },
+      b: { path: here, encoding: 'onnx' },
+      c: { path: here, encoding: 'onnx', options: { engine: 'cpu' } },
+      d: { path: here, encoding: 'onnx', options: { twin: false } },
+      e: { path: here, encoding: 'onnx', options: { broken: true } },
+      missing: { path: '/nonexistent.onnx', encoding: 'onnx' },
+    });
     expect(await host.inThreadPreparations()).toEqual([
       { module: '/prepare.js', init: { engine: null } },
       { module: '/prepare.js', init: { engine: 'cpu' } },
