@@ -3,8 +3,8 @@
  * a guest's worker what to prepare as it starts, and the worker does it before the guest runs,
  * while its event loop still turns (once the guest runs, it blocks that loop until it returns).
  */
-import { createRequire } from 'node:module';
 import type { MessagePort, Worker } from 'node:worker_threads';
+import { requireInThreadModule } from '../abi/require-in-thread.js';
 import type { InThreadSpec, PrepareInThread } from '../backend.js';
 import type { NnHostBase } from '../host-base.js';
 
@@ -41,13 +41,10 @@ export function twinsPrepared(port: MessagePort, limitMs = PREPARATION_LIMIT_MS)
   });
 }
 
-/** Loaded as `requireInThread` loads twins, so that both get the one instance of a module. */
-const requireModule = createRequire(import.meta.url);
-
 async function prepareAll(specs: InThreadSpec[]): Promise<void> {
   await Promise.allSettled(
     specs.map(async ({ module, init }) => {
-      const { prepareInThread } = requireModule(module) as { prepareInThread?: PrepareInThread };
+      const { prepareInThread } = requireInThreadModule(module) as { prepareInThread?: PrepareInThread };
       if (typeof prepareInThread === 'function') await prepareInThread(init);
     }),
   );
